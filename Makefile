@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make synth` and `make test`. Each installs what it needs first
+# (into .venv and node_modules, inside this folder) and is fast when that is already done.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CDK := node_modules/.bin/cdk
+
+# Keep every cache inside the project's ignored folders: nothing is written to $HOME.
+export CDK_HOME := $(CURDIR)/.cdk-home
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+export npm_config_cache := $(CURDIR)/.cache/npm
+export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
+export PYTHONDONTWRITEBYTECODE := 1
+export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
+
+.PHONY: install synth test lint typecheck bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: install
+	$(CDK) synth --quiet --no-notices --no-version-reporting
+	echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check constructs lambda stacks tests
+	$(BIN)/ruff format --check constructs lambda stacks tests
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf cdk.out .cache .cdk-home .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""Training images: SageMaker built-in algorithms, ECR repositories and local Docker builds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .objective import MetricDefinition
+
+_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: Metrics the built-in XGBoost algorithm emits (``train:`` and ``validation:`` channels).
+XGBOOST_METRICS = frozenset(
+    f"{channel}:{metric}"
+    for channel in ("train", "validation")
+    for metric in (
+        "accuracy", "auc", "aucpr", "cox-nloglik", "error", "f1", "gamma-deviance", "gamma-nloglik", "logloss",
+        "mae", "map", "mape", "merror", "mlogloss", "mse", "ndcg", "poisson-nloglik", "rmse", "tweedie-nloglik",
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _BuiltinAlgorithm:
+    repository: str
+    registries: dict[str, str]
+    versions: tuple[str, ...]
+    metrics: frozenset[str]
+
+
+@lru_cache(maxsize=None)
+def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
+    facts = json.loads((_DATA_DIR / "xgboost-image-registries.json").read_text())
+    return {
+        "xgboost": _BuiltinAlgorithm(
+            facts["repository"], dict(facts["registries"]), tuple(facts["versions"]), XGBOOST_METRICS
+        )
+    }
+
+
+@dataclass(frozen=True)
+class BoundImage:
+    """What a ``TrainingImage`` contributes to a training definition once bound to a scope."""
+
+    #: The image URI SageMaker pulls.
+    image_uri: str
+    #: Metrics the image defines itself (built-in algorithms), or ``None`` when it needs metric definitions.
+    builtin_metrics: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class TrainingImage:
+    """The container image training jobs run. Build it with one of the static factories.
+
+    ``bind`` returns the image URI and grants the training role the pull access the image needs.
+    """
+
+    _kind: str
+    _arg: Any
+    _tag: str = "latest"
+    #: Metric definitions the image's program is known to match (used when the job defines none itself).
+    metric_definitions: tuple[MetricDefinition, ...] = field(default_factory=tuple)
+    _asset_options: tuple[tuple[str, Any], ...] = ()
+
+    @staticmethod
+    def builtin_algorithm(name: str, version: str) -> TrainingImage:
+        """A SageMaker built-in algorithm image, e.g. ``builtin_algorithm("xgboost", "1.7-1")``.
+
+        The registry account is looked up per region; in environment-agnostic stacks through a ``CfnMapping``.
+        Built-in algorithms define their own metrics. SageMaker pulls these images itself: no ECR grant is added.
+        """
+        algorithms = _builtin_algorithms()
+        key = name.lower()
+        if key not in algorithms:
+            raise ValueError(f"unknown built-in algorithm {name!r}; supported: {', '.join(sorted(algorithms))}")
+        if version not in algorithms[key].versions:
+            raise ValueError(
+                f"unknown {key} version {version!r}; supported: {', '.join(algorithms[key].versions)}"
+            )
+        return TrainingImage("builtin", key, version)
+
+    @staticmethod
+    def from_ecr_repository(
+        repository: ecr.IRepository, tag: str = "latest", *, metric_definitions: Sequence[MetricDefinition] = ()
+    ) -> TrainingImage:
+        """An image in an ECR repository; the training role is granted pull on that repository only."""
+        return TrainingImage("ecr", repository, tag, tuple(metric_definitions))
+
+    @staticmethod
+    def from_asset(
+        directory: str, *, metric_definitions: Sequence[MetricDefinition] = (), **asset_options: Any
+    ) -> TrainingImage:
+        """An image built by ``cdk deploy`` from a local folder with a Dockerfile (a ``DockerImageAsset``).
+
+        ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``).
+        """
+        return TrainingImage("asset", str(directory), "", tuple(metric_definitions), tuple(sorted(asset_options.items())))
+
+    @staticmethod
+    def from_docker_image_asset(
+        asset: ecr_assets.DockerImageAsset, *, metric_definitions: Sequence[MetricDefinition] = ()
+    ) -> TrainingImage:
+        """An image from an existing ``DockerImageAsset``."""
+        return TrainingImage("docker_asset", asset, "", tuple(metric_definitions))
+
+    @property
+    def is_builtin(self) -> bool:
+        """True for SageMaker built-in algorithms, which define their own metrics."""
+        return self._kind == "builtin"
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable | None) -> BoundImage:
+        """The image URI for a training definition in ``scope``; grants ``grantee`` pull access if it needs any."""
+        if self._kind == "builtin":
+            algorithm = _builtin_algorithms()[self._arg]
+            account = _registry_account(scope, self._arg, algorithm)
+            uri = Fn.join(
+                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{algorithm.repository}:{self._tag}"]
+            )
+            return BoundImage(uri, algorithm.metrics)
+        if self._kind == "ecr":
+            repository: ecr.IRepository = self._arg
+            if grantee is not None:
+                _grant_pull(grantee, repository)
+            return BoundImage(repository.repository_uri_for_tag(self._tag), None)
+        asset = self._arg if self._kind == "docker_asset" else _asset_for(scope, self._arg, dict(self._asset_options))
+        if grantee is not None:
+            _grant_pull(grantee, asset.repository)
+        return BoundImage(asset.image_uri, None)
+
+
+def _grant_pull(grantee: iam.IGrantable, repository: ecr.IRepository) -> None:
+    from .role import TrainingRole
+
+    if isinstance(grantee, TrainingRole):
+        grantee.grant_pull_image(repository)
+    else:
+        repository.grant_pull(grantee)
+
+
+def _asset_for(scope: Construct, directory: str, options: dict[str, Any]) -> ecr_assets.DockerImageAsset:
+    """One ``DockerImageAsset`` per stack and folder, however many jobs use it."""
+    stack = Stack.of(scope)
+    digest = hashlib.sha256(_asset_key(directory, options).encode()).hexdigest()
+    asset_id = f"SageMakerHpoImage{digest[:10]}"
+    existing = stack.node.try_find_child(asset_id)
+    if isinstance(existing, ecr_assets.DockerImageAsset):
+        return existing
+    options.setdefault("platform", ecr_assets.Platform.LINUX_AMD64)
+    return ecr_assets.DockerImageAsset(stack, asset_id, directory=directory, **options)
+
+
+def _asset_key(directory: str, options: dict[str, Any]) -> str:
+    """A stable key for a folder and its build options (CDK objects by their public value, never their id)."""
+    described = json.dumps(options, sort_keys=True, default=lambda o: getattr(o, "platform", type(o).__name__))
+    return f"{Path(directory).resolve()}|{described}"
+
+
+def _registry_account(scope: Construct, name: str, algorithm: _BuiltinAlgorithm) -> str:
+    stack = Stack.of(scope)
+    if not Token.is_unresolved(stack.region):
+        account = algorithm.registries.get(stack.region)
+        if account is None:
+            raise ValueError(
+                f"{scope.node.path}: training image: the built-in {name} algorithm is not available in region "
+                f"{stack.region!r}; available in: {', '.join(sorted(algorithm.registries))}"
+            )
+        return account
+    mapping_id = f"SageMakerHpo{name.capitalize()}Registries"
+    mapping = stack.node.try_find_child(mapping_id)
+    if not isinstance(mapping, CfnMapping):
+        mapping = CfnMapping(
+            stack,
+            mapping_id,
+            mapping={region: {"account": account} for region, account in sorted(algorithm.registries.items())},
+        )
+    return mapping.find_in_map(Aws.REGION, "account")

@@ -1,0 +1,166 @@
+"""S3 locations and training channels: typed replacements for hand-written S3 URIs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from aws_cdk import Aws
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from ._validation import Checker, is_unresolved
+
+#: The API's pattern for S3 URIs.
+S3_URI_PATTERN = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """A bucket and key prefix. Build it with ``S3Location.from_bucket`` or ``S3Location.from_uri``.
+
+    :param bucket_name: the bucket's name (may be a deploy-time token).
+    :param key_prefix: the key prefix, without a leading slash; ``""`` is the whole bucket.
+    :param bucket: the bucket construct, when known; its encryption key is then used for grants.
+    :param kms_key: the KMS key that encrypts the objects, when not the bucket's own.
+    """
+
+    bucket_name: str
+    key_prefix: str = ""
+    bucket: s3.IBucket | None = None
+    kms_key: kms.IKey | None = None
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key_prefix: str = "", *, kms_key: kms.IKey | None = None) -> S3Location:
+        """A prefix in a CDK bucket. The key defaults to the bucket's own encryption key."""
+        return S3Location(bucket.bucket_name, key_prefix.lstrip("/"), bucket, kms_key or bucket.encryption_key)
+
+    @staticmethod
+    def from_uri(uri: str, *, kms_key: kms.IKey | None = None) -> S3Location:
+        """A location from an ``s3://bucket/prefix`` URI. Raises ``ValueError`` if the URI is not an S3 URI."""
+        match = re.match(r"^s3://([^/]+)/?(.*)$", uri)
+        if not match:
+            raise ValueError(f"not an S3 URI: {uri!r}; expected s3://bucket/prefix")
+        return S3Location(match.group(1), match.group(2), None, kms_key)
+
+    @property
+    def uri(self) -> str:
+        """``s3://bucket/prefix``."""
+        return f"s3://{self.bucket_name}/{self.key_prefix}"
+
+    @property
+    def bucket_arn(self) -> str:
+        """The bucket's ARN."""
+        if self.bucket is not None:
+            return self.bucket.bucket_arn
+        return f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
+
+    def objects_arn(self) -> str:
+        """The ARN pattern of every object under the prefix."""
+        return f"{self.bucket_arn}/{self.key_prefix}*"
+
+    def _validate(self, check: Checker, field: str) -> None:
+        uri = self.uri
+        if not is_unresolved(uri):
+            check.require(bool(S3_URI_PATTERN.match(uri)), field, uri, "must match ^(https|s3)://([^/]+)/?(.*)$")
+            check.length_between(field, uri, 1, 1024)
+
+
+def as_location(value: str | S3Location) -> S3Location:
+    """Accept an ``s3://`` URI string or an ``S3Location``."""
+    return value if isinstance(value, S3Location) else S3Location.from_uri(value)
+
+
+class InputMode(str, Enum):
+    """How a training job reads a channel (the API's ``TrainingInputMode``)."""
+
+    FILE = "File"
+    PIPE = "Pipe"
+    FAST_FILE = "FastFile"
+
+
+class S3DataDistribution(str, Enum):
+    """How a channel's objects are spread over the instances of a training job."""
+
+    FULLY_REPLICATED = "FullyReplicated"
+    SHARDED_BY_S3_KEY = "ShardedByS3Key"
+
+
+class CompressionType(str, Enum):
+    """Compression of a channel's objects."""
+
+    NONE = "None"
+    GZIP = "Gzip"
+
+
+@dataclass(frozen=True)
+class S3Input:
+    """A training channel read from S3. Build it with ``S3Input.from_bucket`` or ``S3Input.from_uri``.
+
+    :param location: where the channel's objects are.
+    :param content_type: the MIME type of the data, e.g. ``text/csv``. Default: none (the algorithm's default).
+    :param input_mode: overrides the training definition's input mode for this channel. Default: inherit.
+    :param distribution: how objects are spread over instances. Default: ``FULLY_REPLICATED``.
+    :param compression: compression of the objects. Default: none.
+    """
+
+    location: S3Location
+    content_type: str | None = None
+    input_mode: InputMode | None = None
+    distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED
+    compression: CompressionType | None = None
+
+    @staticmethod
+    def from_bucket(
+        bucket: s3.IBucket,
+        key_prefix: str = "",
+        *,
+        content_type: str | None = None,
+        input_mode: InputMode | None = None,
+        distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED,
+        compression: CompressionType | None = None,
+    ) -> S3Input:
+        """A channel reading ``key_prefix`` of ``bucket``; the training role is granted read on exactly that."""
+        return S3Input(S3Location.from_bucket(bucket, key_prefix), content_type, input_mode, distribution, compression)
+
+    @staticmethod
+    def from_uri(
+        uri: str,
+        *,
+        content_type: str | None = None,
+        input_mode: InputMode | None = None,
+        distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED,
+        compression: CompressionType | None = None,
+    ) -> S3Input:
+        """A channel reading an ``s3://bucket/prefix`` URI."""
+        return S3Input(S3Location.from_uri(uri), content_type, input_mode, distribution, compression)
+
+    def _render(self, channel_name: str) -> dict[str, Any]:
+        channel: dict[str, Any] = {
+            "ChannelName": channel_name,
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": self.location.uri,
+                    "S3DataDistributionType": self.distribution.value,
+                }
+            },
+        }
+        if self.content_type is not None:
+            channel["ContentType"] = self.content_type
+        if self.compression is not None:
+            channel["CompressionType"] = self.compression.value
+        if self.input_mode is not None:
+            channel["InputMode"] = self.input_mode.value
+        return channel
+
+
+def as_input(value: str | S3Input | S3Location) -> S3Input:
+    """Accept a URI string, an ``S3Location`` or an ``S3Input``."""
+    if isinstance(value, S3Input):
+        return value
+    if isinstance(value, S3Location):
+        return S3Input(value)
+    return S3Input.from_uri(value)

@@ -1,0 +1,57 @@
+"""The contract between the ``TuningJob`` construct and its Lambda handler.
+
+One module, two readers: the handler imports it from its own folder (it ships in the same Lambda asset), and the
+construct library loads this very file by path (``sagemaker_hpo._contract``). Standard library only.
+
+Custom resource properties (CloudFormation turns every leaf value into a string):
+
+``Request``
+    The ``CreateHyperParameterTuningJob`` request, in the API's own key names, without
+    ``HyperParameterTuningJobName``. The handler restores the API's types (integers, floats, booleans) from
+    botocore's SageMaker service model before calling SageMaker.
+``TuningJobName``
+    Optional fixed job name. Absent: the handler derives a name from ``NamePrefix`` and the resolved request.
+``NamePrefix``
+    The stack's prefix for generated names; the handler's IAM policy is scoped to job names with this prefix.
+``WaitForCompletion``
+    ``"true"`` or ``"false"``: whether the deployment waits for the job to finish.
+``WaitTimeoutSeconds``
+    How long, counted from the job's creation, a waiting deployment may take before the job is stopped and the
+    deployment fails (kept below the Provider framework's one-hour ceiling).
+"""
+
+RESOURCE_TYPE = "Custom::SageMakerHyperParameterTuningJob"
+
+# Property keys.
+PROP_REQUEST = "Request"
+PROP_TUNING_JOB_NAME = "TuningJobName"
+PROP_NAME_PREFIX = "NamePrefix"
+PROP_WAIT_FOR_COMPLETION = "WaitForCompletion"
+PROP_WAIT_TIMEOUT_SECONDS = "WaitTimeoutSeconds"
+
+# Data keys returned to CloudFormation (read with Fn::GetAtt).
+ATTR_TUNING_JOB_NAME = "TuningJobName"
+ATTR_TUNING_JOB_ARN = "TuningJobArn"
+ATTR_BEST_TRAINING_JOB_NAME = "BestTrainingJobName"
+ATTR_BEST_OBJECTIVE_VALUE = "BestObjectiveValue"
+ATTR_BEST_HYPERPARAMETERS = "BestHyperparameters"
+# Each best hyperparameter is also returned on its own, as ``BestHyperparameter.<name>``.
+ATTR_BEST_HYPERPARAMETER_PREFIX = "BestHyperparameter."
+
+# Generated names: "<prefix>-<hash>", lower-case, at most MAX_JOB_NAME_LENGTH characters.
+MAX_JOB_NAME_LENGTH = 32
+NAME_PREFIX_MAX_LENGTH = 15
+NAME_HASH_LENGTH = MAX_JOB_NAME_LENGTH - NAME_PREFIX_MAX_LENGTH - 1
+
+# The Provider framework's ceiling for a waiting deployment, and the margin the handler keeps below it.
+PROVIDER_TOTAL_TIMEOUT_SECONDS = 3600
+WAIT_MARGIN_SECONDS = 300
+MAX_WAIT_TIMEOUT_SECONDS = PROVIDER_TOTAL_TIMEOUT_SECONDS - WAIT_MARGIN_SECONDS
+QUERY_INTERVAL_SECONDS = 60
+
+# CloudFormation's limit on a custom resource response.
+MAX_RESPONSE_BYTES = 4096
+
+# Handler entry points, relative to the asset folder.
+ON_EVENT_HANDLER = "index.on_event"
+IS_COMPLETE_HANDLER = "index.is_complete"

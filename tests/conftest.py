@@ -1,0 +1,14 @@
+"""Shared test setup: quiet jsii, caches inside the project, the project root on sys.path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(ROOT / ".cache" / "jsii"))
+os.environ.setdefault("CDK_HOME", str(ROOT / ".cdk-home"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
