@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from constructs import Construct
-
 from sagemaker_hpo import (
     ContinuousRange,
     Hyperband,
@@ -16,6 +14,8 @@ from sagemaker_hpo import (
     TrainingImage,
     TuningJob,
 )
+
+from constructs import Construct
 
 
 class XgboostHyperbandStack(cdk.Stack):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import Annotations, Token
+
 from constructs import Construct
 
 
@@ -27,6 +29,8 @@ def is_unresolved(value: Any) -> bool:
     """True when ``value`` (or any element of a list) is a CDK token only known at deploy time."""
     if isinstance(value, (list, tuple)):
         return any(is_unresolved(item) for item in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # NaN and infinities are never tokens (and cannot cross to jsii)
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return bool(Token.is_unresolved(value))
     return value is not None and not isinstance(value, (bool, dict)) and bool(Token.is_unresolved(value))

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
+
 from constructs import Construct
 
 from .objective import MetricDefinition
@@ -39,7 +40,7 @@ class _BuiltinAlgorithm:
     metrics: frozenset[str]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
     facts = json.loads((_DATA_DIR / "xgboost-image-registries.json").read_text())
     return {
@@ -85,9 +86,7 @@ class TrainingImage:
         if key not in algorithms:
             raise ValueError(f"unknown built-in algorithm {name!r}; supported: {', '.join(sorted(algorithms))}")
         if version not in algorithms[key].versions:
-            raise ValueError(
-                f"unknown {key} version {version!r}; supported: {', '.join(algorithms[key].versions)}"
-            )
+            raise ValueError(f"unknown {key} version {version!r}; supported: {', '.join(algorithms[key].versions)}")
         return TrainingImage("builtin", key, version)
 
     @staticmethod
@@ -105,7 +104,9 @@ class TrainingImage:
 
         ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``).
         """
-        return TrainingImage("asset", str(directory), "", tuple(metric_definitions), tuple(sorted(asset_options.items())))
+        return TrainingImage(
+            "asset", str(directory), "", tuple(metric_definitions), tuple(sorted(asset_options.items()))
+        )
 
     @staticmethod
     def from_docker_image_asset(

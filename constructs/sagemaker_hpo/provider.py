@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
+
 from constructs import Construct
 
 from ._contract import HANDLER_DIR, contract
@@ -88,29 +89,18 @@ class TuningJobProvider(Construct):
         )
         self.handler_role.add_to_policy(self._job_statement)
 
-        common = {
-            "runtime": HANDLER_RUNTIME,
-            "code": lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            "role": self.handler_role,
-            "timeout": Duration.minutes(5),
-            "memory_size": 256,
-            "log_group": self.log_group,
-            "logging_format": lambda_.LoggingFormat.JSON,
-            "architecture": lambda_.Architecture.ARM_64,
-        }
-        self.on_event_function = lambda_.Function(
-            self,
+        code = lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"])
+        self.on_event_function = self._handler_function(
             "OnEvent",
-            handler=contract.ON_EVENT_HANDLER,
-            description="sagemaker-hpo: creates, replaces and stops SageMaker tuning jobs",
-            **common,
+            code,
+            contract.ON_EVENT_HANDLER,
+            "sagemaker-hpo: creates, replaces and stops SageMaker tuning jobs",
         )
-        self.is_complete_function = lambda_.Function(
-            self,
+        self.is_complete_function = self._handler_function(
             "IsComplete",
-            handler=contract.IS_COMPLETE_HANDLER,
-            description="sagemaker-hpo: reports when a tuning job a deployment waits for has finished",
-            **common,
+            code,
+            contract.IS_COMPLETE_HANDLER,
+            "sagemaker-hpo: reports when a tuning job a deployment waits for has finished",
         )
         self.provider = cr.Provider(
             self,
@@ -123,6 +113,24 @@ class TuningJobProvider(Construct):
         )
         for role in training_roles or []:
             self.allow_pass_role(role)
+
+    def _handler_function(
+        self, construct_id: str, code: lambda_.Code, handler: str, description: str
+    ) -> lambda_.Function:
+        return lambda_.Function(
+            self,
+            construct_id,
+            runtime=HANDLER_RUNTIME,
+            code=code,
+            handler=handler,
+            description=description,
+            role=self.handler_role,
+            timeout=Duration.minutes(5),
+            memory_size=256,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            architecture=lambda_.Architecture.ARM_64,
+        )
 
     @staticmethod
     def of(scope: Construct) -> TuningJobProvider:

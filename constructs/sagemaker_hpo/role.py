@@ -8,6 +8,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+
 from constructs import Construct
 
 from .locations import S3Location
@@ -109,9 +110,7 @@ class TrainingRole(iam.Role):
         """Read (list and get) the objects under ``location``'s prefix, and decrypt them through S3."""
         if not self._once(f"read:{location.uri}"):
             return
-        self.add_to_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()])
-        )
+        self.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]))
         self.add_to_policy(self._list_statement(location))
         self._grant_kms(location.kms_key, ["kms:Decrypt"])
 
@@ -143,7 +142,9 @@ class TrainingRole(iam.Role):
         if not self._once(f"volume:{key.node.path}"):
             return
         self.add_to_policy(
-            iam.PolicyStatement(actions=["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn])
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+            )
         )
 
     def allow_vpc_access(self) -> None:

@@ -11,6 +11,7 @@ from aws_cdk import Duration, Size, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+
 from constructs import Construct
 
 from ._validation import Checker, is_unresolved
@@ -131,8 +132,9 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         for channel in inputs.values():
             role.grant_read_data(channel.location)
         role.grant_write_artifacts(
-            output if training.output_kms_key is None else S3Location(output.bucket_name, output.key_prefix,
-                                                                       output.bucket, training.output_kms_key)
+            output
+            if training.output_kms_key is None
+            else S3Location(output.bucket_name, output.key_prefix, output.bucket, training.output_kms_key)
         )
         if checkpoint is not None:
             role.grant_write_artifacts(checkpoint)
@@ -224,9 +226,9 @@ def _validate_scalars(training: TrainingDefinition, static: dict[str, str], chec
             "must be an ML instance type such as ml.m5.xlarge",
         )
     volume = training.volume_size.to_gibibytes()
-    check.int_between("training.volume_size (GiB)", volume, 1)
+    check.require(volume >= 1, "training.volume_size", f"{volume} GiB", "must be at least 1 GiB")
     runtime = training.max_runtime.to_seconds()
-    limit = MAX_TRAINING_RUNTIME.to_seconds()
+    limit = int(MAX_TRAINING_RUNTIME.to_seconds())
     check.int_between("training.max_runtime (seconds)", runtime, 1, limit)
     if training.max_wait is not None and not training.use_spot_instances:
         check.fail("training.max_wait", training.max_wait.to_human_string(), "is only allowed with use_spot_instances")
@@ -281,13 +283,18 @@ def _metric_definitions(training: TrainingDefinition, check: Checker) -> list[Me
 
 def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) -> dict[str, Any]:
     assert training.vpc is not None
-    selection = training.vpc.select_subnets(
-        **({} if training.subnets is None else {"subnet_type": training.subnets.subnet_type,
-                                                  "subnet_group_name": training.subnets.subnet_group_name,
-                                                  "subnets": training.subnets.subnets,
-                                                  "availability_zones": training.subnets.availability_zones,
-                                                  "one_per_az": training.subnets.one_per_az})
-    )
+    chosen = training.subnets
+    if chosen is None:
+        selection = training.vpc.select_subnets()
+    else:
+        selection = training.vpc.select_subnets(
+            subnet_type=chosen.subnet_type,
+            subnet_group_name=chosen.subnet_group_name,
+            subnets=chosen.subnets,
+            availability_zones=chosen.availability_zones,
+            one_per_az=chosen.one_per_az,
+            subnet_filters=chosen.subnet_filters,
+        )
     subnet_ids = selection.subnet_ids
     if not is_unresolved(subnet_ids):
         check.count_between("training.subnets", subnet_ids, 1, 16)

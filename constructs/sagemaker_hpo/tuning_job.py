@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CustomResource, Duration
+
 from constructs import Construct
 
 from ._contract import contract
@@ -261,15 +262,27 @@ class TuningJob(Construct):
         for index, parameter_range in enumerate(ranges):
             where = f"parameter_ranges[{index}] ({parameter_range.name})"
             check.length_between(f"{where}.name", parameter_range.name, 1, 256)
-            check.require(parameter_range.name not in seen, f"{where}.name", parameter_range.name,
-                          "a hyperparameter may appear in one range only")
-            check.require(parameter_range.name not in static, f"{where}.name", parameter_range.name,
-                          "is also a static hyperparameter; a hyperparameter is either tuned or static")
+            check.require(
+                parameter_range.name not in seen,
+                f"{where}.name",
+                parameter_range.name,
+                "a hyperparameter may appear in one range only",
+            )
+            check.require(
+                parameter_range.name not in static,
+                f"{where}.name",
+                parameter_range.name,
+                "is also a static hyperparameter; a hyperparameter is either tuned or static",
+            )
             seen.add(parameter_range.name)
             parameter_range._validate(check, where)
         total = len(static) + len(ranges) + 1
-        check.require(total <= MAX_HYPERPARAMETERS, "training.static_hyperparameters", f"{len(static)} static",
-                      f"static + tuned + 1 must be at most {MAX_HYPERPARAMETERS} (is {total})")
+        check.require(
+            total <= MAX_HYPERPARAMETERS,
+            "training.static_hyperparameters",
+            f"{len(static)} static",
+            f"static + tuned + 1 must be at most {MAX_HYPERPARAMETERS} (is {total})",
+        )
 
     def _validate_objective_metric(self, check: Checker, bound: BoundTraining) -> None:
         metric = self.objective.metric_name
@@ -310,20 +323,33 @@ class TuningJob(Construct):
                     "GridSearch takes categorical ranges only",
                 )
             if max_jobs is not None and combinations is not None and not is_unresolved(max_jobs):
-                check.require(max_jobs == combinations, "max_jobs", max_jobs,
-                              f"with GridSearch must equal the number of combinations ({combinations}) or be left out")
+                check.require(
+                    max_jobs == combinations,
+                    "max_jobs",
+                    max_jobs,
+                    f"with GridSearch must equal the number of combinations ({combinations}) or be left out",
+                )
         else:
-            check.require(max_jobs is not None, "max_jobs", max_jobs,
-                          f"is required with the {self.strategy.name} strategy")
+            check.require(
+                max_jobs is not None, "max_jobs", max_jobs, f"is required with the {self.strategy.name} strategy"
+            )
             if combinations is not None and max_jobs is not None and not is_unresolved(max_jobs):
-                check.require(max_jobs <= combinations, "max_jobs", max_jobs,
-                              f"must not exceed the {combinations} combinations of an all-discrete search space")
+                check.require(
+                    max_jobs <= combinations,
+                    "max_jobs",
+                    max_jobs,
+                    f"must not exceed the {combinations} combinations of an all-discrete search space",
+                )
         check.int_between("max_jobs", max_jobs, 1)
         check.int_between("max_parallel_jobs", max_parallel_jobs, 1)
         upper = max_jobs if max_jobs is not None else combinations
         if upper is not None and not is_unresolved(upper) and not is_unresolved(max_parallel_jobs):
-            check.require(max_parallel_jobs <= upper, "max_parallel_jobs", max_parallel_jobs,
-                          f"must be at most max_jobs ({upper})")
+            check.require(
+                max_parallel_jobs <= upper,
+                "max_parallel_jobs",
+                max_parallel_jobs,
+                f"must be at most max_jobs ({upper})",
+            )
         if not is_unresolved(max_parallel_jobs) and max_parallel_jobs > DEFAULT_PARALLEL_QUOTA:
             check.warn(
                 "ParallelJobsQuota",
@@ -331,8 +357,12 @@ class TuningJob(Construct):
                 "parallel training jobs per tuning job: request a quota increase first",
             )
         if max_runtime is not None:
-            check.int_between("max_runtime (seconds)", max_runtime.to_seconds(), MIN_TUNING_RUNTIME_SECONDS,
-                              MAX_TUNING_RUNTIME_SECONDS)
+            check.int_between(
+                "max_runtime (seconds)",
+                max_runtime.to_seconds(),
+                MIN_TUNING_RUNTIME_SECONDS,
+                MAX_TUNING_RUNTIME_SECONDS,
+            )
         if self.wait_for_completion:
             ceiling = contract.MAX_WAIT_TIMEOUT_SECONDS
             check.require(
@@ -355,4 +385,3 @@ def _combinations(ranges: Sequence[ParameterRange]) -> int | None:
             return None
         total *= max(parameter_range.cardinality, 0)
     return total
-

@@ -1,0 +1,67 @@
+"""Acknowledgements of policy-validation findings that the library's own constructs cause by design.
+
+The library never imports cdk-nag (a development dependency only): it records acknowledgements with aws-cdk-lib's
+core ``Validations.of(scope).acknowledge`` API, which any validation plugin registered with
+``Validations.of(app).add_plugins(...)`` (cdk-nag's ``AwsSolutionsChecks`` among them) honours. Each
+acknowledgement names one exact finding (e.g. ``AwsSolutions-IAM5[Resource::*]``), is recorded on the construct that
+owns the resource (so it covers that construct's resources only) and carries the reason; cdk-nag lists it with its
+reason under ``suppressedViolations`` in the cloud assembly's ``validation-report.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Acknowledgment, Stack, Validations
+from constructs import IConstruct
+
+#: The rule-pack namespace of cdk-nag's ``AwsSolutionsChecks`` findings.
+AWS_SOLUTIONS = "AwsSolutions"
+
+
+def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
+    """Acknowledge the AwsSolutions finding ``rule_id`` (e.g. ``AwsSolutions-SF2``) on ``scope`` and its children."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{AWS_SOLUTIONS}::{rule_id}", reason=reason))
+
+
+def flatten_reference(value: Any) -> str:
+    """A resolved CloudFormation value as the flat string cdk-nag names findings by.
+
+    ``{"Fn::GetAtt": ["Bucket", "Arn"]}`` becomes ``<Bucket.Arn>``, ``{"Ref": "AWS::Region"}`` becomes
+    ``<AWS::Region>`` and ``Fn::Join`` joins its parts (the same rules as cdk-nag's ``flattenCfnReference``).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return str(delimiter).join(flatten_reference(item) for item in items)
+        if "Fn::Sub" in value:
+            return flatten_reference(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
+        if "Fn::ImportValue" in value:
+            return flatten_reference(value["Fn::ImportValue"])
+        if "Ref" in value:
+            return f"<{flatten_reference(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def acknowledge_wildcard_resource(scope: IConstruct, resource: str, reason: str) -> None:
+    """Acknowledge the ``AwsSolutions-IAM5`` finding for one wildcard resource of ``scope``'s policies.
+
+    ``resource`` is the resource exactly as granted (it may hold tokens); nothing is acknowledged when it holds no
+    ``*``. The finding is named from the resource as it resolves in ``scope``'s stack.
+    """
+    flat = flatten_reference(Stack.of(scope).resolve(resource))
+    if "*" in flat:
+        acknowledge(scope, f"IAM5[Resource::{flat}]", reason)
+
+
+def acknowledge_wildcard_rule(scope: IConstruct, resource: str, reason: str) -> None:
+    """Like :func:`acknowledge_wildcard_resource`, for a resource that is already flat (e.g. ``*``)."""
+    acknowledge(scope, f"IAM5[Resource::{resource}]", reason)

@@ -1,0 +1,133 @@
+"""The packaged GPU training image (MLP and ResNet-20 for Hyperband) as a CDK construct."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from aws_cdk import aws_ecr_assets as ecr_assets
+
+from constructs import Construct
+
+from ._validation import Checker, ValidationError
+from .image import TrainingImage
+from .objective import MetricDefinition
+
+#: The folder of the packaged image: Dockerfile, ``train.py``, ``metrics.json`` (found from this file, never cwd).
+PACKAGED_DIRECTORY = Path(__file__).resolve().parent / "images" / "gpu_training"
+#: The file, beside the Dockerfile, that holds the metric definitions the training program prints for.
+METRICS_FILE_NAME = "metrics.json"
+
+
+def load_metric_definitions(directory: str | os.PathLike[str] = PACKAGED_DIRECTORY) -> tuple[MetricDefinition, ...]:
+    """Read ``metrics.json`` from an image folder: a JSON list of ``{"name": ..., "regex": ...}`` objects.
+
+    The packaged ``train.py`` reads the same file and prints one line per epoch that each regex matches once, so
+    the tuning job's metric definitions and the program cannot drift apart.
+
+    :param directory: the image folder (default: the packaged ``gpu_training`` folder).
+    :returns: the definitions, in file order.
+    :raises FileNotFoundError: when the folder has no ``metrics.json``.
+    :raises ValueError: when the file is not a non-empty list of name/regex objects with unique names.
+    """
+    path = Path(directory) / METRICS_FILE_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"no {METRICS_FILE_NAME} in {Path(directory)}")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{path}: expected a non-empty JSON list of {{name, regex}} objects")
+    definitions = []
+    for index, item in enumerate(raw):
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"name", "regex"}
+            or not all(isinstance(item[key], str) for key in ("name", "regex"))
+        ):
+            raise ValueError(f"{path}: entry {index} must be an object with the string keys name and regex: {item!r}")
+        definitions.append(MetricDefinition(name=item["name"], regex=item["regex"]))
+    names = [d.name for d in definitions]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate metric names {duplicates}")
+    return tuple(definitions)
+
+
+class GpuTrainingImage(Construct):
+    """A SageMaker training image built by ``cdk deploy`` from the packaged ``gpu_training`` folder (or a folder of
+    your own with the same contract), with the metric definitions its program prints per epoch.
+
+    The packaged program trains the two workloads of the Hyperband experiments (``workload=mlp``: a three-layer MLP
+    on a synthetic 5,000-point binary data set; ``workload=resnet20``: ResNet-20 on CIFAR-10 with SGD, mixed precision
+    on CUDA) and prints ``train:loss``, ``validation:loss`` and ``validation:accuracy`` after every epoch, which is
+    what Hyperband needs to stop poor jobs early. See ``images/gpu_training/README.md`` for the container contract,
+    hyperparameters and data format.
+
+    Use :attr:`training_image` as a training definition's image; the job's metric definitions default to
+    :attr:`metric_definitions`.
+
+    :param scope: the parent construct.
+    :param id: the construct id.
+    :param directory: a folder with a ``Dockerfile`` (and normally a ``metrics.json``) to build instead of the
+        packaged one.
+    :param build_args: Docker build arguments, e.g. ``{"BASE_IMAGE": "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"}``.
+    :param metric_definitions: the metric definitions; default: read from the folder's ``metrics.json``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        directory: str | None = None,
+        build_args: Mapping[str, str] | None = None,
+        metric_definitions: Sequence[MetricDefinition] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        folder = PACKAGED_DIRECTORY if directory is None else Path(directory).resolve()
+        if not (folder / "Dockerfile").is_file():
+            raise ValidationError(self.node.path, "directory", str(folder), "must be a folder with a Dockerfile")
+        if metric_definitions is None:
+            if not (folder / METRICS_FILE_NAME).is_file():
+                raise ValidationError(
+                    self.node.path,
+                    "metric_definitions",
+                    None,
+                    f"pass metric_definitions or add a {METRICS_FILE_NAME} (a list of {{name, regex}}) to {folder}",
+                )
+            try:
+                definitions = load_metric_definitions(folder)
+            except ValueError as err:
+                raise ValidationError(
+                    self.node.path, "metric_definitions", str(folder / METRICS_FILE_NAME), str(err)
+                ) from None
+        else:
+            definitions = tuple(metric_definitions)
+        checker = Checker(self)
+        checker.count_between("metric_definitions", definitions, 1, 40)
+        for index, definition in enumerate(definitions):
+            definition._validate(checker, f"metric_definitions[{index}]")
+
+        #: The metric definitions the image's program prints for (one line per epoch).
+        self.metric_definitions: tuple[MetricDefinition, ...] = definitions
+        #: The Docker image asset (linux/amd64) that ``cdk deploy`` builds and pushes.
+        self.asset = ecr_assets.DockerImageAsset(
+            self,
+            "Asset",
+            directory=str(folder),
+            platform=ecr_assets.Platform.LINUX_AMD64,
+            build_args=dict(build_args) if build_args else None,
+        )
+        #: The image for a training definition, carrying :attr:`metric_definitions`.
+        self.training_image = TrainingImage.from_docker_image_asset(
+            self.asset, metric_definitions=self.metric_definitions
+        )
+
+    @property
+    def image_uri(self) -> str:
+        """The image URI (a deploy-time token)."""
+        return self.asset.image_uri
