@@ -44,7 +44,8 @@ class TrainingDefinition:
     """How each training job of a tuning job runs: image, data, output, instances, limits and network.
 
     :param image: the training image.
-    :param inputs: channel name to an ``s3://`` URI, an ``S3Location`` or an ``S3Input`` (1 to 20 channels).
+    :param inputs: channel name to an ``s3://`` URI, an ``S3Location`` or an ``S3Input`` (at most 20 channels;
+        none for a program that makes its own data).
     :param output_path: where model artifacts go: an ``s3://`` URI or an ``S3Location``.
     :param instance_type: the ML instance type, e.g. ``ml.m5.xlarge``.
     :param role: the role SageMaker assumes. Default: a ``TrainingRole`` created for exactly this job's inputs,
@@ -74,7 +75,7 @@ class TrainingDefinition:
     """
 
     image: TrainingImage
-    inputs: Mapping[str, str | S3Location | S3Input]
+    inputs: Mapping[str, str | S3Location | S3Input] = field(default_factory=dict)
     output_path: str | S3Location
     instance_type: str
     role: iam.IRole | None = None
@@ -152,7 +153,6 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
     definition: dict[str, Any] = {
         "AlgorithmSpecification": algorithm,
         "RoleArn": role.role_arn,
-        "InputDataConfig": [channel._render(name) for name, channel in inputs.items()],
         "OutputDataConfig": {"S3OutputPath": output.uri},
         "ResourceConfig": {
             "InstanceType": training.instance_type,
@@ -164,6 +164,8 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         "EnableInterContainerTrafficEncryption": training.enable_inter_container_traffic_encryption,
         "EnableManagedSpotTraining": training.use_spot_instances,
     }
+    if inputs:
+        definition["InputDataConfig"] = [channel._render(name) for name, channel in inputs.items()]
     if static:
         definition["StaticHyperParameters"] = static
     if training.output_kms_key is not None:
@@ -185,7 +187,7 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
 
 
 def _channels(training: TrainingDefinition, check: Checker) -> dict[str, S3Input]:
-    check.count_between("training.inputs", training.inputs, 1, 20)
+    check.count_between("training.inputs", training.inputs, 0, 20)
     channels: dict[str, S3Input] = {}
     for name, value in training.inputs.items():
         where = f"training.inputs[{name!r}]"
