@@ -262,7 +262,7 @@ FAILING: list[tuple[str, Overrides, str]] = [
     (
         "10-channel-count",
         lambda s: {"training": training(inputs={f"c{i}": "s3://b/p/" for i in range(21)})},
-        r"training.inputs: '21 entries'.*1 to 20",
+        r"training.inputs: '21 entries'.*0 to 20",
     ),
     # 12. managed spot, training runtime
     (
