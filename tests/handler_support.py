@@ -1,0 +1,446 @@
+"""Shared helpers for the tuning-job handler tests (imported explicitly; not a conftest).
+
+* :func:`load_handler` loads ``lambda/tuning_job/index.py`` by file path (``lambda`` is a keyword).
+* :func:`xgboost_request` is a realistic Hyperband request in the API's types; :func:`cfn_strings` turns it into what
+  CloudFormation sends (every leaf a string).
+* :class:`SageMakerScript` plans the SageMaker calls a scenario expects on a :class:`FaultStubber` and keeps a ledger
+  of the simulated service state, so a test can assert that no job it did not mean to keep is left running.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from botocore.stub import Stubber
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDLER_PATH = ROOT / "lambda" / "tuning_job" / "index.py"
+HANDLER_MODULE_NAME = "sagemaker_hpo_tuning_job_index"
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/hpo-demo/5b1c2f40-7d3a-11ef-9a3b-0a1b2c3d4e5f"
+SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:hpo-demo-provider-framework-onEvent"
+PREFIX = "hpo-demo"
+LOGICAL_ID = "TuningJob"
+SECRET = "s3cr3t-value-that-must-never-be-logged"
+# The Provider framework's physical id after a failed Create (its Delete never reaches the handler in practice).
+CREATE_FAILED_MARKER = "AWS_CDK::CustomResource::CreateFailed"
+NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def load_handler() -> ModuleType:
+    """Load the handler by path once per process (registered in sys.modules under a private name)."""
+    module = sys.modules.get(HANDLER_MODULE_NAME)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(HANDLER_MODULE_NAME, HANDLER_PATH)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[HANDLER_MODULE_NAME] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+def sagemaker_client() -> Any:
+    """A real boto3 SageMaker client (dummy credentials, never sends anything while stubbed)."""
+    return boto3.client(
+        "sagemaker",
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        aws_session_token="testing",
+    )
+
+
+def xgboost_request(**overrides: Any) -> dict[str, Any]:
+    """The Hyperband XGBoost request of the seed facts, in the API's exact types (the expected coercion result)."""
+    request: dict[str, Any] = {
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Hyperband",
+            "StrategyConfig": {"HyperbandStrategyConfig": {"MinResource": 10, "MaxResource": 100}},
+            "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "validation:auc"},
+            "ResourceLimits": {
+                "MaxNumberOfTrainingJobs": 20,
+                "MaxParallelTrainingJobs": 5,
+                "MaxRuntimeInSeconds": 7200,
+            },
+            "ParameterRanges": {
+                "ContinuousParameterRanges": [
+                    {"Name": "eta", "MinValue": "0", "MaxValue": "1", "ScalingType": "Auto"},
+                    {"Name": "min_child_weight", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"},
+                    {"Name": "alpha", "MinValue": "0", "MaxValue": "2", "ScalingType": "Linear"},
+                ],
+                "IntegerParameterRanges": [
+                    {"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}
+                ],
+            },
+            "TrainingJobEarlyStoppingType": "Off",
+            "TuningJobCompletionCriteria": {
+                "TargetObjectiveMetricValue": 0.99,
+                "BestObjectiveNotImproving": {"MaxNumberOfTrainingJobsNotImproving": 5},
+            },
+            "RandomSeed": 42,
+        },
+        "TrainingJobDefinition": {
+            "StaticHyperParameters": {"objective": "binary:logistic", "eval_metric": "auc", "num_round": "100"},
+            "AlgorithmSpecification": {
+                "TrainingImage": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1",
+                "TrainingInputMode": "File",
+            },
+            "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/hpo-demo-sagemaker",
+            "InputDataConfig": [
+                {
+                    "ChannelName": name,
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": f"s3://hpo-demo-data/{name}/",
+                            "S3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                    "ContentType": "text/csv",
+                }
+                for name in ("train", "validation")
+            ],
+            "OutputDataConfig": {"S3OutputPath": "s3://hpo-demo-data/output/"},
+            "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200},
+            "EnableNetworkIsolation": False,
+            "EnableInterContainerTrafficEncryption": False,
+            "EnableManagedSpotTraining": True,
+            "CheckpointConfig": {"S3Uri": "s3://hpo-demo-data/checkpoints/", "LocalPath": "/opt/ml/checkpoints"},
+            "Environment": {"API_TOKEN": SECRET},
+        },
+        "Tags": [{"Key": "project", "Value": "hpo-demo"}],
+    }
+    for path, value in overrides.items():
+        target = request
+        keys = path.split(".")
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    return request
+
+
+def cfn_strings(value: Any) -> Any:
+    """What CloudFormation sends: every leaf value turned into a string (booleans as "true"/"false")."""
+    if isinstance(value, Mapping):
+        return {key: cfn_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [cfn_strings(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def properties(
+    request: Mapping[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    prefix: str | None = PREFIX,
+    wait: bool = False,
+    timeout: int | None = None,
+) -> dict[str, Any]:
+    """ResourceProperties as CloudFormation sends them to the Provider framework."""
+    props: dict[str, Any] = {
+        "ServiceToken": SERVICE_TOKEN,
+        "Request": cfn_strings(request if request is not None else xgboost_request()),
+        "WaitForCompletion": "true" if wait else "false",
+    }
+    if prefix is not None:
+        props["NamePrefix"] = prefix
+    if name is not None:
+        props["TuningJobName"] = name
+    if timeout is not None:
+        props["WaitTimeoutSeconds"] = str(timeout)
+    return props
+
+
+def event(
+    request_type: str,
+    props: Mapping[str, Any] | None = None,
+    *,
+    old: Mapping[str, Any] | None = None,
+    physical_id: str | None = None,
+    data: Mapping[str, str] | None = None,
+    logical_id: str = LOGICAL_ID,
+) -> dict[str, Any]:
+    """A CloudFormation custom resource event (as the Provider framework passes it on)."""
+    result: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": SERVICE_TOKEN,
+        "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        "StackId": STACK_ID,
+        "RequestId": "3f1e9a5c-2b7d-4c1e-9f0a-6d5b4c3a2f10",
+        "LogicalResourceId": logical_id,
+        "ResourceType": "Custom::SageMakerHyperParameterTuningJob",
+        "ResourceProperties": dict(props if props is not None else properties()),
+    }
+    if old is not None:
+        result["OldResourceProperties"] = dict(old)
+    if physical_id is not None:
+        result["PhysicalResourceId"] = physical_id
+    if data is not None:
+        result["Data"] = dict(data)
+    return result
+
+
+def after_on_event(evt: Mapping[str, Any], result: Mapping[str, Any]) -> dict[str, Any]:
+    """The event ``is_complete`` receives: the Provider framework merges the onEvent result into the request."""
+    return {**evt, **result}
+
+
+def job_arn(name: str) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{name.lower()}"
+
+
+def assert_same_types(expected: Any, actual: Any, path: str = "Request") -> None:
+    """Deep equality that also requires identical types (Python's 10 == 10.0 would hide a float/int mix-up)."""
+    assert type(actual) is type(expected), f"{path}: {type(actual).__name__} {actual!r} != {expected!r}"
+    if isinstance(expected, dict):
+        assert sorted(actual) == sorted(expected), f"{path}: keys {sorted(actual)} != {sorted(expected)}"
+        for key in expected:
+            assert_same_types(expected[key], actual[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert len(actual) == len(expected), f"{path}: length {len(actual)} != {len(expected)}"
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            assert_same_types(want, got, f"{path}[{index}]")
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+class FaultStubber(Stubber):
+    """A Stubber that can also raise arbitrary exceptions (e.g. botocore connection errors) in queue order."""
+
+    def add_exception(
+        self, method: str, exception: Exception, expected_params: Mapping[str, Any] | None = None
+    ) -> None:
+        operation_name = self.client.meta.method_to_api_mapping[method]
+        self._queue.append(
+            {
+                "operation_name": operation_name,
+                "response": None,
+                "expected_params": dict(expected_params) if expected_params is not None else None,
+                "exception": exception,
+            }
+        )
+
+    def _get_response_handler(self, model: Any, params: Any, context: Any, **kwargs: Any) -> Any:
+        self._assert_expected_call_order(model, params)
+        entry = self._queue.popleft()
+        if entry.get("exception") is not None:
+            raise entry["exception"]
+        return entry["response"]
+
+
+class SageMakerScript:
+    """Plans the SageMaker calls a scenario expects (each one checked by the Stubber) and tracks job states.
+
+    ``jobs`` is the simulated service state after every planned call: a successful create makes a job InProgress,
+    a stop makes it Stopping, and a describe response declares the status the service reports at that moment.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.stubber = FaultStubber(client)
+        self.jobs: dict[str, str] = {}
+        self.requests: dict[str, dict[str, Any]] = {}
+        self.created: list[str] = []
+        self.stopped: list[str] = []
+        self.sleeps = SleepRecorder()
+
+    # ---- state -----------------------------------------------------------------------------------------------------
+    def seed(self, name: str, status: str, request: Mapping[str, Any] | None = None) -> None:
+        """A job that exists before the scenario (e.g. the stack's current job)."""
+        self.jobs[name] = status
+        self.requests[name] = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+
+    def finish(self, name: str, status: str) -> None:
+        """The service moved the job on by itself (e.g. it completed while a Stop was on its way)."""
+        self.jobs[name] = status
+
+    def running(self) -> set[str]:
+        return {name for name, status in self.jobs.items() if status == "InProgress"}
+
+    def assert_done(self, owned: set[str] | frozenset[str] = frozenset()) -> None:
+        """Every planned call happened, and no job is left InProgress except those the stack now owns."""
+        self.stubber.assert_no_pending_responses()
+        leaked = self.running() - set(owned)
+        assert not leaked, f"jobs left running: {sorted(leaked)} (states {self.jobs})"
+
+    # ---- create ----------------------------------------------------------------------------------------------------
+    def create(self, name: str, request: Mapping[str, Any] | None = None) -> None:
+        request = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+        self.stubber.add_response(
+            "create_hyper_parameter_tuning_job",
+            {"HyperParameterTuningJobArn": job_arn(name)},
+            {"HyperParameterTuningJobName": name, **request},
+        )
+        self.jobs[name] = "InProgress"
+        self.requests[name] = request
+        self.created.append(name)
+
+    def create_error(
+        self, name: str, code: str, message: str, request: Mapping[str, Any] | None = None, http: int = 400
+    ) -> None:
+        request = dict(request if request is not None else xgboost_request())
+        self.stubber.add_client_error(
+            "create_hyper_parameter_tuning_job",
+            service_error_code=code,
+            service_message=message,
+            http_status_code=http,
+            expected_params={"HyperParameterTuningJobName": name, **request},
+        )
+
+    def create_exists(self, name: str, request: Mapping[str, Any] | None = None) -> None:
+        assert name in self.jobs, "ResourceInUse only for a job that exists"
+        self.create_error(
+            name, "ResourceInUse", f"Hyper Parameter Tuning Job with name {name} already exists.", request
+        )
+
+    # ---- describe --------------------------------------------------------------------------------------------------
+    def describe(
+        self,
+        name: str,
+        status: str | None = None,
+        *,
+        created: datetime = NOW,
+        best: Mapping[str, Any] | None = None,
+        failure_reason: str | None = None,
+        request: Mapping[str, Any] | None = None,
+    ) -> None:
+        status = status or self.jobs[name]
+        self.stubber.add_response(
+            "describe_hyper_parameter_tuning_job",
+            describe_response(
+                name,
+                status,
+                request or self.requests.get(name),
+                created=created,
+                best=best,
+                failure_reason=failure_reason,
+            ),
+            {"HyperParameterTuningJobName": name},
+        )
+        self.jobs[name] = status
+
+    def describe_error(self, name: str, code: str, message: str, http: int = 400) -> None:
+        self.stubber.add_client_error(
+            "describe_hyper_parameter_tuning_job",
+            service_error_code=code,
+            service_message=message,
+            http_status_code=http,
+            expected_params={"HyperParameterTuningJobName": name},
+        )
+
+    # ---- stop ------------------------------------------------------------------------------------------------------
+    def stop(self, name: str) -> None:
+        self.stubber.add_response("stop_hyper_parameter_tuning_job", {}, {"HyperParameterTuningJobName": name})
+        if self.jobs.get(name) == "InProgress":
+            self.jobs[name] = "Stopping"
+        self.stopped.append(name)
+
+    def stop_error(self, name: str, code: str, message: str, http: int = 400) -> None:
+        self.stubber.add_client_error(
+            "stop_hyper_parameter_tuning_job",
+            service_error_code=code,
+            service_message=message,
+            http_status_code=http,
+            expected_params={"HyperParameterTuningJobName": name},
+        )
+
+    # ---- faults ----------------------------------------------------------------------------------------------------
+    def faults(self, method: str, params: Mapping[str, Any], errors: list[tuple[str, int] | Exception]) -> None:
+        """Queue failures for the next ``method`` calls: (code, http status) client errors or raised exceptions."""
+        for error in errors:
+            if isinstance(error, Exception):
+                self.stubber.add_exception(method, error, params)
+            else:
+                code, http = error
+                self.stubber.add_client_error(
+                    method,
+                    service_error_code=code,
+                    service_message=f"{code} injected by the test",
+                    http_status_code=http,
+                    expected_params=dict(params),
+                )
+
+    def create_faults(
+        self, name: str, errors: list[tuple[str, int] | Exception], request: Mapping[str, Any] | None = None
+    ) -> None:
+        params = {"HyperParameterTuningJobName": name, **(request if request is not None else xgboost_request())}
+        self.faults("create_hyper_parameter_tuning_job", params, errors)
+
+    def describe_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
+        self.faults("describe_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)
+
+    def stop_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
+        self.faults("stop_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)
+
+
+def describe_response(
+    name: str,
+    status: str,
+    request: Mapping[str, Any] | None = None,
+    *,
+    created: datetime = NOW,
+    best: Mapping[str, Any] | None = None,
+    failure_reason: str | None = None,
+) -> dict[str, Any]:
+    """A DescribeHyperParameterTuningJob response (validated by the Stubber against the output shape)."""
+    request = request or xgboost_request()
+    response: dict[str, Any] = {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobArn": job_arn(name),
+        "HyperParameterTuningJobConfig": copy.deepcopy(request["HyperParameterTuningJobConfig"]),
+        "HyperParameterTuningJobStatus": status,
+        "CreationTime": created,
+        "LastModifiedTime": created + timedelta(seconds=5),
+        "TrainingJobStatusCounters": {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0},
+        "ObjectiveStatusCounters": {"Succeeded": 0, "Pending": 0, "Failed": 0},
+    }
+    if "TrainingJobDefinition" in request:
+        definition = copy.deepcopy(request["TrainingJobDefinition"])
+        # SageMaker echoes the definition with the objective added to the static hyperparameters.
+        definition.setdefault("StaticHyperParameters", {})["_tuning_objective_metric"] = "validation:auc"
+        response["TrainingJobDefinition"] = definition
+    if best is not None:
+        response["BestTrainingJob"] = dict(best)
+    if failure_reason is not None:
+        response["FailureReason"] = failure_reason
+    return response
+
+
+def best_training_job(tuned: Mapping[str, str], value: float = 0.9731, name: str = "hpo-demo-abc-017-6f1e2d3c") -> dict:
+    """A BestTrainingJob block for a Completed describe response."""
+    return {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}",
+        "CreationTime": NOW,
+        "TrainingJobStatus": "Completed",
+        "TunedHyperParameters": dict(tuned),
+        "FinalHyperParameterTuningJobObjectiveMetric": {
+            "Type": "Maximize",
+            "MetricName": "validation:auc",
+            "Value": value,
+        },
+        "ObjectiveStatus": "Succeeded",
+    }
+
+
+class SleepRecorder:
+    """An injectable sleep that records the delays instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)

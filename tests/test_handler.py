@@ -1,0 +1,734 @@
+"""Unit tests of the tuning-job handler against a stubbed boto3 SageMaker client (botocore Stubber).
+
+Every stubbed call carries ``expected_params``, and the client validates every request against botocore's SageMaker
+model before the Stubber answers, so a request with a wrong key or type fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
+from botocore.validate import ParamValidator, validate_parameters
+
+from tests.handler_support import (
+    CREATE_FAILED_MARKER,
+    HANDLER_PATH,
+    LOGICAL_ID,
+    NOW,
+    PREFIX,
+    SECRET,
+    STACK_ID,
+    SageMakerScript,
+    after_on_event,
+    assert_same_types,
+    best_training_job,
+    cfn_strings,
+    event,
+    job_arn,
+    load_handler,
+    properties,
+    sagemaker_client,
+    xgboost_request,
+)
+
+TUNED = {"alpha": "0.31", "eta": "0.2174", "max_depth": "6", "min_child_weight": "3.5"}
+
+
+@pytest.fixture
+def handler() -> Iterator[ModuleType]:
+    module = load_handler()
+    yield module
+    module.reset()
+
+
+@pytest.fixture
+def sm(handler: ModuleType) -> Iterator[SageMakerScript]:
+    """A stubbed client injected into the handler, with a recorded sleep and a fixed clock."""
+    client = sagemaker_client()
+    script = SageMakerScript(client)
+    script.stubber.activate()
+    handler.set_client(client)
+    handler.set_sleep(script.sleeps)
+    handler.set_clock(lambda: NOW.timestamp())
+    yield script
+    script.stubber.deactivate()
+
+
+def generated(handler: ModuleType, request: dict[str, Any] | None = None, logical_id: str = LOGICAL_ID) -> str:
+    return handler.generated_job_name(PREFIX, STACK_ID, logical_id, request or xgboost_request())
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Type coercion
+
+
+def test_coerced_xgboost_request_has_the_api_types(handler: ModuleType, sm: SageMakerScript) -> None:
+    raw = cfn_strings(xgboost_request())
+    assert raw["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"] == "1"
+
+    typed = handler.resolve_request(raw)
+
+    assert_same_types(xgboost_request(), typed)
+    config = typed["HyperParameterTuningJobConfig"]
+    assert config["StrategyConfig"]["HyperbandStrategyConfig"] == {"MinResource": 10, "MaxResource": 100}
+    assert type(config["ResourceLimits"]["MaxNumberOfTrainingJobs"]) is int
+    assert type(config["TuningJobCompletionCriteria"]["TargetObjectiveMetricValue"]) is float
+    assert config["ParameterRanges"]["ContinuousParameterRanges"][0]["MaxValue"] == "1"  # ranges are strings in the API
+    definition = typed["TrainingJobDefinition"]
+    assert definition["ResourceConfig"]["InstanceCount"] == 1
+    assert definition["EnableNetworkIsolation"] is False
+    assert definition["EnableManagedSpotTraining"] is True
+    full = {"HyperParameterTuningJobName": "hpo-demo-0123456789abcdef", **typed}
+    shape = sm.client.meta.service_model.operation_model("CreateHyperParameterTuningJob").input_shape
+    report = ParamValidator().validate(full, shape)
+    assert not report.has_errors(), report.generate_report()
+    validate_parameters(full, shape)
+
+
+def test_uncoerced_strings_fail_botocore_validation(sm: SageMakerScript) -> None:
+    """The check above can fail: the raw CloudFormation strings are rejected by the same validator."""
+    shape = sm.client.meta.service_model.operation_model("CreateHyperParameterTuningJob").input_shape
+    with pytest.raises(ParamValidationError, match="MaxNumberOfTrainingJobs"):
+        validate_parameters({"HyperParameterTuningJobName": "x", **cfn_strings(xgboost_request())}, shape)
+
+
+def test_create_sends_typed_request(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sent: list[dict[str, Any]] = []
+    sm.client.meta.events.register(
+        "before-parameter-build.sagemaker.CreateHyperParameterTuningJob", lambda params, **_: sent.append(params)
+    )
+    sm.create(name)
+    sm.describe(name, "InProgress")
+
+    handler.on_event(event("Create"))
+
+    assert_same_types({"HyperParameterTuningJobName": name, **xgboost_request()}, sent[0])
+    sm.assert_done(owned={name})
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("HyperParameterTuningJobConfig.ResourceLimits.MaxJobs", "3", r"ResourceLimits\.MaxJobs: unknown key"),
+        ("HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs", "five", "expected an integer"),
+        ("TrainingJobDefinition.EnableNetworkIsolation", "yes", "expected true or false"),
+        ("HyperParameterTuningJobConfig.TuningJobCompletionCriteria.TargetObjectiveMetricValue", "high", "number"),
+        ("TrainingJobDefinition.InputDataConfig", "train", "expected a list"),
+        ("HyperParameterTuningJobName", "other", "set the TuningJobName property"),
+        ("Colour", "blue", r"Request\.Colour: unknown key"),
+    ],
+    ids=["unknown-nested-key", "bad-integer", "bad-boolean", "bad-float", "bad-list", "name-in-request", "unknown-top"],
+)
+def test_bad_request_is_a_clear_error_and_calls_nothing(
+    handler: ModuleType, sm: SageMakerScript, path: str, value: str, message: str
+) -> None:
+    props = properties(xgboost_request(**{path: value}))
+    with pytest.raises(handler.PropertyError, match=message):
+        handler.on_event(event("Create", props))
+    sm.assert_done()
+
+
+def test_missing_required_member_is_reported_before_any_call(handler: ModuleType, sm: SageMakerScript) -> None:
+    request = xgboost_request()
+    del request["TrainingJobDefinition"]["RoleArn"]
+    with pytest.raises(handler.PropertyError, match="Missing required parameter.*RoleArn"):
+        handler.on_event(event("Create", properties(request)))
+    sm.assert_done()
+
+
+def test_integral_float_strings_are_accepted_for_integers(handler: ModuleType, sm: SageMakerScript) -> None:
+    request = cfn_strings(xgboost_request())
+    request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] = "2.0E1"
+    typed = handler.resolve_request(request)
+    assert typed["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] == 20
+    request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] = "20.5"
+    with pytest.raises(handler.PropertyError, match="MaxNumberOfTrainingJobs: expected an integer"):
+        handler.resolve_request(request)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Names
+
+
+def test_generated_name_format(handler: ModuleType) -> None:
+    name = generated(handler)
+    assert re.fullmatch(r"hpo-demo-[0-9a-f]{23}", name), name
+    assert len(name) == 32 and name == name.lower()
+    assert generated(handler) == name  # deterministic
+    assert handler.generated_job_name("HPO-Demo", STACK_ID, LOGICAL_ID, xgboost_request()) == name
+    changed = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": 21})
+    assert generated(handler, changed) != name
+    assert generated(handler, logical_id="OtherJob") != name
+    assert handler.generated_job_name(PREFIX, STACK_ID.replace("5b1c", "6c2d"), LOGICAL_ID, xgboost_request()) != name
+    longest = handler.generated_job_name("p" * 15, STACK_ID, LOGICAL_ID, xgboost_request())
+    assert len(longest) == 32 and re.fullmatch(r"p{15}-[0-9a-f]{16}", longest)
+    short = handler.generated_job_name("a", STACK_ID, LOGICAL_ID, xgboost_request())
+    assert len(short) == 32
+
+
+@pytest.mark.parametrize(
+    "prefix", ["p" * 16, "-bad", "bad_prefix", ""], ids=["too-long", "hyphen", "underscore", "empty"]
+)
+def test_invalid_prefix_is_rejected(handler: ModuleType, sm: SageMakerScript, prefix: str) -> None:
+    with pytest.raises(handler.PropertyError, match="NamePrefix"):
+        handler.on_event(event("Create", properties(prefix=prefix)))
+    sm.assert_done()
+
+
+def test_invalid_fixed_name_is_rejected(handler: ModuleType, sm: SageMakerScript) -> None:
+    with pytest.raises(handler.PropertyError, match="TuningJobName 'bad_name' is invalid"):
+        handler.on_event(event("Create", properties(name="bad_name")))
+    sm.assert_done()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Create
+
+
+def test_create_with_generated_name(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create(name)
+    sm.describe(name, "InProgress")
+
+    result = handler.on_event(event("Create"))
+
+    assert result == {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    sm.assert_done(owned={name})
+
+
+def test_create_with_fixed_name(handler: ModuleType, sm: SageMakerScript) -> None:
+    sm.create("my-tuning-job")
+    sm.describe("my-tuning-job", "InProgress")
+
+    result = handler.on_event(event("Create", properties(name="my-tuning-job")))
+
+    assert result["PhysicalResourceId"] == "my-tuning-job"
+    assert result["Data"]["TuningJobArn"] == job_arn("my-tuning-job")
+    sm.assert_done(owned={"my-tuning-job"})
+
+
+def test_retried_create_adopts_the_existing_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create(name)
+    sm.describe(name, "InProgress")
+    sm.create_exists(name)
+    sm.describe(name, "InProgress")
+
+    first = handler.on_event(event("Create"))
+    second = handler.on_event(event("Create"))
+
+    assert first == second
+    assert sm.created == [name]  # one job, not two
+    sm.assert_done(owned={name})
+
+
+def test_fixed_name_taken_by_a_different_job_is_not_adopted(handler: ModuleType, sm: SageMakerScript) -> None:
+    other = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": 50})
+    sm.seed("shared-name", "InProgress", other)
+    sm.create_exists("shared-name")
+    sm.describe("shared-name", "InProgress")
+
+    with pytest.raises(handler.HandlerError, match="already exists with a different configuration"):
+        handler.on_event(event("Create", properties(name="shared-name")))
+
+    assert sm.stopped == []  # somebody else's job is left alone
+    sm.assert_done(owned={"shared-name"})
+
+
+def test_failed_create_stops_the_started_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create(name)
+    sm.describe_faults(name, [("ThrottlingException", 400)] * handler.MAX_ATTEMPTS)
+    sm.stop(name)
+
+    with pytest.raises(handler.HandlerError) as raised:
+        handler.on_event(event("Create"))
+
+    message = str(raised.value)
+    assert "DescribeHyperParameterTuningJob failed for tuning job" in message and name in message
+    assert "was stopped" in message
+    sm.assert_done()
+
+
+def test_describe_not_found_right_after_create_is_retried(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create(name)
+    sm.describe_error(name, "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}")
+    sm.describe(name, "InProgress")
+
+    assert handler.on_event(event("Create"))["PhysicalResourceId"] == name
+    sm.assert_done(owned={name})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Update
+
+
+def test_update_with_changed_request_replaces_the_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    old_name = generated(handler)
+    new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    new_name = generated(handler, new_request)
+    sm.seed(old_name, "InProgress")
+    sm.create(new_name, new_request)
+    sm.describe(new_name, "InProgress")
+
+    result = handler.on_event(event("Update", properties(new_request), old=properties(), physical_id=old_name))
+
+    assert result["PhysicalResourceId"] == new_name != old_name
+    # The old job keeps running until CloudFormation sends Delete for the old id (cleanup phase).
+    sm.assert_done(owned={old_name, new_name})
+
+
+def test_update_changing_only_wait_keeps_the_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.seed(name, "Completed")
+    sm.describe(name, "Completed", best=best_training_job(TUNED))
+    evt = event("Update", properties(wait=True, timeout=1800), old=properties(wait=False), physical_id=name)
+
+    result = handler.on_event(evt)
+    done = handler.is_complete(after_on_event(evt, result))
+
+    assert result["PhysicalResourceId"] == name
+    assert result["Data"]["BestHyperparameters"] == json.dumps(TUNED, sort_keys=True, separators=(",", ":"))
+    assert done["IsComplete"] is True and done["Data"] == result["Data"]
+    assert sm.created == []
+    sm.assert_done()
+
+
+def test_update_with_fixed_name_and_changed_request_is_refused(handler: ModuleType, sm: SageMakerScript) -> None:
+    sm.seed("my-tuning-job", "InProgress")
+    sm.describe("my-tuning-job", "InProgress")
+    new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    evt = event(
+        "Update",
+        properties(new_request, name="my-tuning-job"),
+        old=properties(name="my-tuning-job"),
+        physical_id="my-tuning-job",
+    )
+
+    with pytest.raises(handler.PropertyError) as raised:
+        handler.on_event(evt)
+
+    message = str(raised.value)
+    assert "immutable" in message and "'my-tuning-job'" in message
+    assert "Change tuning_job_name" in message and "remove it" in message
+    assert sm.created == [] and sm.stopped == []
+    sm.assert_done(owned={"my-tuning-job"})
+
+
+def test_rollback_update_adopts_the_old_job_and_delete_stops_the_new_one(
+    handler: ModuleType, sm: SageMakerScript
+) -> None:
+    old_name = generated(handler)
+    new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    new_name = generated(handler, new_request)
+    sm.seed(old_name, "InProgress")
+    sm.seed(new_name, "InProgress", new_request)
+    # Rollback: CloudFormation sends the OLD properties with the NEW physical id.
+    sm.create_exists(old_name)
+    sm.describe(old_name, "InProgress")
+    sm.describe(new_name, "InProgress")
+    sm.stop(new_name)
+
+    rollback = handler.on_event(event("Update", properties(), old=properties(new_request), physical_id=new_name))
+    handler.on_event(event("Delete", properties(new_request), physical_id=new_name))
+
+    assert rollback["PhysicalResourceId"] == old_name
+    assert sm.created == [] and sm.stopped == [new_name]
+    sm.assert_done(owned={old_name})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Delete
+
+
+def test_delete_stops_a_running_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    sm.seed("hpo-demo-1", "InProgress")
+    sm.describe("hpo-demo-1", "InProgress")
+    sm.stop("hpo-demo-1")
+
+    assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
+    sm.assert_done()
+
+
+@pytest.mark.parametrize("status", ["Stopping", "Completed", "Failed", "Stopped", "Deleting"])
+def test_delete_of_a_finished_job_calls_no_stop(handler: ModuleType, sm: SageMakerScript, status: str) -> None:
+    sm.seed("hpo-demo-1", status)
+    sm.describe("hpo-demo-1", status)
+
+    assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
+    assert sm.stopped == []
+    sm.assert_done()
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("ResourceNotFound", "Amazon SageMaker can't find a tuning job with name hpo-demo-1"),
+        ("ValidationException", "Requested resource hpo-demo-1 does not exist"),
+    ],
+    ids=["resource-not-found", "validation-does-not-exist"],
+)
+def test_delete_of_a_missing_job_succeeds(handler: ModuleType, sm: SageMakerScript, code: str, message: str) -> None:
+    sm.describe_error("hpo-demo-1", code, message)
+    assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
+    sm.assert_done()
+
+
+@pytest.mark.parametrize(
+    "physical_id",
+    [CREATE_FAILED_MARKER, "3f1e9a5c-2b7d-4c1e-9f0a-6d5b4c3a2f10-extra", "", "x" * 33],
+    ids=["framework-marker", "request-id", "empty", "too-long"],
+)
+def test_delete_with_a_non_job_physical_id_does_nothing(
+    handler: ModuleType, sm: SageMakerScript, physical_id: str
+) -> None:
+    assert handler.on_event(event("Delete", physical_id=physical_id)) == {"PhysicalResourceId": physical_id}
+    sm.assert_done()
+
+
+def test_delete_when_the_job_finishes_before_stop(handler: ModuleType, sm: SageMakerScript) -> None:
+    sm.seed("hpo-demo-1", "InProgress")
+    sm.describe("hpo-demo-1", "InProgress")
+    sm.stop_error("hpo-demo-1", "ValidationException", "The request was rejected because the job is not in progress.")
+    sm.jobs["hpo-demo-1"] = "Completed"
+
+    assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
+    sm.assert_done()
+
+
+def test_delete_with_permanent_describe_error_fails(handler: ModuleType, sm: SageMakerScript) -> None:
+    sm.describe_error(
+        "hpo-demo-1", "AccessDeniedException", "not authorized to perform DescribeHyperParameterTuningJob"
+    )
+    with pytest.raises(
+        handler.SageMakerError, match="DescribeHyperParameterTuningJob failed for tuning job 'hpo-demo-1'"
+    ):
+        handler.on_event(event("Delete", physical_id="hpo-demo-1"))
+    assert sm.sleeps.delays == []
+    sm.assert_done()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Waiting (is_complete)
+
+
+def created_event(handler: ModuleType, *, wait: bool = True, timeout: int | None = None) -> dict[str, Any]:
+    name = generated(handler)
+    evt = event("Create", properties(wait=wait, timeout=timeout))
+    return after_on_event(
+        evt, {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    )
+
+
+def test_not_waiting_is_complete_at_once(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler, wait=False)
+    assert handler.is_complete(evt) == {"IsComplete": True, "Data": evt["Data"]}
+    assert handler.is_complete(event("Delete", physical_id="hpo-demo-1")) == {"IsComplete": True}
+    sm.assert_done()
+
+
+@pytest.mark.parametrize("status", ["InProgress", "Stopping"])
+def test_wait_in_progress(handler: ModuleType, sm: SageMakerScript, status: str) -> None:
+    evt = created_event(handler)
+    sm.seed(evt["PhysicalResourceId"], status)
+    sm.describe(evt["PhysicalResourceId"], status, created=NOW - timedelta(seconds=600))
+
+    assert handler.is_complete(evt) == {"IsComplete": False}  # no Data: the framework rejects it when incomplete
+    sm.assert_done(owned={evt["PhysicalResourceId"]})
+
+
+def test_wait_completed_returns_the_best_training_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler)
+    name = evt["PhysicalResourceId"]
+    sm.seed(name, "Completed")
+    sm.describe(name, "Completed", best=best_training_job(TUNED, value=0.9731, name="hpo-demo-017"))
+
+    result = handler.is_complete(evt)
+
+    assert result["IsComplete"] is True
+    data = result["Data"]
+    assert data["TuningJobName"] == name and data["TuningJobArn"] == job_arn(name)
+    assert data["BestTrainingJobName"] == "hpo-demo-017"
+    assert data["BestObjectiveValue"] == "0.9731"
+    assert json.loads(data["BestHyperparameters"]) == TUNED
+    assert " " not in data["BestHyperparameters"]
+    for key, value in TUNED.items():
+        assert data[f"BestHyperparameter.{key}"] == value
+    assert all(isinstance(value, str) for value in data.values())
+    sm.assert_done()
+
+
+def test_wait_completed_data_stays_under_the_response_limit(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler)
+    name = evt["PhysicalResourceId"]
+    tuned = {f"hyperparameter_{index:02d}_" + "n" * 200: "v" * 250 for index in range(30)}
+    sm.seed(name, "Completed")
+    sm.describe(name, "Completed", best=best_training_job(tuned))
+
+    data = handler.is_complete(evt)["Data"]
+
+    size = len(json.dumps(data, separators=(",", ":")).encode())
+    assert size <= handler.DATA_BUDGET_BYTES < 4096
+    assert not any(key.startswith("BestHyperparameter.") for key in data)
+    assert data["BestHyperparameters"].endswith(handler.TRUNCATION_MARKER)
+    assert data["TuningJobName"] == name and data["BestObjectiveValue"] == "0.9731"
+    sm.assert_done()
+
+
+def test_result_data_drops_per_name_keys_before_truncating(handler: ModuleType) -> None:
+    tuned = {f"p{index:02d}": "x" * 60 for index in range(30)}
+    description = {
+        "HyperParameterTuningJobName": "hpo-demo-1",
+        "HyperParameterTuningJobArn": job_arn("hpo-demo-1"),
+        "BestTrainingJob": best_training_job(tuned),
+    }
+    data = handler.result_data(description)
+    assert json.loads(data["BestHyperparameters"]) == tuned  # still complete, valid JSON
+    assert not any(key.startswith("BestHyperparameter.") for key in data)
+    assert len(handler.result_data(description, budget=100_000)) == 5 + len(tuned)
+
+
+@pytest.mark.parametrize("status", ["Failed", "Stopped"])
+def test_wait_failed_or_stopped_raises_sagemakers_reason(handler: ModuleType, sm: SageMakerScript, status: str) -> None:
+    evt = created_event(handler)
+    name = evt["PhysicalResourceId"]
+    sm.seed(name, status)
+    sm.describe(name, status, failure_reason="ClientError: No training job succeeded: AlgorithmError")
+
+    with pytest.raises(handler.HandlerError) as raised:
+        handler.is_complete(evt)
+
+    message = str(raised.value)
+    assert f"Tuning job '{name}' ended with status {status}" in message
+    assert "No training job succeeded: AlgorithmError" in message
+    assert sm.stopped == []
+    sm.assert_done()
+
+
+def test_wait_timeout_stops_the_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler, timeout=1800)
+    name = evt["PhysicalResourceId"]
+    sm.seed(name, "InProgress")
+    sm.describe(name, "InProgress", created=NOW - timedelta(seconds=1800))
+    sm.stop(name)
+
+    with pytest.raises(handler.HandlerError) as raised:
+        handler.is_complete(evt)
+
+    message = str(raised.value)
+    assert "did not finish within WaitTimeoutSeconds=1800" in message and "was stopped" in message
+    sm.assert_done()
+
+
+def test_wait_just_before_timeout_keeps_waiting(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler, timeout=1800)
+    name = evt["PhysicalResourceId"]
+    sm.seed(name, "InProgress")
+    sm.describe(name, "InProgress", created=NOW - timedelta(seconds=1799))
+    assert handler.is_complete(evt) == {"IsComplete": False}
+    sm.assert_done(owned={name})
+
+
+def test_wait_timeout_is_capped_below_the_provider_ceiling(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler, timeout=7200)
+    name = evt["PhysicalResourceId"]
+    sm.seed(name, "InProgress")
+    sm.describe(name, "InProgress", created=NOW - timedelta(seconds=handler.contract.MAX_WAIT_TIMEOUT_SECONDS))
+    sm.stop(name)
+    with pytest.raises(handler.HandlerError, match=f"WaitTimeoutSeconds={handler.contract.MAX_WAIT_TIMEOUT_SECONDS}"):
+        handler.is_complete(evt)
+    sm.assert_done()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Retries
+
+
+def test_throttling_then_success(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create_faults(name, [("ThrottlingException", 400), ("Throttling", 400), ("TooManyRequestsException", 429)])
+    sm.create(name)
+    sm.describe(name, "InProgress")
+
+    assert handler.on_event(event("Create"))["PhysicalResourceId"] == name
+
+    delays = sm.sleeps.delays
+    assert len(delays) == 3
+    for attempt, delay in enumerate(delays, start=1):
+        ceiling = min(handler.MAX_DELAY_SECONDS, handler.BASE_DELAY_SECONDS * 2 ** (attempt - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    sm.assert_done(owned={name})
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [
+        [("InternalFailure", 500), ("ServiceUnavailable", 503)],
+        [("BadGateway", 502)],
+        [("InternalServerError", 500), ("InternalError", 500), ("ThrottledException", 400)],
+    ],
+    ids=["500-503", "unknown-code-502", "internal-codes"],
+)
+def test_transient_server_errors_are_retried(handler: ModuleType, sm: SageMakerScript, errors: list) -> None:
+    sm.seed("hpo-demo-1", "InProgress")
+    sm.describe_faults("hpo-demo-1", errors)
+    sm.describe("hpo-demo-1", "InProgress")
+    sm.stop("hpo-demo-1")
+
+    handler.on_event(event("Delete", physical_id="hpo-demo-1"))
+
+    assert len(sm.sleeps.delays) == len(errors)
+    sm.assert_done()
+
+
+def test_connection_errors_are_retried(handler: ModuleType, sm: SageMakerScript) -> None:
+    url = "https://api.sagemaker.us-east-1.amazonaws.com/"
+    sm.seed("hpo-demo-1", "InProgress")
+    sm.describe_faults("hpo-demo-1", [EndpointConnectionError(endpoint_url=url), ReadTimeoutError(endpoint_url=url)])
+    sm.describe("hpo-demo-1", "InProgress")
+    sm.stop_faults("hpo-demo-1", [ConnectTimeoutError(endpoint_url=url)])
+    sm.stop("hpo-demo-1")
+
+    handler.on_event(event("Delete", physical_id="hpo-demo-1"))
+
+    assert len(sm.sleeps.delays) == 3
+    sm.assert_done()
+
+
+def test_retries_are_bounded(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create_faults(name, [("ThrottlingException", 400)] * handler.MAX_ATTEMPTS)
+
+    with pytest.raises(handler.SageMakerError) as raised:
+        handler.on_event(event("Create"))
+
+    message = str(raised.value)
+    assert f"CreateHyperParameterTuningJob failed for tuning job '{name}': ThrottlingException" in message
+    assert f"gave up after {handler.MAX_ATTEMPTS} attempts" in message
+    delays = sm.sleeps.delays
+    assert len(delays) == handler.MAX_ATTEMPTS - 1 and sum(delays) <= handler.MAX_TOTAL_DELAY_SECONDS
+    sm.assert_done()
+
+
+def test_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create_faults(name, [("ThrottlingException", 400)])
+    seconds = handler.DEADLINE_MARGIN_SECONDS + handler.ATTEMPT_WORST_CASE_SECONDS
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
+
+    with pytest.raises(handler.SageMakerError, match="ThrottlingException"):
+        handler.on_event(event("Create"), context)
+
+    assert sm.sleeps.delays == []
+    sm.assert_done()
+
+
+def test_retries_continue_when_the_lambda_has_time(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create_faults(name, [("ThrottlingException", 400)])
+    sm.create(name)
+    sm.describe(name, "InProgress")
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: 300_000)
+
+    assert handler.on_event(event("Create"), context)["PhysicalResourceId"] == name
+    assert len(sm.sleeps.delays) == 1
+    sm.assert_done(owned={name})
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("ValidationException", "MaxResource must be less than or equal to 20000"),
+        ("ResourceLimitExceeded", "The account-level service limit 'Number of concurrent tuning jobs' is 100"),
+    ],
+    ids=["validation", "resource-limit"],
+)
+def test_non_retryable_errors_fail_at_once(handler: ModuleType, sm: SageMakerScript, code: str, message: str) -> None:
+    name = generated(handler)
+    sm.create_error(name, code, message)
+
+    with pytest.raises(handler.SageMakerError) as raised:
+        handler.on_event(event("Create"))
+
+    assert str(raised.value) == f"CreateHyperParameterTuningJob failed for tuning job '{name}': {code}: {message}"
+    assert sm.sleeps.delays == []
+    sm.assert_done()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Client, logs, import
+
+
+def test_default_client_configuration(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    client = handler._client()
+    assert handler._client() is client  # cached
+    assert client.meta.service_model.service_name == "sagemaker"
+    assert "sagemaker-hpo-cdk" in client.meta.config.user_agent_extra
+    assert client.meta.config.retries["mode"] == "standard"
+    assert client.meta.config.read_timeout == handler.CLIENT_READ_TIMEOUT_SECONDS
+    handler.reset()
+    assert handler._client() is not client
+
+
+def test_logs_are_json_and_never_contain_the_request(
+    handler: ModuleType, sm: SageMakerScript, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = generated(handler)
+    sm.create_faults(name, [("ThrottlingException", 400)])
+    sm.create(name)
+    sm.describe(name, "InProgress")
+
+    with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
+        handler.on_event(event("Create"))
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "sagemaker_hpo.tuning_job"]
+    assert lines
+    records = [json.loads(line) for line in lines]
+    assert any(record.get("job") == name and record["requestType"] == "Create" for record in records)
+    assert any(record["message"] == "retrying" and record["code"] == "ThrottlingException" for record in records)
+    assert SECRET not in caplog.text and "s3://hpo-demo-data" not in caplog.text
+    sm.assert_done(owned={name})
+
+
+def test_cold_import_loads_no_aws_sdk() -> None:
+    code = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('index', {str(HANDLER_PATH)!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        "print(sorted(name for name in ('boto3', 'botocore') if name in sys.modules))\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert output.strip() == "[]"
+
+
+def test_logs_use_extra_fields_with_lambdas_json_log_format(
+    handler: ModuleType, sm: SageMakerScript, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
+    sm.seed("hpo-demo-1", "InProgress")
+    sm.describe("hpo-demo-1", "InProgress")
+    sm.stop("hpo-demo-1")
+
+    with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
+        handler.on_event(event("Delete", physical_id="hpo-demo-1"))
+
+    stopped = [record for record in caplog.records if record.getMessage() == "stopped job"]
+    assert len(stopped) == 1
+    assert stopped[0].job == "hpo-demo-1"  # type: ignore[attr-defined]
+    assert stopped[0].requestType == "Delete"  # type: ignore[attr-defined]
+    sm.assert_done()
