@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ecr as ecr
+
 from sagemaker_hpo import (
     ContinuousRange,
     Hyperband,

@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from botocore.session import get_session
 from botocore.validate import ParamValidator
+
 from sagemaker_hpo import (
     Bayesian,
     CategoricalRange,
@@ -30,7 +31,6 @@ from sagemaker_hpo import (
     TrainingRole,
 )
 from sagemaker_hpo._contract import contract
-
 from tests.construct_support import (
     as_list,
     custom_training,

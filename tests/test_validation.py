@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
+
 from sagemaker_hpo import (
     Bayesian,
     CategoricalRange,
@@ -24,7 +25,6 @@ from sagemaker_hpo import (
     ScalingType,
     ValidationError,
 )
-
 from tests.construct_support import custom_training, job, new_stack, training
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]

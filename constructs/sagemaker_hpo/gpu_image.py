@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import aws_ecr_assets as ecr_assets
-
 from constructs import Construct
 
 from ._validation import Checker, ValidationError

@@ -1,0 +1,164 @@
+"""GpuTrainingImage: the packaged GPU training folder as a Docker image asset with its metric definitions."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from sagemaker_hpo import ContinuousRange, Hyperband, MetricDefinition, Objective, TrainingDefinition, TuningJob
+from sagemaker_hpo._validation import ValidationError
+from sagemaker_hpo.gpu_image import PACKAGED_DIRECTORY, GpuTrainingImage, load_metric_definitions
+
+PROGRAM_FILES = {"Dockerfile", ".dockerignore", "train.py", "metrics.json", "benchmark.py"}
+
+
+def synth(stack: cdk.Stack) -> tuple[dict[str, Any], Path]:
+    """Synthesize the stack's app; return the stack's asset manifest and the cloud assembly folder."""
+    assembly = cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    outdir = Path(assembly.directory)
+    manifest = json.loads((outdir / f"{stack.artifact_id}.assets.json").read_text())
+    return manifest, outdir
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> cdk.Stack:
+    return cdk.Stack(cdk.App(outdir=str(tmp_path / "cdk.out")), "GpuStack")
+
+
+def test_packaged_image_is_staged_as_a_linux_amd64_docker_asset(stack: cdk.Stack) -> None:
+    image = GpuTrainingImage(stack, "Gpu")
+    Template.from_stack(stack)  # synthesizes without error
+    manifest, outdir = synth(stack)
+    docker_images = manifest["dockerImages"]
+    assert len(docker_images) == 1
+    (asset_hash, entry), *_ = docker_images.items()
+    assert entry["source"]["platform"] == "linux/amd64"
+    assert asset_hash == image.asset.asset_hash
+    staged = outdir / entry["source"]["directory"]
+    # Only the program files reach the build context (and the asset hash): not the README, converter or tests.
+    assert {p.name for p in staged.iterdir()} == PROGRAM_FILES
+    assert (staged / "metrics.json").read_text() == (PACKAGED_DIRECTORY / "metrics.json").read_text()
+    # The stack's synthesizer publishes it to the bootstrap container-assets repository.
+    destination = next(iter(entry["destinations"].values()))
+    assert "container-assets" in destination["repositoryName"]
+
+
+def test_asset_path_does_not_depend_on_the_working_directory(
+    stack: cdk.Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = GpuTrainingImage(stack, "Gpu")
+    other = cdk.Stack(cdk.App(outdir=str(tmp_path / "other.out")), "Other")
+    monkeypatch.chdir(PACKAGED_DIRECTORY)
+    second = GpuTrainingImage(other, "Gpu")
+    assert first.asset.asset_hash == second.asset.asset_hash
+
+
+def test_metric_definitions_equal_metrics_json(stack: cdk.Stack) -> None:
+    image = GpuTrainingImage(stack, "Gpu")
+    expected = json.loads((PACKAGED_DIRECTORY / "metrics.json").read_text())
+    assert [{"name": d.name, "regex": d.regex} for d in image.metric_definitions] == expected
+    assert image.metric_definitions == load_metric_definitions()
+    assert isinstance(image.metric_definitions, tuple)
+    assert {"train:loss", "validation:loss", "validation:accuracy"} <= {d.name for d in image.metric_definitions}
+    assert image.training_image.metric_definitions == image.metric_definitions
+
+
+def test_training_image_points_at_the_asset_and_grants_pull(stack: cdk.Stack) -> None:
+    image = GpuTrainingImage(stack, "Gpu")
+    job = TuningJob(
+        stack,
+        "Job",
+        strategy=Hyperband(min_resource=1, max_resource=30),
+        objective=Objective.maximize("validation:accuracy"),
+        parameter_ranges=[ContinuousRange("learning_rate", 1e-6, 0.1)],
+        max_jobs=4,
+        max_parallel_jobs=2,
+        training=TrainingDefinition(
+            image=image.training_image,
+            inputs={"train": "s3://my-data/cifar10/train/", "validation": "s3://my-data/cifar10/validation/"},
+            output_path="s3://my-data/output/",
+            instance_type="ml.g4dn.xlarge",
+            static_hyperparameters={"workload": "resnet20", "epochs": 30},
+        ),
+    )
+    assert job is not None
+    template = json.dumps(Template.from_stack(stack).to_json())
+    assert image.asset.asset_hash in template  # the training image URI is the asset's image
+    assert "ecr:BatchGetImage" in template
+    for definition in image.metric_definitions:
+        assert json.dumps(definition.regex)[1:-1] in template, definition.name
+
+
+def test_custom_folder_without_metrics_json_fails_naming_the_construct(stack: cdk.Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "my_image"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.12-slim\n")
+    with pytest.raises(ValidationError) as caught:
+        GpuTrainingImage(stack, "Custom", directory=str(folder))
+    message = str(caught.value)
+    assert message.startswith("GpuStack/Custom: invalid metric_definitions")
+    assert "metrics.json" in message and str(folder) in message
+
+
+def test_custom_folder_with_explicit_definitions_and_build_args(stack: cdk.Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "my_image"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
+    definitions = [MetricDefinition("validation:f1", r"f1=([0-9.]+)")]
+    image = GpuTrainingImage(
+        stack, "Custom", directory=str(folder), build_args={"BASE_IMAGE": "x:1"}, metric_definitions=definitions
+    )
+    assert image.metric_definitions == tuple(definitions)
+    manifest, _ = synth(stack)
+    (entry,) = manifest["dockerImages"].values()
+    assert entry["source"]["dockerBuildArgs"] == {"BASE_IMAGE": "x:1"}
+
+
+def test_custom_folder_with_its_own_metrics_json(stack: cdk.Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(PACKAGED_DIRECTORY, folder)
+    (folder / "metrics.json").write_text(json.dumps([{"name": "validation:accuracy", "regex": "acc=([0-9.]+)"}]))
+    image = GpuTrainingImage(stack, "Copy", directory=str(folder))
+    assert image.metric_definitions == (MetricDefinition("validation:accuracy", "acc=([0-9.]+)"),)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[]", "non-empty JSON list"),
+        ('[{"name": "a"}]', "entry 0 must be an object with the string keys name and regex"),
+        ('[{"name": "a", "regex": "(x)"}, {"name": "a", "regex": "(y)"}]', "duplicate metric names ['a']"),
+        ('[{"name": "a", "regex": "no group"}]', "must have exactly one capture group"),
+        ("{", "not valid JSON"),
+    ],
+)
+def test_bad_metrics_json_fails_naming_the_construct(
+    stack: cdk.Stack, tmp_path: Path, content: str, message: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "metrics.json").write_text(content)
+    with pytest.raises(ValidationError, match="^GpuStack/Bad: ") as caught:
+        GpuTrainingImage(stack, "Bad", directory=str(tmp_path))
+    assert message in str(caught.value)
+
+
+def test_folder_without_dockerfile_fails(stack: cdk.Stack, tmp_path: Path) -> None:
+    with pytest.raises(
+        ValidationError, match="GpuStack/NoDocker: invalid directory.*must be a folder with a Dockerfile"
+    ):
+        GpuTrainingImage(stack, "NoDocker", directory=str(tmp_path))
+
+
+def test_props_are_keyword_only(stack: cdk.Stack) -> None:
+    with pytest.raises(TypeError):
+        GpuTrainingImage(stack, "Gpu", str(PACKAGED_DIRECTORY))  # type: ignore[misc]

@@ -1,0 +1,467 @@
+"""The packaged GPU training program (images/gpu_training/train.py) run on the CPU as SageMaker would run it.
+
+Each run is a subprocess ``python train.py train`` with ``OPT_ML_DIR`` pointing at a temporary /opt/ml, on tiny
+data for 2 to 3 epochs. The metric regexes come from the construct side (``load_metric_definitions``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pickle
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from sagemaker_hpo.gpu_image import PACKAGED_DIRECTORY, load_metric_definitions
+
+TRAIN = PACKAGED_DIRECTORY / "train.py"
+CONVERTER = PACKAGED_DIRECTORY / "convert_cifar10.py"
+BENCHMARK = PACKAGED_DIRECTORY / "benchmark.py"
+DEFINITIONS = load_metric_definitions()
+EPOCH_LINE = re.compile(r"^epoch=(\d+)/(\d+) ", re.MULTILINE)
+# One thread: fast and deterministic, and immune to oversubscription when other test processes share the cores.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a program file of the image folder without writing __pycache__ into the package."""
+    spec = importlib.util.spec_from_file_location(f"gpu_training_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
+    previous, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = previous
+    return module
+
+
+train_module = load_module(TRAIN)
+converter = load_module(CONVERTER)
+
+
+def run_program(root: Path, hyperparameters: dict[str, Any] | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """Write hyperparameters.json under ``root`` (values as strings, like SageMaker) and run the program."""
+    if hyperparameters is not None:
+        config = root / "input" / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        (config / "hyperparameters.json").write_text(json.dumps({k: str(v) for k, v in hyperparameters.items()}))
+    return subprocess.run(
+        [sys.executable, str(TRAIN), *(args or ("train",))],
+        env={**ENV, "OPT_ML_DIR": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def epochs_run(stdout: str) -> list[int]:
+    return [int(m.group(1)) for m in EPOCH_LINE.finditer(stdout)]
+
+
+def metric_values(stdout: str) -> dict[str, list[float]]:
+    """Every value each metrics.json regex reads from the log, in order."""
+    return {d.name: [float(v) for v in re.findall(d.regex, stdout)] for d in DEFINITIONS}
+
+
+def epoch_lines_without_time(stdout: str) -> dict[int, str]:
+    return {
+        int(m.group(1)): re.sub(r"^epoch=\S+ | seconds=\S+", "", line)
+        for line in stdout.splitlines()
+        if (m := EPOCH_LINE.match(line))
+    }
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Fake CIFAR-10 batches and the converter
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def write_fake_cifar(folder: Path, per_batch: int = 24, test_images: int = 32, seed: int = 0) -> dict[str, Any]:
+    """Pickled batches shaped like the official ``cifar-10-batches-py`` (dicts with bytes keys)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    batches = {}
+    for name, count in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", test_images)]:
+        batch = {
+            b"batch_label": name.encode(),
+            b"labels": rng.integers(0, 10, count).tolist(),
+            b"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8),
+            b"filenames": [f"{name}_{i}.png".encode() for i in range(count)],
+        }
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+        batches[name] = batch
+    return batches
+
+
+def test_converter_writes_channels_in_the_documented_layout(tmp_path: Path) -> None:
+    batches = write_fake_cifar(tmp_path / "cifar-10-batches-py", per_batch=3, test_images=4)
+    counts = converter.convert(tmp_path / "cifar-10-batches-py", tmp_path / "out")
+    assert counts == {"train": 15, "validation": 4}
+    with np.load(tmp_path / "out" / "train" / "cifar10_train.npz") as archive:
+        images, labels = archive["images"], archive["labels"]
+    assert images.dtype == np.uint8 and images.shape == (15, 32, 32, 3)
+    assert labels.dtype == np.int64
+    flat = np.concatenate([batches[f"data_batch_{i}"][b"data"] for i in range(1, 6)])
+    expected_labels = sum((batches[f"data_batch_{i}"][b"labels"] for i in range(1, 6)), [])
+    assert labels.tolist() == expected_labels
+    # Pixel (row r, column c) of channel k is data[k * 1024 + r * 32 + c] in the official layout.
+    for index, row, col, channel in [(0, 0, 0, 0), (4, 5, 31, 2), (14, 31, 7, 1)]:
+        assert images[index, row, col, channel] == flat[index, channel * 1024 + row * 32 + col]
+    with np.load(tmp_path / "out" / "validation" / "cifar10_validation.npz") as archive:
+        assert archive["images"].shape == (4, 32, 32, 3)
+        assert archive["labels"].tolist() == batches["test_batch"][b"labels"]
+
+
+def test_converter_reads_the_tar_archive(tmp_path: Path) -> None:
+    write_fake_cifar(tmp_path / "cifar-10-batches-py", per_batch=2, test_images=2)
+    archive_path = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive_path, "w:gz") as archive:
+        archive.add(tmp_path / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    assert converter.main([str(archive_path), str(tmp_path / "out")]) == 0
+    assert converter.convert(archive_path, tmp_path / "out") == {"train": 10, "validation": 2}
+
+
+class _Exploit:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.getcwd, ())
+
+
+def test_converter_refuses_foreign_pickles_and_bad_batches(tmp_path: Path) -> None:
+    with pytest.raises(converter.ConversionError, match="refusing to unpickle"):
+        converter.load_batch(pickle.dumps({b"data": _Exploit(), b"labels": []}, protocol=2), "evil")
+    bad_shape = {b"data": np.zeros((2, 100), dtype=np.uint8), b"labels": [0, 1]}
+    with pytest.raises(converter.ConversionError, match="uint8 N x 3072"):
+        converter.load_batch(pickle.dumps(bad_shape, protocol=2), "bad")
+    bad_labels = {b"data": np.zeros((2, 3072), dtype=np.uint8), b"labels": [0, 10]}
+    with pytest.raises(converter.ConversionError, match="labels must be in 0..9"):
+        converter.load_batch(pickle.dumps(bad_labels, protocol=2), "bad")
+    (tmp_path / "empty").mkdir()
+    assert converter.main([str(tmp_path / "empty"), str(tmp_path / "out")]) == 1
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Training runs: 2 epochs, resume to 3, and an uninterrupted 3-epoch run to compare with
+# ------------------------------------------------------------------------------------------------------------------
+
+WORKLOAD_HYPERPARAMETERS = {
+    "mlp": {"workload": "mlp", "num_points": 300, "units_per_layer": 16, "batch_size": 32, "learning_rate": 0.01},
+    "resnet20": {"workload": "resnet20", "batch_size": 32, "learning_rate": 0.05, "momentum": 0.9},
+}
+
+
+def prepare_root(tmp: Path, workload: str) -> Path:
+    root = tmp / "opt_ml"
+    if workload == "resnet20":
+        write_fake_cifar(tmp / "cifar", per_batch=16, test_images=32)
+        converter.convert(tmp / "cifar", root / "input" / "data")
+    return root
+
+
+@pytest.fixture(scope="module", params=sorted(WORKLOAD_HYPERPARAMETERS))
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    workload: str = request.param
+    hp = WORKLOAD_HYPERPARAMETERS[workload]
+    interrupted = prepare_root(tmp_path_factory.mktemp(f"{workload}_interrupted"), workload)
+    first = run_program(interrupted, {**hp, "epochs": 2})
+    first_model = json.loads((interrupted / "model" / "model.json").read_text()) if first.returncode == 0 else None
+    resumed = run_program(interrupted, {**hp, "epochs": 3})
+    straight_root = prepare_root(tmp_path_factory.mktemp(f"{workload}_straight"), workload)
+    straight = run_program(straight_root, {**hp, "epochs": 3})
+    return {
+        "workload": workload,
+        "root": interrupted,
+        "first": first,
+        "first_model": first_model,
+        "resumed": resumed,
+        "straight": straight,
+    }
+
+
+@pytest.mark.slow
+def test_runs_succeed(runs: dict[str, Any]) -> None:
+    for key in ("first", "resumed", "straight"):
+        proc = runs[key]
+        assert proc.returncode == 0, f"{runs['workload']} {key} run failed:\n{proc.stdout}\n{proc.stderr}"
+    assert not (runs["root"] / "output" / "failure").exists()
+
+
+@pytest.mark.slow
+def test_every_metric_regex_matches_once_per_epoch(runs: dict[str, Any]) -> None:
+    stdout = runs["first"].stdout
+    assert epochs_run(stdout) == [1, 2]
+    for definition, values in zip(DEFINITIONS, metric_values(stdout).values(), strict=True):
+        assert len(values) == 2, f"{definition.name}: {definition.regex} matched {values} in\n{stdout}"
+        assert all(np.isfinite(values)), values
+    for line in stdout.splitlines():
+        if EPOCH_LINE.match(line):
+            for definition in DEFINITIONS:
+                assert len(re.findall(definition.regex, line)) == 1, (definition.name, line)
+    accuracies = metric_values(stdout)["validation:accuracy"]
+    assert all(0.0 <= a <= 1.0 for a in accuracies)
+    # Only the epoch lines carry metrics: the banner and resume lines must not feed Hyperband stray values.
+    other_lines = "\n".join(line for line in stdout.splitlines() if not EPOCH_LINE.match(line))
+    assert all(not re.findall(d.regex, other_lines) for d in DEFINITIONS)
+
+
+@pytest.mark.slow
+def test_model_is_written(runs: dict[str, Any]) -> None:
+    info = runs["first_model"]
+    assert info["workload"] == runs["workload"] and info["epochs_completed"] == 2
+    assert set(info["metrics"]) == {d.name for d in DEFINITIONS}
+    state = torch.load(runs["root"] / "model" / "model.pt", weights_only=True)
+    if runs["workload"] == "resnet20":
+        model: torch.nn.Module = train_module.ResNet20()
+    else:
+        model = train_module.MLP(2, 16)
+    model.load_state_dict(state)
+    final = json.loads((runs["root"] / "model" / "model.json").read_text())
+    assert final["epochs_completed"] == 3
+
+
+@pytest.mark.slow
+def test_second_run_resumes_from_the_checkpoint_and_runs_only_the_rest(runs: dict[str, Any]) -> None:
+    stdout = runs["resumed"].stdout
+    assert "resumed from checkpoint checkpoint-epoch-00002.pt (epoch 2 of 3); running epochs 3..3" in stdout
+    assert epochs_run(stdout) == [3]
+    assert all(len(values) == 1 for values in metric_values(stdout).values())
+    checkpoints = sorted(p.name for p in (runs["root"] / "checkpoints").iterdir())
+    assert checkpoints == ["checkpoint-epoch-00002.pt", "checkpoint-epoch-00003.pt"]
+
+
+@pytest.mark.slow
+def test_resumed_run_matches_an_uninterrupted_run(runs: dict[str, Any]) -> None:
+    # Model, optimizer and RNG state are restored, so on the CPU epoch 3 is identical to a run never interrupted.
+    assert epochs_run(runs["straight"].stdout) == [1, 2, 3]
+    straight = epoch_lines_without_time(runs["straight"].stdout)
+    assert epoch_lines_without_time(runs["first"].stdout) == {1: straight[1], 2: straight[2]}
+    assert epoch_lines_without_time(runs["resumed"].stdout) == {3: straight[3]}
+
+
+@pytest.mark.slow
+def test_run_with_checkpoint_at_or_past_epochs_trains_nothing(runs: dict[str, Any], tmp_path: Path) -> None:
+    root = tmp_path / "opt_ml"
+    (root / "checkpoints").mkdir(parents=True)
+    newest = runs["root"] / "checkpoints" / "checkpoint-epoch-00003.pt"
+    (root / "checkpoints" / newest.name).write_bytes(newest.read_bytes())
+    (root / "checkpoints" / "checkpoint-epoch-00004.pt").write_bytes(b"truncated upload")
+    if runs["workload"] == "resnet20":
+        for channel in ("train", "validation"):
+            (root / "input" / "data" / channel).mkdir(parents=True)
+            source = runs["root"] / "input" / "data" / channel / f"cifar10_{channel}.npz"
+            (root / "input" / "data" / channel / source.name).write_bytes(source.read_bytes())
+    proc = run_program(root, {**WORKLOAD_HYPERPARAMETERS[runs["workload"]], "epochs": 3})
+    assert proc.returncode == 0, proc.stderr
+    assert "ignoring unreadable checkpoint checkpoint-epoch-00004.pt" in proc.stdout
+    assert "(epoch 3 of 3); nothing left to run" in proc.stdout
+    assert epochs_run(proc.stdout) == []
+    assert json.loads((root / "model" / "model.json").read_text())["epochs_completed"] == 3
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Failing fast: bad hyperparameters, usage, data
+# ------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hyperparameters", "message"),
+    [
+        ({"workload": "xgboost"}, "invalid hyperparameter workload='xgboost': allowed values mlp, resnet20"),
+        (
+            {"workload": "resnet20", "learning_rate": "abc"},
+            "invalid hyperparameter learning_rate='abc': not a number; allowed range (0, 1]",
+        ),
+        (
+            {"workload": "mlp", "batch_size": "0"},
+            "invalid hyperparameter batch_size='0': out of range; allowed range [1, 4096] (integer)",
+        ),
+        ({"workload": "resnet20", "units_per_layer": "10"}, "unknown hyperparameter 'units_per_layer' for workload"),
+    ],
+    ids=["unknown-workload", "learning-rate-abc", "batch-size-0", "unknown-name"],
+)
+def test_bad_hyperparameter_fails_before_training(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    hyperparameters: dict[str, str],
+    message: str,
+) -> None:
+    # In-process main() (what `python train.py train` calls) keeps this fast; the subprocess test below checks the
+    # real exit code. No data channels: resnet20 would fail on the missing train channel if hyperparameters were
+    # checked after the data is read.
+    config = tmp_path / "input" / "config"
+    config.mkdir(parents=True)
+    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    monkeypatch.setenv("OPT_ML_DIR", str(tmp_path))
+    assert train_module.main(["train"]) == 1
+    failure = (tmp_path / "output" / "failure").read_text()
+    assert message in failure
+    assert failure.count("\n") == 1 and failure.endswith("\n")
+    assert epochs_run(capsys.readouterr().out) == []
+    assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "model").exists()
+
+
+def test_bad_hyperparameter_exits_non_zero_as_a_process(tmp_path: Path) -> None:
+    proc = run_program(tmp_path, {"workload": "mlp", "learning_rate": "abc"})
+    assert proc.returncode == 1
+    assert (tmp_path / "output" / "failure").read_text() == (
+        "invalid hyperparameter learning_rate='abc': not a number; allowed range (0, 1]\n"
+    )
+    assert "FAILED: invalid hyperparameter learning_rate='abc'" in proc.stderr
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    proc = run_program(tmp_path, {"workload": "mlp"}, "serve")
+    assert proc.returncode == 2
+    assert "usage: train.py train" in (tmp_path / "output" / "failure").read_text()
+
+
+def test_quoted_values_and_sagemaker_hyperparameters_are_accepted(tmp_path: Path) -> None:
+    config = tmp_path / "input" / "config"
+    config.mkdir(parents=True)
+    hyperparameters = {
+        "workload": '"mlp"',
+        "epochs": '"1"',
+        "learning_rate": '"0.01"',
+        "num_points": "100",
+        "units_per_layer": "8",
+        "_tuning_objective_metric": "validation:accuracy",
+        "sagemaker_program": "train.py",
+    }
+    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    proc = run_program(tmp_path, None)
+    assert proc.returncode == 0, proc.stderr
+    assert epochs_run(proc.stdout) == [1]
+    assert json.loads((tmp_path / "model" / "model.json").read_text())["hyperparameters"]["learning_rate"] == 0.01
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({}, "missing hyperparameter workload: required; allowed values mlp, resnet20"),
+        ({"workload": "resnet20", "momentum": "1"}, "momentum='1': out of range; allowed range [0, 1)"),
+        ({"workload": "mlp", "momentum": "0.9"}, "unknown hyperparameter 'momentum' for workload mlp"),
+        ({"workload": "mlp", "units_per_layer": "12.5"}, "units_per_layer='12.5': not an integer"),
+        ({"workload": "mlp", "learning_rate": "nan"}, "learning_rate='nan': not a finite number"),
+        ({"workload": "mlp", "l2_regularization": "-1"}, "l2_regularization='-1': out of range; allowed range [0, 10]"),
+        ({"workload": "resnet20", "epochs": "0"}, "epochs='0': out of range; allowed range [1, 100000] (integer)"),
+    ],
+)
+def test_parse_hyperparameters_messages(raw: dict[str, str], message: str) -> None:
+    with pytest.raises(train_module.InputError) as caught:
+        train_module.parse_hyperparameters(raw)
+    assert message in str(caught.value)
+
+
+def test_parse_hyperparameters_reports_every_problem_and_fills_defaults() -> None:
+    with pytest.raises(train_module.InputError) as caught:
+        train_module.parse_hyperparameters({"workload": "mlp", "batch_size": "0", "learning_rate": "x"})
+    assert "batch_size='0'" in str(caught.value) and "learning_rate='x'" in str(caught.value)
+    parsed = train_module.parse_hyperparameters({"workload": "resnet20", "batch_size": "64.0"})
+    assert parsed["batch_size"] == 64 and isinstance(parsed["batch_size"], int)
+    assert parsed["momentum"] == 0.9 and parsed["epochs"] == 10
+
+
+def test_bad_channel_data_fails_with_a_reason(tmp_path: Path) -> None:
+    channel = tmp_path / "input" / "data" / "train"
+    channel.mkdir(parents=True)
+    np.savez(channel / "x.npz", images=np.zeros((4, 3, 32, 32), np.uint8), labels=np.zeros(4, np.int64))
+    (tmp_path / "input" / "data" / "validation").mkdir()
+    proc = run_program(tmp_path, {"workload": "resnet20", "epochs": 1})
+    assert proc.returncode == 1
+    assert "images must be uint8 N x 32 x 32 x 3" in (tmp_path / "output" / "failure").read_text()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Building blocks
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_program_and_construct_read_the_same_metric_definitions() -> None:
+    assert [(d.name, d.regex) for d in DEFINITIONS] == [
+        (d["name"], d["regex"]) for d in train_module.load_metric_definitions()
+    ]
+    assert {d.name for d in DEFINITIONS} >= {"train:loss", "validation:loss", "validation:accuracy"}
+    line = train_module.format_epoch_line(
+        train_module.load_metric_definitions(),
+        1,
+        1,
+        {"train:loss": 1.5e-07, "validation:loss": float("nan"), "validation:accuracy": 0.5},
+        0.1,
+    )
+    assert [re.findall(d.regex, line) for d in DEFINITIONS] == [["1.5e-07"], ["nan"], ["0.5"]]
+
+
+def test_resnet20_shape_and_size() -> None:
+    model = train_module.ResNet20()
+    assert sum(p.numel() for p in model.parameters()) == 269_722  # ~0.27 M, option A shortcuts (He et al.)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) + 1 == 20  # 19 convolutions + the classifier
+    assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_augment_is_a_padded_crop_or_its_mirror() -> None:
+    images = torch.randint(0, 256, (12, 32, 32, 3), dtype=torch.uint8)
+    out = train_module.augment(images, torch.Generator().manual_seed(3))
+    assert out.shape == images.shape and out.dtype == torch.uint8
+    padded = torch.nn.functional.pad(images, (0, 0, 4, 4, 4, 4))
+    seen_flip = seen_shift = False
+    for i in range(len(images)):
+        matches = [
+            (dy, dx, flip)
+            for dy in range(9)
+            for dx in range(9)
+            for flip in (False, True)
+            if torch.equal(
+                out[i], padded[i, dy : dy + 32, dx : dx + 32].flip(1) if flip else padded[i, dy : dy + 32, dx : dx + 32]
+            )
+        ]
+        assert matches, f"image {i} is not a crop of the padded image"
+        seen_flip |= any(m[2] for m in matches)
+        seen_shift |= any(m[:2] != (4, 4) for m in matches)
+    assert seen_flip and seen_shift
+
+
+def test_checkpoints_are_written_atomically(tmp_path: Path) -> None:
+    for epoch in (1, 2, 3):
+        train_module.save_checkpoint(tmp_path, {"epoch": epoch, "format": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-epoch-00002.pt", "checkpoint-epoch-00003.pt"]
+    (tmp_path / ".checkpoint-epoch-00009.pt.tmp").write_bytes(b"partial")
+    assert [e for e, _ in train_module.list_checkpoints(tmp_path)] == [3, 2]
+
+
+def test_benchmark_prints_device_and_throughput() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--epochs", "2", "--num-images", "32", "--validation-images", "16",
+         "--batch-size", "16", "--device", "cpu"],
+        env=ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("device=cpu")
+    assert len(re.findall(r"^epoch=\d+ epoch_seconds=[0-9.]+ .* images_per_second=\d+$", proc.stdout, re.M)) == 2
+    assert re.search(r"^summary device=cpu .*seconds_per_epoch=[0-9.]+ images_per_second=\d+", proc.stdout, re.M)
+
+
+def test_image_folder_holds_only_what_the_dockerfile_copies() -> None:
+    dockerfile = (PACKAGED_DIRECTORY / "Dockerfile").read_text()
+    assert "FROM --platform=linux/amd64 ${BASE_IMAGE}" in dockerfile
+    assert re.search(r"^ARG BASE_IMAGE=pytorch/pytorch:[0-9.]+-cuda[0-9.]+-cudnn\d+-runtime$", dockerfile, re.M)
+    assert 'ENTRYPOINT ["python", "/opt/program/train.py"]' in dockerfile
+    copied = re.search(r"^COPY (.+) /opt/program/$", dockerfile, re.M)
+    assert copied is not None
+    allowed = {line[1:] for line in (PACKAGED_DIRECTORY / ".dockerignore").read_text().splitlines() if line[:1] == "!"}
+    assert set(copied.group(1).split()) == allowed == {"train.py", "metrics.json", "benchmark.py"}
+    # train.py imports only the standard library, torch and numpy.
+    imports = re.findall(r"^(?:from|import) (\w+)", TRAIN.read_text(), re.M)
+    assert set(imports) - set(sys.stdlib_module_names) == {"numpy", "torch"}
