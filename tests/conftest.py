@@ -12,3 +12,6 @@ os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(ROOT / ".cache" / "
 os.environ.setdefault("CDK_HOME", str(ROOT / ".cdk-home"))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# Tests synthesize environment-agnostic stacks, whatever the shell that runs them has set.
+for _variable in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_DEPLOY_ACCOUNT", "CDK_DEPLOY_REGION"):
+    os.environ.pop(_variable, None)

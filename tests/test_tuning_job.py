@@ -274,6 +274,9 @@ def test_bucket_inputs_grant_prefixes_and_kms_through_s3_only() -> None:
     channel = request["TrainingJobDefinition"]["InputDataConfig"][0]
     assert channel["ContentType"] == "text/csv"
     assert request["TrainingJobDefinition"]["CheckpointConfig"]["LocalPath"] == "/opt/ml/checkpoints"
+    # the output bucket's customer key encrypts the model artifacts without repeating it as output_kms_key
+    key_id = stack.get_logical_id(key.node.default_child)
+    assert request["TrainingJobDefinition"]["OutputDataConfig"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     kms_statements = [s for s in statements(template) if any(a.startswith("kms:") for a in as_list(s["Action"]))]
     assert kms_statements
     for statement in kms_statements:
@@ -286,7 +289,7 @@ def test_training_role_passed_in_is_granted_and_shared() -> None:
     job(stack, "A", training=training(role=role))
     job(stack, "B", training=training(role=role))
     template = Template.from_stack(stack).to_json()
-    assert len(resources_of_type(template, "AWS::IAM::Role")) == 2 + 4  # training + handler + 4 framework roles
+    assert len(resources_of_type(template, "AWS::IAM::Role")) == 2 + 3  # training, handler, 3 framework roles
     passes = [s for s in statements(template) if "iam:PassRole" in as_list(s["Action"])]
     assert as_list(passes[0]["Resource"]) == [{"Fn::GetAtt": [stack.get_logical_id(role.node.default_child), "Arn"]}]
 

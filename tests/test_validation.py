@@ -18,6 +18,7 @@ from sagemaker_hpo import (
     ContinuousRange,
     GridSearch,
     Hyperband,
+    ImportedTuningJobProvider,
     IntegerRange,
     MetricDefinition,
     Objective,
@@ -426,8 +427,22 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
         (lambda s: {"training": training(use_spot_instances=True)}, "use_spot_instances without checkpoint_path"),
         (lambda s: _custom(s), "Hyperband reads 'validation:accuracy' after every epoch"),
         (lambda s: {"objective": Objective.maximize("validation:made-up")}, "not a metric this built-in algorithm"),
+        (
+            lambda s: {
+                "provider": ImportedTuningJobProvider(
+                    service_token="arn:aws:lambda:us-east-1:1:function:p", name_prefix="p"
+                )
+            },
+            "the imported provider can only pass the roles it was deployed for",
+        ),
     ],
-    ids=["7-parallel-quota", "12-spot-without-checkpoints", "3-per-epoch-metric", "9-builtin-metric"],
+    ids=[
+        "7-parallel-quota",
+        "12-spot-without-checkpoints",
+        "3-per-epoch-metric",
+        "9-builtin-metric",
+        "imported-provider-new-role",
+    ],
 )
 def test_rule_warns(overrides: Overrides, warning: str) -> None:
     stack = new_stack("Warn")

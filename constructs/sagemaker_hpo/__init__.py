@@ -1,12 +1,15 @@
 """sagemaker-hpo-cdk: Amazon SageMaker hyperparameter tuning jobs (Hyperband first) as AWS CDK constructs."""
 
 from ._validation import ValidationError
+from .buckets import TrainingBuckets
 from .image import TrainingImage
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
 from .objective import MetricDefinition, Objective, ObjectiveType
+from .platform import HpoPlatform, ImportedHpoPlatform
 from .provider import ImportedTuningJobProvider, TuningJobProvider
 from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ScalingType
 from .role import TrainingRole
+from .secure_defaults import SecureBucket
 from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch
 from .training import TrainingDefinition
 from .tuning_job import CompletionCriteria, TuningJob
@@ -18,7 +21,9 @@ __all__ = [
     "CompressionType",
     "ContinuousRange",
     "GridSearch",
+    "HpoPlatform",
     "Hyperband",
+    "ImportedHpoPlatform",
     "ImportedTuningJobProvider",
     "InputMode",
     "IntegerRange",
@@ -30,6 +35,8 @@ __all__ = [
     "S3Input",
     "S3Location",
     "ScalingType",
+    "SecureBucket",
+    "TrainingBuckets",
     "TrainingDefinition",
     "TrainingImage",
     "TrainingRole",

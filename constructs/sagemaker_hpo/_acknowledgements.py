@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsii
 from aws_cdk import Acknowledgment, Stack, Validations
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 #: The rule-pack namespace of cdk-nag's ``AwsSolutionsChecks`` findings.
 AWS_SOLUTIONS = "AwsSolutions"
@@ -55,13 +56,28 @@ def acknowledge_wildcard_resource(scope: IConstruct, resource: str, reason: str)
     """Acknowledge the ``AwsSolutions-IAM5`` finding for one wildcard resource of ``scope``'s policies.
 
     ``resource`` is the resource exactly as granted (it may hold tokens); nothing is acknowledged when it holds no
-    ``*``. The finding is named from the resource as it resolves in ``scope``'s stack.
+    ``*``. The finding's name depends on how the resource resolves in ``scope``'s stack, which is final only once CDK
+    has resolved cross-stack references (a bucket of another stack is then named by its ``Fn::ImportValue``
+    export): so the acknowledgement is recorded by a construct validation, which runs after that and before any
+    validation plugin.
     """
-    flat = flatten_reference(Stack.of(scope).resolve(resource))
-    if "*" in flat:
-        acknowledge(scope, f"IAM5[Resource::{flat}]", reason)
+    scope.node.add_validation(_WildcardAcknowledgement(scope, resource, reason))
 
 
-def acknowledge_wildcard_rule(scope: IConstruct, resource: str, reason: str) -> None:
-    """Like :func:`acknowledge_wildcard_resource`, for a resource that is already flat (e.g. ``*``)."""
-    acknowledge(scope, f"IAM5[Resource::{resource}]", reason)
+@jsii.implements(IValidation)
+class _WildcardAcknowledgement:
+    """Acknowledges one wildcard resource under its final name; validation runs after references are resolved."""
+
+    def __init__(self, scope: IConstruct, resource: str, reason: str) -> None:
+        self._scope = scope
+        self._resource = resource
+        self._reason = reason
+        self._done: set[str] = set()
+
+    def validate(self) -> list[str]:
+        flat = flatten_reference(Stack.of(self._scope).resolve(self._resource))
+        rule = f"{AWS_SOLUTIONS}-IAM5[Resource::{flat}]"
+        if "*" in flat and rule not in self._done:
+            self._done.add(rule)
+            acknowledge(self._scope, rule, self._reason)
+        return []

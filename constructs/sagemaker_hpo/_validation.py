@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import Annotations, Token
-
 from constructs import Construct
 
 
@@ -25,15 +24,33 @@ class ValidationError(ValueError):
         super().__init__(f"{path}: invalid {field}: {value!r}; {allowed}")
 
 
+#: Encoded string tokens contain this marker (CDK's ``BEGIN_STRING_TOKEN_MARKER``); encoded lists carry
+#: ``#{Token[`` in their single element.
+_STRING_TOKEN_MARKER = "${Token["
+_LIST_TOKEN_MARKER = "#{Token["
+#: Encoded number tokens are negative doubles whose top 16 bits are 0xFBFF: ``-x`` with ``2**960 <= x < 2**961``.
+_NUMBER_TOKEN_FLOOR = -(2.0**960)
+
+
 def is_unresolved(value: Any) -> bool:
-    """True when ``value`` (or any element of a list) is a CDK token only known at deploy time."""
+    """True when ``value`` (or any element of a list) is a CDK token only known at deploy time.
+
+    Plain literals are recognized in Python (no marker in a string, a number outside the token range): each jsii
+    call costs about 0.25 ms, and a tuning job checks dozens of values. Anything else asks the CDK.
+    """
     if isinstance(value, (list, tuple)):
+        if len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN_MARKER in value[0]:
+            return bool(Token.is_unresolved(list(value)))
         return any(is_unresolved(item) for item in value)
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, str):
+        return _STRING_TOKEN_MARKER in value and bool(Token.is_unresolved(value))
     if isinstance(value, float) and not math.isfinite(value):
         return False  # NaN and infinities are never tokens (and cannot cross to jsii)
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return bool(Token.is_unresolved(value))
-    return value is not None and not isinstance(value, (bool, dict)) and bool(Token.is_unresolved(value))
+    if isinstance(value, (int, float)):
+        return value <= _NUMBER_TOKEN_FLOOR and bool(Token.is_unresolved(value))
+    return not isinstance(value, dict) and bool(Token.is_unresolved(value))
 
 
 class Checker:

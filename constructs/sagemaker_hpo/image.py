@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -14,7 +15,6 @@ from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct
 
 from .objective import MetricDefinition
@@ -48,6 +48,10 @@ def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
             facts["repository"], dict(facts["registries"]), tuple(facts["versions"]), XGBOOST_METRICS
         )
     }
+
+
+#: Built-in algorithm image URIs (tokens) by stack, then by (algorithm, version).
+_BUILTIN_IMAGE_URIS: weakref.WeakKeyDictionary[Stack, dict[tuple[str, str], str]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,15 @@ class TrainingImage:
         """An image from an existing ``DockerImageAsset``."""
         return TrainingImage("docker_asset", asset, "", tuple(metric_definitions))
 
+    @staticmethod
+    def from_image_uri(image_uri: str, *, metric_definitions: Sequence[MetricDefinition] = ()) -> TrainingImage:
+        """An image known only by its URI (e.g. published by ``HpoPlatform`` and read from SSM at deploy time).
+
+        No pull permission is granted: the training role must already be allowed to pull it (``HpoPlatform``'s
+        role is allowed to pull the platform's images).
+        """
+        return TrainingImage("uri", image_uri, "", tuple(metric_definitions))
+
     @property
     def is_builtin(self) -> bool:
         """True for SageMaker built-in algorithms, which define their own metrics."""
@@ -124,16 +137,26 @@ class TrainingImage:
         """The image URI for a training definition in ``scope``; grants ``grantee`` pull access if it needs any."""
         if self._kind == "builtin":
             algorithm = _builtin_algorithms()[self._arg]
-            account = _registry_account(scope, self._arg, algorithm)
-            uri = Fn.join(
-                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{algorithm.repository}:{self._tag}"]
-            )
-            return BoundImage(uri, algorithm.metrics)
+            # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
+            uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
+            key = (self._arg, self._tag)
+            if key not in uris:
+                account = _registry_account(scope, self._arg, algorithm)
+                # One Fn::Sub rather than an Fn::Join of six parts: every tuning job repeats this value, and the Sub
+                # form is about 200 bytes shorter in the template (and easier to read).
+                registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{algorithm.repository}:{self._tag}"
+                if Token.is_unresolved(account):
+                    uris[key] = Fn.sub("${Account}" + registry, {"Account": account})
+                else:
+                    uris[key] = Fn.sub(account + registry)
+            return BoundImage(uris[key], algorithm.metrics)
         if self._kind == "ecr":
             repository: ecr.IRepository = self._arg
             if grantee is not None:
                 _grant_pull(grantee, repository)
             return BoundImage(repository.repository_uri_for_tag(self._tag), None)
+        if self._kind == "uri":
+            return BoundImage(self._arg, None)
         asset = self._arg if self._kind == "docker_asset" else _asset_for(scope, self._arg, dict(self._asset_options))
         if grantee is not None:
             _grant_pull(grantee, asset.repository)

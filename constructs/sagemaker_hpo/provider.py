@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack, Token
@@ -11,10 +12,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
-
 from constructs import Construct
 
+from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
 from ._contract import HANDLER_DIR, contract
+from .limits import StackLimits
 
 #: The construct id of the provider under its stack.
 PROVIDER_ID = "SageMakerHpoTuningJobProvider"
@@ -57,7 +59,10 @@ class TuningJobProvider(Construct):
         stack = Stack.of(self)
         #: The prefix of generated tuning job names in this stack.
         self.name_prefix = name_prefix_for(stack)
+        #: CloudFormation's resource and template-size limits, checked for this stack at synth time.
+        self.stack_limits = StackLimits.of(stack)
         self._passed_roles: dict[str, iam.IRole] = {}
+        self._passed_role_objects: dict[int, iam.IRole] = {}
 
         self.log_group = logs.LogGroup(
             self,
@@ -102,6 +107,10 @@ class TuningJobProvider(Construct):
             contract.IS_COMPLETE_HANDLER,
             "sagemaker-hpo: reports when a tuning job a deployment waits for has finished",
         )
+        # The Provider framework's own functions get roles without AWS managed policies (the framework's default
+        # roles carry AWSLambdaBasicExecutionRole): they write to the provider's log group and invoke the handlers.
+        framework_on_event_role = self._framework_role("FrameworkOnEventRole", "on-event")
+        framework_waiter_role = self._framework_role("FrameworkWaiterRole", "is-complete and on-timeout")
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -110,7 +119,10 @@ class TuningJobProvider(Construct):
             query_interval=Duration.seconds(contract.QUERY_INTERVAL_SECONDS),
             total_timeout=Duration.seconds(contract.PROVIDER_TOTAL_TIMEOUT_SECONDS),
             log_group=self.log_group,
+            framework_on_event_role=framework_on_event_role,
+            framework_complete_and_timeout_role=framework_waiter_role,
         )
+        self._acknowledge_by_design(framework_on_event_role, framework_waiter_role)
         for role in training_roles or []:
             self.allow_pass_role(role)
 
@@ -132,14 +144,68 @@ class TuningJobProvider(Construct):
             architecture=lambda_.Architecture.ARM_64,
         )
 
+    def _framework_role(self, construct_id: str, functions: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            construct_id,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"sagemaker-hpo: the custom resource Provider framework's {functions} functions",
+        )
+        self.log_group.grant_write(role)
+        return role
+
+    def _acknowledge_by_design(self, on_event_role: iam.IRole, waiter_role: iam.IRole) -> None:
+        """Acknowledge, finding by finding, the cdk-nag findings this provider causes by design (see README)."""
+        acknowledge_wildcard_resource(
+            self.handler_role,
+            tuning_job_arn(f"{self.name_prefix}-*"),
+            "Tuning job names are generated at deploy time from the stack's name prefix and a hash of the request; "
+            "the handler may create, describe, stop and tag only tuning jobs whose names start with this prefix",
+        )
+        invoke_reason = (
+            "lambda:InvokeFunction on '<function ARN>:*' (the function's versions and aliases) is how the CDK "
+            "Provider framework grants invoking exactly one function, here {}"
+        )
+        for role in (on_event_role, waiter_role):
+            for handler in (self.on_event_function, self.is_complete_function):
+                acknowledge_wildcard_resource(
+                    role,
+                    f"{handler.function_arn}:*",
+                    invoke_reason.format(f"this provider's {handler.node.id} handler"),
+                )
+        waiter = self.provider.node.find_child("waiter-state-machine")
+        for framework_function in ("framework-isComplete", "framework-onTimeout"):
+            function = self.provider.node.find_child(framework_function)
+            assert isinstance(function, lambda_.Function)
+            acknowledge_wildcard_resource(
+                waiter, f"{function.function_arn}:*", invoke_reason.format(f"the framework's {framework_function}")
+            )
+        acknowledge(
+            waiter,
+            "AwsSolutions-SF1",
+            "The Provider framework's internal waiter only invokes the is-complete and on-timeout functions, which "
+            "log every poll to this provider's log group (retained); Step Functions keeps the execution history for "
+            "90 days. ALL-level state machine logging would make the framework grant logs:CreateLogDelivery, "
+            "logs:PutResourcePolicy and logs:PutLogEvents on Resource '*'",
+        )
+        acknowledge(
+            waiter,
+            "AwsSolutions-SF2",
+            "The Provider framework's internal waiter is one Lambda task with retries, fully logged by the functions "
+            "it calls; X-Ray tracing would add xray:Put* permissions on Resource '*' for no further insight",
+        )
+
     @staticmethod
     def of(scope: Construct) -> TuningJobProvider:
         """The provider of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
+        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+        known = _PROVIDERS.get(stack)  # saves two jsii calls per tuning job
+        if known is not None:
+            return known
         existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, TuningJobProvider):
-            return existing
-        return TuningJobProvider(stack, PROVIDER_ID)
+        provider = existing if isinstance(existing, TuningJobProvider) else TuningJobProvider(stack, PROVIDER_ID)
+        _PROVIDERS[stack] = provider
+        return provider
 
     @property
     def service_token(self) -> str:
@@ -154,6 +220,9 @@ class TuningJobProvider(Construct):
 
     def allow_pass_role(self, role: iam.IRole) -> None:
         """Let the handler pass ``role`` to SageMaker (and to no other service)."""
+        if self._passed_role_objects.get(id(role)) is role:  # the same role object again: no jsii round trip
+            return
+        self._passed_role_objects[id(role)] = role
         key = role.role_arn
         if key in self._passed_roles:
             return
@@ -161,6 +230,10 @@ class TuningJobProvider(Construct):
             self.handler_role.add_to_policy(self._pass_role_statement)
         self._passed_roles[key] = role
         self._pass_role_statement.add_resources(role.role_arn)
+
+
+#: The provider ``TuningJobProvider.of`` found or created, by stack.
+_PROVIDERS: weakref.WeakKeyDictionary[Stack, TuningJobProvider] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from aws_cdk import Aws
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct
 
+from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
 from .locations import S3Location
 
 #: The CloudWatch namespace SageMaker publishes training metrics to.
@@ -19,6 +19,12 @@ TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
 _ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+_STAR_REASON = (
+    "Resource '*' is used only for actions without resource-level permissions: cloudwatch:PutMetricData (limited by "
+    f"a cloudwatch:namespace condition to SageMaker's {TRAINING_METRICS_NAMESPACE} namespace), "
+    "ecr:GetAuthorizationToken (account-wide by API design; image pulls are limited to named repositories) and, "
+    "only for training in a VPC, the EC2 network-interface actions SageMaker uses to attach training containers"
+)
 _VPC_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
@@ -75,13 +81,22 @@ class TrainingRole(iam.Role):
         self._granted: set[str] = set()
         self._vpc_access = False
         log_group_arn = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{TRAINING_LOG_GROUP}"
+        # ``<group>:*`` is the ARN form CloudWatch Logs authorizes log-group actions against, and covers its streams.
+        log_streams_arn = f"{log_group_arn}:*"
         self.add_to_policy(
             iam.PolicyStatement(
                 sid="TrainingLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                resources=[log_group_arn, f"{log_group_arn}:log-stream:*"],
+                resources=[log_group_arn, log_streams_arn],
             )
         )
+        acknowledge_wildcard_resource(
+            self,
+            log_streams_arn,
+            "SageMaker names each training job's log streams at run time (<job name>/algo-<n>-<time>); the wildcard "
+            f"covers the streams of SageMaker's training log group {TRAINING_LOG_GROUP} only",
+        )
+        acknowledge(self, "AwsSolutions-IAM5[Resource::*]", _STAR_REASON)
         self.add_to_policy(
             iam.PolicyStatement(
                 sid="TrainingMetrics",
@@ -113,6 +128,12 @@ class TrainingRole(iam.Role):
         self.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]))
         self.add_to_policy(self._list_statement(location))
         self._grant_kms(location.kms_key, ["kms:Decrypt"])
+        acknowledge_wildcard_resource(
+            self,
+            location.objects_arn(),
+            f"Training jobs read every object under the data prefix {location.key_prefix or '(whole bucket)'!r}; "
+            "object keys are data, not known at deploy time",
+        )
 
     def grant_write_artifacts(self, location: S3Location) -> None:
         """Write (and read back, for checkpoints) objects under ``location``'s prefix, encrypting through S3."""
@@ -126,6 +147,12 @@ class TrainingRole(iam.Role):
         )
         self.add_to_policy(self._list_statement(location))
         self._grant_kms(location.kms_key, ["kms:Decrypt", "kms:GenerateDataKey"])
+        acknowledge_wildcard_resource(
+            self,
+            location.objects_arn(),
+            "Training jobs write model artifacts and checkpoints (and read checkpoints back) under the prefix "
+            f"{location.key_prefix or '(whole bucket)'!r}; SageMaker names those objects at run time",
+        )
 
     def grant_pull_image(self, repository: ecr.IRepository) -> None:
         """Pull images from ``repository``."""

@@ -11,7 +11,6 @@ from aws_cdk import Duration, Size, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct
 
 from ._validation import Checker, is_unresolved
@@ -27,6 +26,7 @@ ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=
 CHANNEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9\.\-_]+$")
 ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 MAX_TRAINING_RUNTIME = Duration.days(28)
+_MAX_TRAINING_RUNTIME_SECONDS = int(MAX_TRAINING_RUNTIME.to_seconds())
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 
 
@@ -70,7 +70,9 @@ class TrainingDefinition:
     :param enable_network_isolation: no outbound network access from the container. Default: False.
     :param enable_inter_container_traffic_encryption: encrypt traffic between instances. Default: False.
     :param volume_kms_key: KMS key for the instances' storage volumes. Default: AWS managed encryption.
-    :param output_kms_key: KMS key for the model artifacts. Default: the output bucket's encryption.
+    :param output_kms_key: KMS key for the model artifacts. Default: the key of ``output_path`` when it is an
+        ``S3Location`` with one (e.g. a bucket encrypted with a customer key); otherwise the bucket's default
+        encryption.
     :param input_mode: how channels are read unless a channel says otherwise. Default: ``InputMode.FILE``.
     """
 
@@ -122,13 +124,14 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
     if training.checkpoint_path is not None:
         checkpoint = _location(training.checkpoint_path, "training.checkpoint_path", check)
     static = {str(k): hyperparameter_text(v) for k, v in training.static_hyperparameters.items()}
-    _validate_scalars(training, static, check)
+    volume_gib, runtime_seconds = _validate_scalars(training, static, check)
 
     role = training.role
     if role is None:
         role = TrainingRole(scope, "TrainingRole")
-    else:
-        _validate_role_arn(role, check)
+    role_arn = role.role_arn  # read once: each read is a jsii round trip
+    if training.role is not None:
+        _validate_role_arn(role_arn, check)
     if isinstance(role, TrainingRole):
         for channel in inputs.values():
             role.grant_read_data(channel.location)
@@ -152,14 +155,14 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         algorithm["MetricDefinitions"] = [m._render() for m in metric_definitions]
     definition: dict[str, Any] = {
         "AlgorithmSpecification": algorithm,
-        "RoleArn": role.role_arn,
+        "RoleArn": role_arn,
         "OutputDataConfig": {"S3OutputPath": output.uri},
         "ResourceConfig": {
             "InstanceType": training.instance_type,
             "InstanceCount": training.instance_count,
-            "VolumeSizeInGB": training.volume_size.to_gibibytes(),
+            "VolumeSizeInGB": volume_gib,
         },
-        "StoppingCondition": {"MaxRuntimeInSeconds": training.max_runtime.to_seconds()},
+        "StoppingCondition": {"MaxRuntimeInSeconds": runtime_seconds},
         "EnableNetworkIsolation": training.enable_network_isolation,
         "EnableInterContainerTrafficEncryption": training.enable_inter_container_traffic_encryption,
         "EnableManagedSpotTraining": training.use_spot_instances,
@@ -168,8 +171,9 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         definition["InputDataConfig"] = [channel._render(name) for name, channel in inputs.items()]
     if static:
         definition["StaticHyperParameters"] = static
-    if training.output_kms_key is not None:
-        definition["OutputDataConfig"]["KmsKeyId"] = training.output_kms_key.key_arn
+    output_key = training.output_kms_key or output.kms_key
+    if output_key is not None:
+        definition["OutputDataConfig"]["KmsKeyId"] = output_key.key_arn
     if training.volume_kms_key is not None:
         definition["ResourceConfig"]["VolumeKmsKeyId"] = training.volume_kms_key.key_arn
     if training.use_spot_instances:
@@ -218,7 +222,9 @@ def _location(value: str | S3Location, field_name: str, check: Checker) -> S3Loc
     return location
 
 
-def _validate_scalars(training: TrainingDefinition, static: dict[str, str], check: Checker) -> None:
+def _validate_scalars(training: TrainingDefinition, static: dict[str, str], check: Checker) -> tuple[float, float]:
+    """Check the definition's scalar fields; return the volume size in GiB and the runtime in seconds (each
+    conversion is a jsii round trip, so the caller reuses them)."""
     check.int_between("training.instance_count", training.instance_count, 1)
     if not is_unresolved(training.instance_type):
         check.require(
@@ -230,7 +236,7 @@ def _validate_scalars(training: TrainingDefinition, static: dict[str, str], chec
     volume = training.volume_size.to_gibibytes()
     check.require(volume >= 1, "training.volume_size", f"{volume} GiB", "must be at least 1 GiB")
     runtime = training.max_runtime.to_seconds()
-    limit = int(MAX_TRAINING_RUNTIME.to_seconds())
+    limit = _MAX_TRAINING_RUNTIME_SECONDS
     check.int_between("training.max_runtime (seconds)", runtime, 1, limit)
     if training.max_wait is not None and not training.use_spot_instances:
         check.fail("training.max_wait", training.max_wait.to_human_string(), "is only allowed with use_spot_instances")
@@ -260,10 +266,10 @@ def _validate_scalars(training: TrainingDefinition, static: dict[str, str], chec
                 "must match [a-zA-Z_][a-zA-Z0-9_]* (at most 512 characters)",
             )
         check.length_between(f"training.environment[{key!r}]", env_value, 0, 512)
+    return volume, runtime
 
 
-def _validate_role_arn(role: iam.IRole, check: Checker) -> None:
-    arn = role.role_arn
+def _validate_role_arn(arn: str, check: Checker) -> None:
     if not is_unresolved(arn):
         check.require(
             bool(ROLE_ARN_PATTERN.match(arn)),

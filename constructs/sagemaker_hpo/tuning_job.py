@@ -8,15 +8,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CustomResource, Duration
-
+from aws_cdk import CfnResource, CustomResource, Duration
 from constructs import Construct
 
 from ._contract import contract
 from ._validation import Checker, is_unresolved
+from .limits import StackLimits
 from .objective import Objective
-from .provider import AnyTuningJobProvider, TuningJobProvider
+from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
 from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, render_parameter_ranges
+from .role import TrainingRole
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 
@@ -119,7 +120,10 @@ class TuningJob(Construct):
         self.objective = objective
         self.parameter_ranges = tuple(parameter_ranges)
         self.wait_for_completion = wait_for_completion
-        self.provider: AnyTuningJobProvider = provider or TuningJobProvider.of(self)
+        own_provider: TuningJobProvider | None = None
+        if provider is None:
+            own_provider = provider = TuningJobProvider.of(scope)  # the same stack; often the stack itself
+        self.provider: AnyTuningJobProvider = provider
 
         bound = bind_training(self, training, check)
         #: The role SageMaker assumes for the training jobs.
@@ -158,24 +162,44 @@ class TuningJob(Construct):
         if tags:
             self.request["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
+        if isinstance(self.provider, ImportedTuningJobProvider) and isinstance(bound.role, TrainingRole):
+            check.warn(
+                "ImportedProviderNewRole",
+                f"training.role {bound.role.node.path} is created in this app, but the imported provider can only pass "
+                "the roles it was deployed for: the deploy would fail with iam:PassRole AccessDenied. Use the "
+                "platform's training_role, or a TuningJobProvider of this stack",
+            )
         self.provider.allow_pass_role(bound.role)
         properties: dict[str, Any] = {
             contract.PROP_REQUEST: self.request,
             contract.PROP_NAME_PREFIX: self.provider.name_prefix,
             contract.PROP_WAIT_FOR_COMPLETION: "true" if wait_for_completion else "false",
-            contract.PROP_WAIT_TIMEOUT_SECONDS: str(contract.MAX_WAIT_TIMEOUT_SECONDS),
         }
+        if wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
+            properties[contract.PROP_WAIT_TIMEOUT_SECONDS] = str(contract.MAX_WAIT_TIMEOUT_SECONDS)
         if tuning_job_name is not None:
             properties[contract.PROP_TUNING_JOB_NAME] = tuning_job_name
             self.provider.allow_job_name(tuning_job_name)
+        service_token = self.provider.service_token
         self.resource = CustomResource(
             self,
             "Resource",
-            service_token=self.provider.service_token,
+            service_token=service_token,
             resource_type=contract.RESOURCE_TYPE,
             properties=properties,
         )
-        self.resource.node.add_dependency(bound.role)
+        node = self.resource.node
+        node.add_dependency(bound.role)
+        cfn_resource = node.default_child
+        assert isinstance(cfn_resource, CfnResource)
+        # Delete is CloudFormation's default for both policies: leave them out rather than repeat them on every job
+        # (``apply_removal_policy`` still sets them).
+        options = cfn_resource.cfn_options
+        options.deletion_policy = None
+        options.update_replace_policy = None
+        # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
+        limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
+        limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
 
     # -- attributes ---------------------------------------------------------------------------------------------
 

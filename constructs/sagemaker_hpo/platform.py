@@ -1,0 +1,338 @@
+"""``HpoPlatform``: what a training account needs once, published to SSM; ``ImportedHpoPlatform``: its import.
+
+A platform team deploys one ``HpoPlatform`` (a KMS key, the training buckets, the training role, optional training
+images and the tuning-job provider). It publishes what consumers need as SSM String parameters under a namespace
+(default ``/sagemaker-hpo/<name>/``). Any other stack, in the same app or another one, imports it in one call with
+``HpoPlatform.from_parameters``: the values are resolved by CloudFormation at deploy time
+(``AWS::SSM::Parameter::Value<String>`` parameters), so there are no cross-stack exports that would pin the
+platform's resources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from ._validation import ValidationError
+from .buckets import DEFAULT_CHECKPOINT_EXPIRATION, BucketHelpers, TrainingBuckets
+from .image import TrainingImage
+from .objective import MetricDefinition
+from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider
+from .role import TrainingRole
+from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
+
+#: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
+DEFAULT_PLATFORM_NAME = "default"
+#: The name ``include_gpu_image=True`` publishes the packaged GPU training image under.
+GPU_IMAGE_NAME = "gpu"
+
+#: Parameter keys under the namespace.
+ROLE_ARN_KEY = "training-role-arn"
+DATA_BUCKET_KEY = "data-bucket-name"
+ARTIFACTS_BUCKET_KEY = "artifacts-bucket-name"
+KEY_ARN_KEY = "key-arn"
+PROVIDER_SERVICE_TOKEN_KEY = "provider-service-token"
+PROVIDER_NAME_PREFIX_KEY = "provider-name-prefix"
+IMAGE_URI_KEY = "images/{name}/uri"
+
+_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
+_NAMESPACE_PATTERN = re.compile(r"^/(?:[a-zA-Z0-9_.\-]+/){1,12}$")
+_NAMESPACE_MAX_LENGTH = 900
+
+
+@runtime_checkable
+class TrainingImageSource(Protocol):
+    """Anything with a ``training_image``, such as ``GpuTrainingImage``."""
+
+    @property
+    def training_image(self) -> TrainingImage:
+        """The image for a training definition."""
+        ...
+
+
+def default_namespace(name: str = DEFAULT_PLATFORM_NAME) -> str:
+    """The namespace of the platform called ``name``: ``/sagemaker-hpo/<name>/``."""
+    return f"/sagemaker-hpo/{name}/"
+
+
+def resolve_namespace(path: str, name: str, namespace: str | None) -> str:
+    """The namespace for a platform ``name`` (``namespace`` wins), validated; errors name ``path`` and the field.
+
+    A namespace is an SSM parameter path known at synth time: ``/`` then 1 to 12 segments of letters, digits,
+    ``_``, ``.`` and ``-``, each ending in ``/`` (a missing final ``/`` is added), at most 900 characters, not
+    starting with ``/aws`` or ``/ssm`` (reserved by SSM).
+    """
+    if namespace is None:
+        if Token.is_unresolved(name) or not _NAME_PATTERN.match(name):
+            raise ValidationError(path, "name", name, "must be 1 to 64 letters, digits, '_', '.' or '-'")
+        namespace = default_namespace(name)
+    if Token.is_unresolved(namespace):
+        raise ValidationError(path, "namespace", namespace, "must be known at synth time (not a token)")
+    if not namespace.endswith("/"):
+        namespace = f"{namespace}/"
+    if not _NAMESPACE_PATTERN.match(namespace):
+        raise ValidationError(
+            path,
+            "namespace",
+            namespace,
+            "must look like /team/platform/: 1 to 12 segments of letters, digits, '_', '.' or '-', each followed by /",
+        )
+    if namespace.lower().startswith(("/aws", "/ssm")):
+        raise ValidationError(path, "namespace", namespace, "must not start with /aws or /ssm (reserved by SSM)")
+    if len(namespace) > _NAMESPACE_MAX_LENGTH:
+        raise ValidationError(path, "namespace", namespace, f"must be at most {_NAMESPACE_MAX_LENGTH} characters")
+    return namespace
+
+
+def _check_image_name(path: str, name: str) -> None:
+    if Token.is_unresolved(name) or not _NAME_PATTERN.match(name):
+        raise ValidationError(path, "images name", name, "must be 1 to 64 letters, digits, '_', '.' or '-'")
+
+
+class HpoPlatform(Construct, BucketHelpers):
+    """The bootstrap bundle of a training account, published to SSM for other stacks and apps.
+
+    Creates: a KMS key (rotation on, retained) unless one is given; ``TrainingBuckets`` (data, artifacts and
+    server-access-log buckets with the library's secure defaults); a ``TrainingRole`` granted read on the data
+    bucket and write on the artifacts bucket's ``output/`` and ``checkpoints/`` prefixes (and pull on the
+    platform's images); the stack's ``TuningJobProvider``, allowed to pass that role; and one SSM String parameter
+    per value consumers need, under :attr:`namespace`:
+
+    ``training-role-arn``, ``data-bucket-name``, ``artifacts-bucket-name``, ``key-arn``,
+    ``provider-service-token``, ``provider-name-prefix`` and ``images/<name>/uri`` per image.
+
+    Import it anywhere with :meth:`from_parameters`. Nothing here is deleted by ``cdk destroy`` that holds data:
+    buckets and key are retained.
+
+    :param name: the platform's name; the namespace is ``/sagemaker-hpo/<name>/``. Default: ``"default"``.
+    :param namespace: the SSM parameter path to publish under, e.g. ``/ml-platform/hpo/`` (overrides ``name``).
+        Default: ``/sagemaker-hpo/<name>/``.
+    :param encryption_key: the key of the data and artifacts buckets. Default: a key created here.
+    :param images: training images to publish by name (``TrainingImage`` or anything with a ``training_image``,
+        such as ``GpuTrainingImage``); the role is granted pull on their repositories. Default: none.
+    :param include_gpu_image: add the packaged ``GpuTrainingImage`` under the name ``"gpu"`` (built by
+        ``cdk deploy``, which then needs Docker). Default: False.
+    :param vpc_access: grant the role the EC2 network-interface permissions for training in a VPC. Default: False.
+    :param checkpoint_expiration: delete checkpoints this long after they were written. Default: 30 days.
+    :param noncurrent_version_expiration: delete non-current object versions after this long. Default: 90 days.
+    :param access_log_expiration: delete server access logs after this long. Default: kept.
+    :param log_retention: retention of the provider's log group (when the platform creates the stack's provider).
+        Default: three months.
+    :param role_name: a fixed name for the training role. Default: generated by CloudFormation.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str = DEFAULT_PLATFORM_NAME,
+        namespace: str | None = None,
+        encryption_key: kms.IKey | None = None,
+        images: Mapping[str, TrainingImage | TrainingImageSource] | None = None,
+        include_gpu_image: bool = False,
+        vpc_access: bool = False,
+        checkpoint_expiration: Duration = DEFAULT_CHECKPOINT_EXPIRATION,
+        noncurrent_version_expiration: Duration = DEFAULT_NONCURRENT_VERSION_EXPIRATION,
+        access_log_expiration: Duration | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        role_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._helper_path = self.node.path
+        #: The SSM parameter path the platform publishes under, ending in ``/``.
+        self.namespace = resolve_namespace(self.node.path, name, namespace)
+        requested = dict(images or {})
+        for image_name in requested:
+            _check_image_name(self.node.path, image_name)
+
+        #: The data, artifacts and server-access-log buckets.
+        self.buckets = TrainingBuckets(
+            self,
+            "Buckets",
+            encryption_key=encryption_key,
+            checkpoint_expiration=checkpoint_expiration,
+            noncurrent_version_expiration=noncurrent_version_expiration,
+            access_log_expiration=access_log_expiration,
+        )
+        #: The KMS key of the data and artifacts buckets.
+        self.key: kms.IKey = self.buckets.key
+        #: The training data bucket.
+        self.data_bucket: s3.IBucket = self.buckets.data_bucket
+        #: The model output and checkpoint bucket.
+        self.artifacts_bucket: s3.IBucket = self.buckets.artifacts_bucket
+        #: The server-access-log bucket.
+        self.access_logs_bucket: s3.IBucket = self.buckets.access_logs_bucket
+        #: The role SageMaker assumes for training jobs.
+        self.training_role = TrainingRole(
+            self,
+            "TrainingRole",
+            data_locations=[self.buckets.data_location()],
+            artifact_locations=[self.buckets.output_location(), self.buckets.checkpoint_location()],
+            vpc_access=vpc_access,
+            role_name=role_name,
+            description="sagemaker-hpo platform: assumed by SageMaker training jobs of the platform's tuning jobs",
+        )
+
+        if include_gpu_image:
+            if GPU_IMAGE_NAME in requested:
+                raise ValidationError(
+                    self.node.path, "images", GPU_IMAGE_NAME, "is taken by include_gpu_image; pick another name"
+                )
+            from .gpu_image import GpuTrainingImage
+
+            requested[GPU_IMAGE_NAME] = GpuTrainingImage(self, "GpuTrainingImage")
+        #: The platform's training images by name.
+        self.images: dict[str, TrainingImage] = {}
+        #: The platform's image URIs by name (deploy-time tokens).
+        self.image_uris: dict[str, str] = {}
+        for image_name, source in sorted(requested.items()):
+            image = source if isinstance(source, TrainingImage) else source.training_image
+            self.images[image_name] = image
+            self.image_uris[image_name] = image.bind(self, self.training_role).image_uri
+
+        stack = Stack.of(self)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if isinstance(existing, TuningJobProvider):
+            existing.allow_pass_role(self.training_role)
+            provider = existing
+        else:
+            provider = TuningJobProvider(
+                stack, PROVIDER_ID, log_retention=log_retention, training_roles=[self.training_role]
+            )
+        #: The stack's tuning-job provider; jobs using it may pass :attr:`training_role`.
+        self.provider: TuningJobProvider = provider
+
+        values = {
+            ROLE_ARN_KEY: (self.training_role.role_arn, "the ARN of the role SageMaker assumes for training jobs"),
+            DATA_BUCKET_KEY: (self.data_bucket.bucket_name, "the name of the training data bucket"),
+            ARTIFACTS_BUCKET_KEY: (self.artifacts_bucket.bucket_name, "the name of the model artifacts bucket"),
+            KEY_ARN_KEY: (self.key.key_arn, "the ARN of the KMS key of the data and artifacts buckets"),
+            PROVIDER_SERVICE_TOKEN_KEY: (provider.service_token, "the service token of the tuning-job provider"),
+            PROVIDER_NAME_PREFIX_KEY: (provider.name_prefix, "the prefix of tuning job names the provider manages"),
+        }
+        for image_name, uri in self.image_uris.items():
+            values[IMAGE_URI_KEY.format(name=image_name)] = (uri, f"the URI of the training image {image_name!r}")
+        parameters = Construct(self, "Parameters")
+        #: The published SSM parameters by key (e.g. ``training-role-arn``).
+        self.parameters: dict[str, ssm.StringParameter] = {}
+        for key, (value, what) in values.items():
+            self.parameters[key] = ssm.StringParameter(
+                parameters,
+                key.replace("/", "-"),
+                parameter_name=f"{self.namespace}{key}",
+                string_value=value,
+                description=f"sagemaker-hpo platform {self.namespace}: {what}",
+                simple_name=False,
+            )
+
+    def parameter_name(self, key: str) -> str:
+        """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""
+        return f"{self.namespace}{key}"
+
+    @staticmethod
+    def from_parameters(
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str = DEFAULT_PLATFORM_NAME,
+        namespace: str | None = None,
+    ) -> ImportedHpoPlatform:
+        """Import a platform from its SSM parameters (resolved when the importing stack deploys).
+
+        :param name: the platform's ``name``. Default: ``"default"``.
+        :param namespace: the platform's namespace (overrides ``name``). Default: ``/sagemaker-hpo/<name>/``.
+        """
+        return ImportedHpoPlatform(scope, construct_id, name=name, namespace=namespace)
+
+
+class ImportedHpoPlatform(Construct, BucketHelpers):
+    """An ``HpoPlatform`` deployed elsewhere, read from its SSM parameters at deploy time.
+
+    Use :attr:`training_role` as the training definition's role, :attr:`provider` as the tuning job's provider and
+    the bucket helpers (``data_input``, ``output_location``, ``checkpoint_location``) for its S3 values. The role is
+    imported immutable: the platform already granted it what its jobs need, and consumers cannot widen it.
+
+    :param name: the platform's ``name``. Default: ``"default"``.
+    :param namespace: the platform's namespace (overrides ``name``). Default: ``/sagemaker-hpo/<name>/``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str = DEFAULT_PLATFORM_NAME,
+        namespace: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._helper_path = self.node.path
+        #: The SSM parameter path the platform published under.
+        self.namespace = resolve_namespace(self.node.path, name, namespace)
+        #: The KMS key of the data and artifacts buckets.
+        self.key: kms.IKey = kms.Key.from_key_arn(self, "Key", self._value(KEY_ARN_KEY))
+        #: The platform's training role (immutable).
+        self.training_role: iam.IRole = iam.Role.from_role_arn(
+            self, "TrainingRole", self._value(ROLE_ARN_KEY), mutable=False
+        )
+        #: The platform's tuning-job provider.
+        self.provider = ImportedTuningJobProvider(
+            service_token=self._value(PROVIDER_SERVICE_TOKEN_KEY),
+            name_prefix=self._value(PROVIDER_NAME_PREFIX_KEY),
+        )
+
+    @property
+    def data_bucket(self) -> s3.IBucket:  # type: ignore[override]
+        """The training data bucket (with :attr:`key` attached); imported on first use only."""
+        return self._imported_bucket("DataBucket", DATA_BUCKET_KEY)
+
+    @property
+    def artifacts_bucket(self) -> s3.IBucket:  # type: ignore[override]
+        """The model output and checkpoint bucket (with :attr:`key` attached); imported on first use only."""
+        return self._imported_bucket("ArtifactsBucket", ARTIFACTS_BUCKET_KEY)
+
+    def _imported_bucket(self, construct_id: str, key: str) -> s3.IBucket:
+        existing = self.node.try_find_child(construct_id)
+        if existing is not None:
+            return existing  # type: ignore[return-value]
+        return s3.Bucket.from_bucket_attributes(
+            self, construct_id, bucket_name=self._value(key), encryption_key=self.key
+        )
+
+    def parameter_name(self, key: str) -> str:
+        """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""
+        return f"{self.namespace}{key}"
+
+    def _value(self, key: str) -> str:
+        return ssm.StringParameter.value_for_string_parameter(self, self.parameter_name(key))
+
+    def image_uri(self, name: str) -> str:
+        """The URI of the platform's image ``name`` (a deploy-time value)."""
+        _check_image_name(self.node.path, name)
+        return self._value(IMAGE_URI_KEY.format(name=name))
+
+    def training_image(
+        self, name: str, *, metric_definitions: Sequence[MetricDefinition] | None = None
+    ) -> TrainingImage:
+        """The platform's image ``name`` as a ``TrainingImage`` (the platform's role may pull it).
+
+        :param name: the image's name in the platform, e.g. ``"gpu"``.
+        :param metric_definitions: the metric definitions its program prints for. Default: for ``"gpu"``, the
+            packaged GPU image's definitions; otherwise none (pass them in the training definition).
+        """
+        if metric_definitions is None:
+            metric_definitions = ()
+            if name == GPU_IMAGE_NAME:
+                from .gpu_image import load_metric_definitions
+
+                metric_definitions = load_metric_definitions()
+        return TrainingImage.from_image_uri(self.image_uri(name), metric_definitions=metric_definitions)

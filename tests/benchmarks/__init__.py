@@ -1,0 +1,1 @@
+"""Benchmarks (scripts, not tests): ``make bench`` runs ``python -m tests.benchmarks``."""

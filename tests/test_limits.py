@@ -1,0 +1,160 @@
+"""CloudFormation's per-stack limits: a stack of tuning jobs that would exceed them fails synthesis with a clear error,
+one close to them warns, a normal one passes; and the size estimate matches the written template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Annotations, Match
+
+from sagemaker_hpo import ImportedTuningJobProvider, TrainingRole
+from sagemaker_hpo._validation import is_unresolved
+from sagemaker_hpo.limits import (
+    LIMITS_ID,
+    MAX_RESOURCES,
+    MAX_TEMPLATE_BYTES,
+    WARNING_ID,
+    StackLimits,
+    StackUsage,
+    check_usage,
+)
+from tests.construct_support import job, new_stack, training
+
+#: One static hyperparameter value at SageMaker's limit (2,500 characters); 90 of them make a job of about 232 KB.
+BIG_VALUE = "x" * 2500
+
+
+def _big_job(stack: cdk.Stack, construct_id: str, role: TrainingRole) -> None:
+    hyperparameters = {f"h{i}": BIG_VALUE for i in range(90)}
+    job(stack, construct_id, training=training(role=role, static_hyperparameters=hyperparameters))
+
+
+def _limit_warnings(stack: cdk.Stack) -> list[str]:
+    found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(".*"))
+    return [str(w.entry.data) for w in found if WARNING_ID in str(w.entry.data)]
+
+
+def _written_template(stack: cdk.Stack) -> Path:
+    assembly = cdk.Stage.of(stack).synth()  # type: ignore[union-attr]
+    return Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
+
+
+def test_normal_stack_passes_and_the_estimate_matches_the_template() -> None:
+    stack = new_stack("Normal")
+    role = TrainingRole(stack, "Role")
+    for index in range(3):
+        job(stack, f"Job{index}", training=training(role=role))
+    limits = StackLimits.of(stack)
+    path = _written_template(stack)  # synthesis runs the check: no error
+    usage = limits.usage()
+    template = json.loads(path.read_text())
+    assert usage.stack == "Normal"
+    assert usage.resources == len(template["Resources"])
+    assert usage.tuning_jobs == 3
+    assert usage.template_bytes is not None
+    assert abs(usage.template_bytes - path.stat().st_size) <= 0.05 * path.stat().st_size
+    jobs = [
+        json.dumps({"Resources": {key: body}}, indent=1)
+        for key, body in template["Resources"].items()
+        if body["Type"] == "Custom::SageMakerHyperParameterTuningJob"
+    ]
+    exact = sum(len(text) - len(json.dumps({"Resources": {}}, indent=1)) for text in jobs)
+    assert usage.tuning_job_bytes == exact
+    assert _limit_warnings(stack) == []
+
+
+def test_one_check_per_stack_also_without_a_local_provider() -> None:
+    stack = new_stack("Imported")
+    provider = ImportedTuningJobProvider(
+        service_token="arn:aws:lambda:us-east-1:123456789012:function:platform", name_prefix="platform1234"
+    )
+    job(stack, "A", provider=provider)
+    job(stack, "B", provider=provider, max_jobs=12)
+    checks = [child for child in stack.node.children if isinstance(child, StackLimits)]
+    assert [c.node.id for c in checks] == [LIMITS_ID]
+    assert checks[0].usage().tuning_jobs == 2
+
+
+def test_too_many_resources_fail_synthesis_with_a_clear_error() -> None:
+    stack = new_stack("Crowded")
+    job(stack, "Job")
+    for index in range(MAX_RESOURCES):
+        cdk.CfnWaitConditionHandle(stack, f"Filler{index}")
+    with pytest.raises(RuntimeError) as raised:
+        cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    message = str(raised.value)
+    assert "Stack 'Crowded' is too large to deploy" in message
+    assert "resources exceed CloudFormation's limit of 500 resources per stack" in message
+    assert "1 tuning job(s)" in message
+    assert "Split the tuning jobs across stacks" in message
+
+
+def test_too_large_a_template_fails_synthesis_with_a_clear_error() -> None:
+    stack = new_stack("Heavy")
+    role = TrainingRole(stack, "Role")
+    for index in range(5):
+        _big_job(stack, f"Job{index}", role)
+    with pytest.raises(RuntimeError) as raised:
+        cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    message = str(raised.value)
+    assert "Stack 'Heavy' is too large to deploy" in message
+    assert f"template bytes (estimated) exceed CloudFormation's limit of {MAX_TEMPLATE_BYTES:,} bytes" in message
+    assert "5 tuning job(s), each 1 resource of about" in message
+    assert "one stack per team or experiment" in message
+
+
+def test_a_stack_above_80_percent_of_a_limit_warns_and_still_synthesizes() -> None:
+    stack = new_stack("Close")
+    role = TrainingRole(stack, "Role")
+    for index in range(4):  # about 930 KB of 1 MB
+        _big_job(stack, f"Job{index}", role)
+    path = _written_template(stack)
+    assert 0.8 * MAX_TEMPLATE_BYTES < path.stat().st_size < MAX_TEMPLATE_BYTES
+    (warning,) = _limit_warnings(stack)
+    assert "Stack 'Close' uses 9" in warning and "bytes for a template read from S3" in warning
+    assert "4 tuning job(s)" in warning and "Split the tuning jobs" in warning
+
+
+@pytest.mark.parametrize(
+    ("resources", "size", "errors", "warnings"),
+    [
+        (100, 300_000, 0, 0),
+        (400, 800_000, 0, 0),  # exactly 80%: no warning yet
+        (401, 100_000, 0, 1),
+        (100, 800_001, 0, 1),
+        (500, 1_000_000, 0, 2),  # at the limits: allowed, with warnings
+        (501, 100_000, 1, 0),
+        (100, 1_000_001, 1, 0),
+        (600, None, 1, 0),  # the size is not estimated beyond the resource limit
+    ],
+)
+def test_thresholds(resources: int, size: int | None, errors: int, warnings: int) -> None:
+    report = check_usage(StackUsage("S", resources, size, tuning_jobs=10, tuning_job_bytes=30_000))
+    assert (len(report.errors), len(report.warnings)) == (errors, warnings)
+    for text in report.errors + report.warnings:
+        assert text.startswith("Stack 'S' ") and "10 tuning job(s)" in text
+
+
+def test_is_unresolved_recognizes_literals_in_python_and_agrees_with_the_cdk() -> None:
+    # The fast path (no jsii call for literals) that keeps a tuning job cheap to build must not change the answers.
+    values = [
+        "plain",
+        "s3://bucket/" + cdk.Aws.REGION,
+        cdk.Aws.ACCOUNT_ID,
+        3,
+        -1.5e300,
+        2.5,
+        cdk.Token.as_number(cdk.Aws.ACCOUNT_ID),
+        cdk.Token.as_list(cdk.Aws.ACCOUNT_ID),
+        ["a", cdk.Aws.REGION],
+        ["a", "b"],
+        True,
+        None,
+    ]
+    expected = [False, True, True, False, False, False, True, True, True, False, False, False]
+    assert [is_unresolved(value) for value in values] == expected
+    for value, answer in zip(values[:8], expected[:8], strict=True):
+        assert bool(cdk.Token.is_unresolved(value)) == answer
