@@ -20,6 +20,7 @@ from sagemaker_hpo import (
     CategoricalRange,
     CompletionCriteria,
     ContinuousRange,
+    GpuTrainingImage,
     GridSearch,
     Hyperband,
     IntegerRange,
@@ -29,6 +30,8 @@ from sagemaker_hpo import (
     ScalingType,
     TrainingImage,
     TrainingRole,
+    WarmStart,
+    WarmStartType,
 )
 from sagemaker_hpo._contract import contract
 from tests.construct_support import (
@@ -75,7 +78,11 @@ def test_request_matches_the_published_hyperband_configuration(example: tuple[cd
         ],
         "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}],
     }
+    # rules 2, 9 and 11 hold by construction: one definition, an image (no AlgorithmName), one ResourceConfig
+    assert "TrainingJobDefinitions" not in request
     definition = request["TrainingJobDefinition"]
+    assert "AlgorithmName" not in definition["AlgorithmSpecification"]
+    assert "HyperParameterTuningResourceConfig" not in definition
     assert definition["StaticHyperParameters"] == {"objective": "binary:logistic", "num_round": "100"}
     assert definition["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}
     assert [c["ChannelName"] for c in definition["InputDataConfig"]] == ["train", "validation"]
@@ -446,3 +453,37 @@ def test_builtin_image_mapping_is_shared_and_unknown_versions_fail() -> None:
         TrainingImage.builtin_algorithm("xgboost", "0.9")
     with pytest.raises(ValueError, match="unknown built-in algorithm 'kmeans'"):
         TrainingImage.builtin_algorithm("kmeans", "1")
+
+
+def test_warm_start_renders_parent_names_and_type() -> None:
+    stack = new_stack("Warm")
+    parent = job(stack, "Parent", strategy=Bayesian())
+    job(
+        stack,
+        "Child",
+        strategy=Bayesian(),
+        warm_start=WarmStart(parents=[parent, "earlier-job"], type=WarmStartType.TRANSFER_LEARNING),
+    )
+    template = Template.from_stack(stack).to_json()
+    child = next(r for k, r in _custom_resources(template).items() if k.startswith("Child"))
+    config = child["Properties"][contract.PROP_REQUEST]["WarmStartConfig"]
+    assert config["WarmStartType"] == "TransferLearning"
+    parent_id = stack.get_logical_id(parent.resource.node.default_child)
+    assert config["ParentHyperParameterTuningJobs"] == [
+        {"HyperParameterTuningJobName": {"Fn::GetAtt": [parent_id, "TuningJobName"]}},
+        {"HyperParameterTuningJobName": "earlier-job"},
+    ]
+
+
+def test_a_gpu_training_image_construct_is_an_image_with_its_metrics() -> None:
+    stack = new_stack("GpuImage")
+    image = GpuTrainingImage(stack, "Image")
+    job(
+        stack,
+        objective=cdk_objective("validation:accuracy"),
+        training=training(image=image, static_hyperparameters={"workload": "mlp", "epochs": 5}, inputs={}),
+    )
+    definition = _only_request(Template.from_stack(stack).to_json())["TrainingJobDefinition"]
+    names = [m["Name"] for m in definition["AlgorithmSpecification"]["MetricDefinitions"]]
+    assert names == [m.name for m in image.metric_definitions]
+    assert "validation:accuracy" in names

@@ -25,6 +25,7 @@ from sagemaker_hpo import (
     RandomSearch,
     ScalingType,
     ValidationError,
+    WarmStart,
 )
 from tests.construct_support import custom_training, job, new_stack, training
 
@@ -300,6 +301,25 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ("13-tags-count", lambda s: {"tags": {f"k{i}": "v" for i in range(51)}}, r"tags: '51 entries'.*0 to 50"),
     ("13-tag-key-length", lambda s: {"tags": {"k" * 129: "v"}}, r"tags key.*1 to 128"),
     ("13-tag-value-length", lambda s: {"tags": {"k": "v" * 257}}, r"tags\['k'\].*0 to 256"),
+    # 13. warm start
+    (
+        "13-warm-start-parents",
+        lambda s: {"warm_start": WarmStart(parents=[f"parent-{i}" for i in range(6)])},
+        r"warm_start.parents: '6 entries'.*1 to 5",
+    ),
+    ("13-warm-start-no-parents", lambda s: {"warm_start": WarmStart(parents=[])}, r"warm_start.parents: '0 entries'"),
+    (
+        "13-warm-start-parent-name",
+        lambda s: {"warm_start": WarmStart(parents=["not_a_job"])},
+        r"warm_start.parents\[0\]: 'not_a_job'.*tuning job name",
+    ),
+    (
+        "13-warm-start-same-objective",
+        lambda s: {
+            "warm_start": WarmStart(parents=[job(s, "Parent", objective=Objective.minimize("validation:rmse"))])
+        },
+        r"warm_start.parents\[0\]: 'Rules/Parent'.*same objective \(Maximize validation:auc\).*Minimize validation:rmse",
+    ),
     # training scalars
     ("instance-count", lambda s: {"training": training(instance_count=0)}, r"training.instance_count: 0.*>= 1"),
     (
@@ -385,6 +405,13 @@ PASSING: list[tuple[str, Overrides]] = [
     ("13-vpc", lambda s: _vpc_training(s, 5)),
     ("13-environment", lambda s: {"training": training(environment={f"K_{i}": "v" for i in range(48)})}),
     ("13-tags", lambda s: {"tags": {f"k{i}": "v" * 256 for i in range(50)}}),
+    (
+        "13-warm-start",
+        lambda s: {
+            "strategy": Bayesian(),
+            "warm_start": WarmStart(parents=[job(s, "Parent")] + [f"p-{i}" for i in range(4)]),
+        },
+    ),
     ("wait", lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.minutes(55)}),
 ]
 
@@ -427,6 +454,7 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
         (lambda s: {"training": training(use_spot_instances=True)}, "use_spot_instances without checkpoint_path"),
         (lambda s: _custom(s), "Hyperband reads 'validation:accuracy' after every epoch"),
         (lambda s: {"objective": Objective.maximize("validation:made-up")}, "not a metric this built-in algorithm"),
+        (lambda s: {"warm_start": WarmStart(parents=["earlier-job"])}, "warm_start with Hyperband"),
         (
             lambda s: {
                 "provider": ImportedTuningJobProvider(
@@ -441,6 +469,7 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
         "12-spot-without-checkpoints",
         "3-per-epoch-metric",
         "9-builtin-metric",
+        "3-hyperband-warm-start",
         "imported-provider-new-role",
     ],
 )

@@ -2,7 +2,8 @@
 
 from ._validation import ValidationError
 from .buckets import TrainingBuckets
-from .image import TrainingImage
+from .gpu_image import GpuTrainingImage
+from .image import TrainingImage, TrainingImageSource
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
 from .objective import MetricDefinition, Objective, ObjectiveType
 from .platform import HpoPlatform, ImportedHpoPlatform
@@ -13,6 +14,7 @@ from .secure_defaults import SecureBucket
 from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch
 from .training import TrainingDefinition
 from .tuning_job import CompletionCriteria, TuningJob
+from .warm_start import WarmStart, WarmStartType
 
 __all__ = [
     "Bayesian",
@@ -20,6 +22,7 @@ __all__ = [
     "CompletionCriteria",
     "CompressionType",
     "ContinuousRange",
+    "GpuTrainingImage",
     "GridSearch",
     "HpoPlatform",
     "Hyperband",
@@ -39,8 +42,11 @@ __all__ = [
     "TrainingBuckets",
     "TrainingDefinition",
     "TrainingImage",
+    "TrainingImageSource",
     "TrainingRole",
     "TuningJob",
     "TuningJobProvider",
     "ValidationError",
+    "WarmStart",
+    "WarmStartType",
 ]

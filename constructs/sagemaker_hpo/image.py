@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
 from aws_cdk import aws_ecr as ecr
@@ -161,6 +161,20 @@ class TrainingImage:
         if grantee is not None:
             _grant_pull(grantee, asset.repository)
         return BoundImage(asset.image_uri, None)
+
+
+class TrainingImageSource(Protocol):
+    """Anything with a ``training_image``, such as ``GpuTrainingImage``."""
+
+    @property
+    def training_image(self) -> TrainingImage:
+        """The image for a training definition."""
+        ...
+
+
+def as_training_image(value: TrainingImage | TrainingImageSource) -> TrainingImage:
+    """Accept a ``TrainingImage`` or a construct that offers one (e.g. ``GpuTrainingImage``)."""
+    return value if isinstance(value, TrainingImage) else value.training_image
 
 
 def _grant_pull(grantee: iam.IGrantable, repository: ecr.IRepository) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
 
 from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_iam as iam
@@ -24,7 +23,7 @@ from constructs import Construct
 
 from ._validation import ValidationError
 from .buckets import DEFAULT_CHECKPOINT_EXPIRATION, BucketHelpers, TrainingBuckets
-from .image import TrainingImage
+from .image import TrainingImage, TrainingImageSource, as_training_image
 from .objective import MetricDefinition
 from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider
 from .role import TrainingRole
@@ -47,16 +46,6 @@ IMAGE_URI_KEY = "images/{name}/uri"
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
 _NAMESPACE_PATTERN = re.compile(r"^/(?:[a-zA-Z0-9_.\-]+/){1,12}$")
 _NAMESPACE_MAX_LENGTH = 900
-
-
-@runtime_checkable
-class TrainingImageSource(Protocol):
-    """Anything with a ``training_image``, such as ``GpuTrainingImage``."""
-
-    @property
-    def training_image(self) -> TrainingImage:
-        """The image for a training definition."""
-        ...
 
 
 def default_namespace(name: str = DEFAULT_PLATFORM_NAME) -> str:
@@ -196,7 +185,7 @@ class HpoPlatform(Construct, BucketHelpers):
         #: The platform's image URIs by name (deploy-time tokens).
         self.image_uris: dict[str, str] = {}
         for image_name, source in sorted(requested.items()):
-            image = source if isinstance(source, TrainingImage) else source.training_image
+            image = as_training_image(source)
             self.images[image_name] = image
             self.image_uris[image_name] = image.bind(self, self.training_role).image_uri
 

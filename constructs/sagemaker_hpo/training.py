@@ -14,7 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ._validation import Checker, is_unresolved
-from .image import TrainingImage
+from .image import TrainingImage, TrainingImageSource, as_training_image
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
 from .objective import MetricDefinition
 from .role import TrainingRole
@@ -43,7 +43,8 @@ def hyperparameter_text(value: HyperparameterValue) -> str:
 class TrainingDefinition:
     """How each training job of a tuning job runs: image, data, output, instances, limits and network.
 
-    :param image: the training image.
+    :param image: the training image: a ``TrainingImage``, or a construct offering one such as
+        ``GpuTrainingImage`` (whose metric definitions then come with it).
     :param inputs: channel name to an ``s3://`` URI, an ``S3Location`` or an ``S3Input`` (at most 20 channels;
         none for a program that makes its own data).
     :param output_path: where model artifacts go: an ``s3://`` URI or an ``S3Location``.
@@ -76,7 +77,7 @@ class TrainingDefinition:
     :param input_mode: how channels are read unless a channel says otherwise. Default: ``InputMode.FILE``.
     """
 
-    image: TrainingImage
+    image: TrainingImage | TrainingImageSource
     inputs: Mapping[str, str | S3Location | S3Input] = field(default_factory=dict)
     output_path: str | S3Location
     instance_type: str
@@ -147,7 +148,8 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         if training.vpc is not None:
             role.allow_vpc_access()
 
-    bound_image = training.image.bind(scope, role if isinstance(role, TrainingRole) else None)
+    image = as_training_image(training.image)
+    bound_image = image.bind(scope, role if isinstance(role, TrainingRole) else None)
     metric_definitions = _metric_definitions(training, check)
 
     algorithm: dict[str, Any] = {"TrainingImage": bound_image.image_uri, "TrainingInputMode": training.input_mode.value}
@@ -280,7 +282,7 @@ def _validate_role_arn(arn: str, check: Checker) -> None:
 
 
 def _metric_definitions(training: TrainingDefinition, check: Checker) -> list[MetricDefinition]:
-    merged: dict[str, MetricDefinition] = {m.name: m for m in training.image.metric_definitions}
+    merged: dict[str, MetricDefinition] = {m.name: m for m in as_training_image(training.image).metric_definitions}
     merged.update({m.name: m for m in training.metric_definitions})
     definitions = list(merged.values())
     check.count_between("training.metric_definitions", definitions, 0, 40)

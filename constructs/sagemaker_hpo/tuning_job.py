@@ -20,6 +20,7 @@ from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRa
 from .role import TrainingRole
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
+from .warm_start import WarmStart
 
 JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
 MIN_TUNING_RUNTIME_SECONDS = 120
@@ -93,6 +94,7 @@ class TuningJob(Construct):
         best training job. Needs ``max_runtime`` of at most 55 minutes (the custom resource framework waits at
         most an hour). Default: False.
     :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``.
+    :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
     """
 
     def __init__(
@@ -113,6 +115,7 @@ class TuningJob(Construct):
         tuning_job_name: str | None = None,
         wait_for_completion: bool = False,
         provider: AnyTuningJobProvider | None = None,
+        warm_start: WarmStart | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         check = Checker(self)
@@ -154,11 +157,15 @@ class TuningJob(Construct):
             config["TuningJobCompletionCriteria"] = completion_criteria._render()
         if random_seed is not None:
             config["RandomSeed"] = random_seed
+        if warm_start is not None:
+            warm_start._validate(check, objective, isinstance(self.strategy, Hyperband))
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
         self.request: dict[str, Any] = {
             "HyperParameterTuningJobConfig": config,
             "TrainingJobDefinition": bound.definition,
         }
+        if warm_start is not None:
+            self.request["WarmStartConfig"] = warm_start._render()
         if tags:
             self.request["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 

@@ -1,0 +1,69 @@
+"""Warm start: a tuning job that begins from what earlier tuning jobs learned."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from ._validation import Checker, is_unresolved
+from .objective import Objective
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tuning_job import TuningJob
+
+_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+MAX_PARENT_JOBS = 5
+
+
+class WarmStartType(str, Enum):
+    """What the parent jobs share with the new one (the API's ``HyperParameterTuningJobWarmStartType``)."""
+
+    #: Same data and training image; only the ranges or limits changed.
+    IDENTICAL_DATA_AND_ALGORITHM = "IdenticalDataAndAlgorithm"
+    #: Different data, image or hyperparameters: the parents' results are used as prior knowledge.
+    TRANSFER_LEARNING = "TransferLearning"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarmStart:
+    """Start a tuning job from 1 to 5 earlier tuning jobs with the same objective.
+
+    :param parents: the parent jobs: ``TuningJob`` constructs of this app, or names of existing tuning jobs.
+    :param type: how the parents relate to the new job. Default: ``IDENTICAL_DATA_AND_ALGORITHM``.
+    """
+
+    parents: Sequence[TuningJob | str]
+    type: WarmStartType = WarmStartType.IDENTICAL_DATA_AND_ALGORITHM
+
+    def _validate(self, check: Checker, objective: Objective, hyperband: bool) -> None:
+        check.count_between("warm_start.parents", self.parents, 1, MAX_PARENT_JOBS)
+        for index, parent in enumerate(self.parents):
+            where = f"warm_start.parents[{index}]"
+            if isinstance(parent, str):
+                if not is_unresolved(parent):
+                    check.require(bool(_JOB_NAME.match(parent)), where, parent, "must be a tuning job name")
+                continue
+            check.require(
+                parent.objective == objective,
+                where,
+                parent.node.path,
+                f"a parent must have the same objective ({objective.type.value} {objective.metric_name}); it has "
+                f"{parent.objective.type.value} {parent.objective.metric_name}",
+            )
+        if hyperband:
+            check.warn(
+                "HyperbandWarmStart",
+                "warm_start with Hyperband: Hyperband's early stopping does not use the parents' results",
+            )
+
+    def _render(self) -> dict[str, Any]:
+        return {
+            "ParentHyperParameterTuningJobs": [
+                {"HyperParameterTuningJobName": parent if isinstance(parent, str) else parent.tuning_job_name}
+                for parent in self.parents
+            ],
+            "WarmStartType": self.type.value,
+        }
