@@ -10,16 +10,14 @@ from constructs import Construct
 from sagemaker_hpo import (
     CompletionCriteria,
     ContinuousRange,
-    HpoPlatform,
     Hyperband,
     IntegerRange,
     Objective,
     ScalingType,
-    TrainingDefinition,
-    TuningJob,
 )
-from sagemaker_hpo.platform import GPU_IMAGE_NAME, default_namespace
+from sagemaker_hpo.platform import GPU_IMAGE_NAME
 from sagemaker_hpo.strategy import Strategy
+from stacks.experiment_stack import PlatformTuningStack
 
 #: Epochs per training job: Hyperband's MaxResource is inferred from this static hyperparameter.
 MLP_EPOCHS = 50
@@ -27,7 +25,7 @@ MLP_EPOCHS = 50
 MLP_TARGET_ACCURACY = 0.96
 
 
-class MlpHyperbandStack(cdk.Stack):
+class MlpHyperbandStack(PlatformTuningStack):
     """A three-layer MLP on the platform's GPU training image (``workload=mlp``), tuned for ``validation:accuracy``.
 
     The training program generates the 5,000-point data set itself (deterministically), so no channel is read.
@@ -48,13 +46,8 @@ class MlpHyperbandStack(cdk.Stack):
         strategy: Strategy | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        #: The imported platform.
-        self.platform = HpoPlatform.from_parameters(
-            self, "Platform", namespace=platform_namespace or default_namespace()
-        )
-        self.tuning_job = TuningJob(
-            self,
+        super().__init__(scope, construct_id, platform_namespace=platform_namespace, **kwargs)
+        self.tuning_job = self.add_tuning_job(
             "MlpTuning",
             strategy=strategy or Hyperband(min_resource=1),
             objective=Objective.maximize("validation:accuracy"),
@@ -67,15 +60,11 @@ class MlpHyperbandStack(cdk.Stack):
             max_jobs=50,
             max_parallel_jobs=5,
             completion_criteria=CompletionCriteria(target_objective_value=MLP_TARGET_ACCURACY),
-            training=TrainingDefinition(
-                image=self.platform.training_image(GPU_IMAGE_NAME),
-                output_path=self.platform.output_location("mlp/"),
-                output_kms_key=self.platform.key,
-                role=self.platform.training_role,
-                instance_type="ml.m5.xlarge",
-                max_runtime=cdk.Duration.hours(1),
-                static_hyperparameters={"workload": "mlp", "epochs": MLP_EPOCHS},
-            ),
-            provider=self.platform.provider,
+            output_prefix="mlp/",
+            training={
+                "image": self.platform.training_image(GPU_IMAGE_NAME),
+                "instance_type": "ml.m5.xlarge",
+                "max_runtime": cdk.Duration.hours(1),
+                "static_hyperparameters": {"workload": "mlp", "epochs": MLP_EPOCHS},
+            },
         )
-        cdk.CfnOutput(self, "TuningJobName", value=self.tuning_job.tuning_job_name)

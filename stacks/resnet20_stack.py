@@ -10,16 +10,14 @@ from constructs import Construct
 from sagemaker_hpo import (
     CompletionCriteria,
     ContinuousRange,
-    HpoPlatform,
     Hyperband,
     IntegerRange,
     Objective,
     ScalingType,
-    TrainingDefinition,
-    TuningJob,
 )
-from sagemaker_hpo.platform import GPU_IMAGE_NAME, default_namespace
+from sagemaker_hpo.platform import GPU_IMAGE_NAME
 from sagemaker_hpo.strategy import Strategy
+from stacks.experiment_stack import PlatformTuningStack
 
 #: Where the converted CIFAR-10 channels live in the platform's data bucket (see the image's README).
 CIFAR_TRAIN_PREFIX = "cifar10/train/"
@@ -30,7 +28,7 @@ RESNET_EPOCHS = 50
 RESNET_TARGET_ACCURACY = 0.87
 
 
-class Resnet20HyperbandStack(cdk.Stack):
+class Resnet20HyperbandStack(PlatformTuningStack):
     """ResNet-20 on CIFAR-10 with SGD on the platform's GPU training image (``workload=resnet20``).
 
     Managed spot training with checkpoints in the platform's artifacts bucket: an interrupted training job resumes
@@ -51,13 +49,8 @@ class Resnet20HyperbandStack(cdk.Stack):
         strategy: Strategy | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        #: The imported platform.
-        self.platform = HpoPlatform.from_parameters(
-            self, "Platform", namespace=platform_namespace or default_namespace()
-        )
-        self.tuning_job = TuningJob(
-            self,
+        super().__init__(scope, construct_id, platform_namespace=platform_namespace, **kwargs)
+        self.tuning_job = self.add_tuning_job(
             "Resnet20Tuning",
             strategy=strategy or Hyperband(min_resource=1),
             objective=Objective.maximize("validation:accuracy"),
@@ -70,22 +63,18 @@ class Resnet20HyperbandStack(cdk.Stack):
             max_jobs=50,
             max_parallel_jobs=5,
             completion_criteria=CompletionCriteria(target_objective_value=RESNET_TARGET_ACCURACY),
-            training=TrainingDefinition(
-                image=self.platform.training_image(GPU_IMAGE_NAME),
-                inputs={
+            output_prefix="resnet20/",
+            training={
+                "image": self.platform.training_image(GPU_IMAGE_NAME),
+                "inputs": {
                     "train": self.platform.data_input(CIFAR_TRAIN_PREFIX),
                     "validation": self.platform.data_input(CIFAR_VALIDATION_PREFIX),
                 },
-                output_path=self.platform.output_location("resnet20/"),
-                output_kms_key=self.platform.key,
-                checkpoint_path=self.platform.checkpoint_location("resnet20/"),
-                role=self.platform.training_role,
-                instance_type="ml.g4dn.xlarge",
-                use_spot_instances=True,
-                max_runtime=cdk.Duration.hours(2),
-                max_wait=cdk.Duration.hours(4),
-                static_hyperparameters={"workload": "resnet20", "epochs": RESNET_EPOCHS},
-            ),
-            provider=self.platform.provider,
+                "checkpoint_path": self.platform.checkpoint_location("resnet20/"),
+                "instance_type": "ml.g4dn.xlarge",
+                "use_spot_instances": True,
+                "max_runtime": cdk.Duration.hours(2),
+                "max_wait": cdk.Duration.hours(4),
+                "static_hyperparameters": {"workload": "resnet20", "epochs": RESNET_EPOCHS},
+            },
         )
-        cdk.CfnOutput(self, "TuningJobName", value=self.tuning_job.tuning_job_name)

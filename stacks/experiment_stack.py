@@ -1,0 +1,53 @@
+"""The base of the example tuning-job stacks: a stack that imports the platform and declares tuning jobs on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from sagemaker_hpo import HpoPlatform, TrainingDefinition, TuningJob
+from sagemaker_hpo.platform import default_namespace
+
+
+class PlatformTuningStack(cdk.Stack):
+    """A stack whose tuning jobs run on the ``HpoPlatform`` published under ``platform_namespace``.
+
+    The platform is imported from its SSM parameters (the pattern a separate app uses too): jobs run as the
+    platform's training role, write to its artifacts bucket (encrypted with its key) and are created by its provider.
+
+    :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, platform_namespace: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        #: The imported platform.
+        self.platform = HpoPlatform.from_parameters(
+            self, "Platform", namespace=platform_namespace or default_namespace()
+        )
+
+    def add_tuning_job(
+        self, construct_id: str, *, output_prefix: str, training: dict[str, Any], **job_props: Any
+    ) -> TuningJob:
+        """A ``TuningJob`` on the platform, its name published as the stack output ``TuningJobName``.
+
+        :param output_prefix: where model artifacts go under the artifacts bucket's ``output/``.
+        :param training: the ``TrainingDefinition`` props other than the platform's role and output location.
+        :param job_props: the ``TuningJob`` props other than ``training`` and ``provider``.
+        """
+        job = TuningJob(
+            self,
+            construct_id,
+            training=TrainingDefinition(
+                role=self.platform.training_role,
+                output_path=self.platform.output_location(output_prefix),
+                **training,
+            ),
+            provider=self.platform.provider,
+            **job_props,
+        )
+        cdk.CfnOutput(self, "TuningJobName", value=job.tuning_job_name)
+        return job
