@@ -19,6 +19,9 @@ export npm_config_cache := $(CURDIR)/.cache/npm
 export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
+# aws-cdk-lib keeps an asset fingerprint cache under the home folder (os.homedir(), no override): give the app and
+# the tests a home inside the project. npm and pip keep the real one (their registry settings live there).
+PROJECT_HOME := $(CURDIR)/.cache/home
 
 .PHONY: install synth test lint typecheck bench clean
 
@@ -34,7 +37,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 synth: install
-	$(CDK) synth --quiet --no-notices --no-version-reporting
+	mkdir -p $(PROJECT_HOME)
+	HOME=$(PROJECT_HOME) $(CDK) synth --quiet --no-notices --no-version-reporting
 	echo "Synthesized: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
 lint: $(VENV)/.installed
@@ -45,10 +49,12 @@ typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 test: install lint typecheck
-	$(BIN)/python -m pytest
+	mkdir -p $(PROJECT_HOME)
+	HOME=$(PROJECT_HOME) $(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python -m tests.benchmarks
+	mkdir -p $(PROJECT_HOME)
+	HOME=$(PROJECT_HOME) $(BIN)/python -m tests.benchmarks
 
 clean:
 	rm -rf cdk.out .cache .cdk-home .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,10 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(ROOT / ".cache" / "jsii"))
 os.environ.setdefault("CDK_HOME", str(ROOT / ".cdk-home"))
+# aws-cdk-lib writes an asset fingerprint cache under os.homedir() with no override: keep it inside the project.
+_home = ROOT / ".cache" / "home"
+_home.mkdir(parents=True, exist_ok=True)
+os.environ["HOME"] = str(_home)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # Tests synthesize environment-agnostic stacks, whatever the shell that runs them has set.
