@@ -45,6 +45,10 @@ class TuningJobProvider(Construct):
     There is one per stack, found or created by ``TuningJobProvider.of``: a hundred tuning jobs share one set of
     functions. The handler may only create, describe, stop and tag tuning jobs whose names carry this stack's
     prefix (or the fixed names of its jobs), and pass only the training roles its jobs use, to SageMaker only.
+
+    :param log_retention: retention of the handler's log group. Default: three months.
+    :param training_roles: roles the handler may pass from the start, e.g. a platform's role for jobs declared in
+        other apps. Default: none (each ``TuningJob`` adds its own role).
     """
 
     def __init__(
