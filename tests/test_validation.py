@@ -463,6 +463,16 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
             },
             "the imported provider can only pass the roles it was deployed for",
         ),
+        (
+            lambda s: {
+                "tuning_job_name": "fixed-name",
+                "training": training(role=iam.Role.from_role_arn(s, "R", "arn:aws:iam::123456789012:role/p")),
+                "provider": ImportedTuningJobProvider(
+                    service_token="arn:aws:lambda:us-east-1:1:function:p", name_prefix="p"
+                ),
+            },
+            "may only manage jobs named with its own prefix",
+        ),
     ],
     ids=[
         "7-parallel-quota",
@@ -471,6 +481,7 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
         "9-builtin-metric",
         "3-hyperband-warm-start",
         "imported-provider-new-role",
+        "imported-provider-fixed-name",
     ],
 )
 def test_rule_warns(overrides: Overrides, warning: str) -> None:

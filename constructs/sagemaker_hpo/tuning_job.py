@@ -185,6 +185,13 @@ class TuningJob(Construct):
         if wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
             properties[contract.PROP_WAIT_TIMEOUT_SECONDS] = str(contract.MAX_WAIT_TIMEOUT_SECONDS)
         if tuning_job_name is not None:
+            if isinstance(self.provider, ImportedTuningJobProvider):
+                check.warn(
+                    "ImportedProviderFixedName",
+                    f"tuning_job_name {tuning_job_name!r} with an imported provider: its handler may only manage jobs "
+                    "named with its own prefix (the platform's provider-name-prefix parameter). Start the name with "
+                    "that prefix and a hyphen, or leave tuning_job_name out to get a generated name",
+                )
             properties[contract.PROP_TUNING_JOB_NAME] = tuning_job_name
             self.provider.allow_job_name(tuning_job_name)
         service_token = self.provider.service_token
