@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
 
 from sagemaker_hpo import ImportedTuningJobProvider, TrainingRole
@@ -71,8 +72,9 @@ def test_one_check_per_stack_also_without_a_local_provider() -> None:
     provider = ImportedTuningJobProvider(
         service_token="arn:aws:lambda:us-east-1:123456789012:function:platform", name_prefix="platform1234"
     )
-    job(stack, "A", provider=provider)
-    job(stack, "B", provider=provider, max_jobs=12)
+    role = iam.Role.from_role_arn(stack, "PlatformRole", "arn:aws:iam::123456789012:role/platform", mutable=False)
+    job(stack, "A", provider=provider, training=training(role=role))
+    job(stack, "B", provider=provider, training=training(role=role), max_jobs=12)
     checks = [child for child in stack.node.children if isinstance(child, StackLimits)]
     assert [c.node.id for c in checks] == [LIMITS_ID]
     assert checks[0].usage().tuning_jobs == 2

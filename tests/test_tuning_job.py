@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -415,7 +416,7 @@ def test_optional_job_settings_render() -> None:
 
 def test_wait_for_completion_exposes_best_job_attributes() -> None:
     stack = new_stack("Wait")
-    tuning_job = job(stack, wait_for_completion=True, max_runtime=cdk.Duration.minutes(50))
+    tuning_job = job(stack, wait_for_completion=True, max_runtime=cdk.Duration.minutes(40))
     (resource,) = _custom_resources(Template.from_stack(stack).to_json()).values()
     assert resource["Properties"][contract.PROP_WAIT_FOR_COMPLETION] == "true"
     assert int(resource["Properties"][contract.PROP_WAIT_TIMEOUT_SECONDS]) < contract.PROVIDER_TOTAL_TIMEOUT_SECONDS
@@ -457,7 +458,7 @@ def test_builtin_image_mapping_is_shared_and_unknown_versions_fail() -> None:
 
 def test_warm_start_renders_parent_names_and_type() -> None:
     stack = new_stack("Warm")
-    parent = job(stack, "Parent", strategy=Bayesian())
+    parent = job(stack, "Parent", strategy=Bayesian(), wait_for_completion=True, max_runtime=cdk.Duration.minutes(30))
     job(
         stack,
         "Child",
@@ -487,3 +488,18 @@ def test_a_gpu_training_image_construct_is_an_image_with_its_metrics() -> None:
     names = [m["Name"] for m in definition["AlgorithmSpecification"]["MetricDefinitions"]]
     assert names == [m.name for m in image.metric_definitions]
     assert "validation:accuracy" in names
+
+
+def test_vpc_training_gets_a_self_referencing_security_group_and_eni_permissions() -> None:
+    stack = new_stack("Vpc")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    job(stack, training=training(vpc=vpc, instance_count=2))
+    template = Template.from_stack(stack).to_json()
+    definition = _only_request(template)["TrainingJobDefinition"]
+    (group_id,) = [k for k in resources_of_type(template, "AWS::EC2::SecurityGroup") if "TrainingSecurityGroup" in k]
+    assert definition["VpcConfig"]["SecurityGroupIds"] == [{"Fn::GetAtt": [group_id, "GroupId"]}]
+    assert len(definition["VpcConfig"]["Subnets"]) == 2
+    (ingress,) = resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+    assert ingress["Properties"]["SourceSecurityGroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
+    assert ingress["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
+    assert any("ec2:CreateNetworkInterface" in as_list(s["Action"]) for s in statements(template))

@@ -27,7 +27,7 @@ from sagemaker_hpo import (
     ValidationError,
     WarmStart,
 )
-from tests.construct_support import custom_training, job, new_stack, training
+from tests.construct_support import XGB_RANGES, custom_training, job, new_stack, training
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]
 
@@ -64,6 +64,11 @@ def _custom(stack: cdk.Stack, **training_overrides: Any) -> dict[str, Any]:
     }
 
 
+def _parent(stack: cdk.Stack, **overrides: Any) -> Any:
+    """A warm-start parent that has finished before its child starts: its deployment waits for it."""
+    return job(stack, "Parent", wait_for_completion=True, max_runtime=cdk.Duration.minutes(30), **overrides)
+
+
 def _metrics(n: int) -> list[MetricDefinition]:
     return [MetricDefinition("validation:accuracy", r"acc=([0-9.]+)")] + [
         MetricDefinition(f"m{i}", rf"m{i}=([0-9.]+)") for i in range(n - 1)
@@ -94,6 +99,11 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ),
     ("3-max-not-inferable", lambda s: {"strategy": Hyperband()}, r"strategy.max_resource: None.*epochs, numepochs"),
     ("3-hyperband-max-jobs", lambda s: {"max_jobs": 751, "max_parallel_jobs": 5}, r"max_jobs: 751.*<= 750"),
+    (
+        "3-min-over-inferred-max",
+        lambda s: {"strategy": Hyperband(min_resource=20), "training": training(static_hyperparameters={"epochs": 10})},
+        r"strategy.min_resource: 20.*infers from the static hyperparameter epochs \(10\)",
+    ),
     # 4. ranges and hyperparameters
     (
         "4-too-many-tunable",
@@ -315,10 +325,36 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ),
     (
         "13-warm-start-same-objective",
-        lambda s: {
-            "warm_start": WarmStart(parents=[job(s, "Parent", objective=Objective.minimize("validation:rmse"))])
-        },
+        lambda s: {"warm_start": WarmStart(parents=[_parent(s, objective=Objective.minimize("validation:rmse"))])},
         r"warm_start.parents\[0\]: 'Rules/Parent'.*same objective \(Maximize validation:auc\).*Minimize validation:rmse",
+    ),
+    (
+        "13-warm-start-parent-finished",
+        lambda s: {"warm_start": WarmStart(parents=[job(s, "Parent")])},
+        r"warm_start.parents\[0\]: 'Rules/Parent'.*must have finished.*wait_for_completion=True",
+    ),
+    (
+        "13-warm-start-hyperparameter-count",
+        lambda s: {"warm_start": WarmStart(parents=[_parent(s, parameter_ranges=[ContinuousRange("eta", 0, 1)])])},
+        r"'Rules/Parent'.*as many static and tuned hyperparameters in total as this job \(6\); it has 3",
+    ),
+    (
+        "13-warm-start-hyperparameter-type",
+        lambda s: {
+            "warm_start": WarmStart(
+                parents=[_parent(s, parameter_ranges=[*XGB_RANGES[:3], ContinuousRange("max_depth", 1, 10)])]
+            )
+        },
+        r"'max_depth' must keep its type: it is a ContinuousRange in the parent and a IntegerRange here",
+    ),
+    (
+        "imported-provider-new-role",
+        lambda s: {
+            "provider": ImportedTuningJobProvider(
+                service_token="arn:aws:lambda:us-east-1:1:function:p", name_prefix="p"
+            )
+        },
+        r"training.role: 'Rules/Tuning/TrainingRole'; a role created in this app cannot be used with an imported provider",
     ),
     # training scalars
     ("instance-count", lambda s: {"training": training(instance_count=0)}, r"training.instance_count: 0.*>= 1"),
@@ -336,7 +372,7 @@ FAILING: list[tuple[str, Overrides, str]] = [
     (
         "wait-ceiling",
         lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.hours(2)},
-        r"max_runtime: '2 hours'.*at most 55 minutes",
+        r"max_runtime: '2 hours'.*at most 45 minutes",
     ),
 ]
 
@@ -409,10 +445,10 @@ PASSING: list[tuple[str, Overrides]] = [
         "13-warm-start",
         lambda s: {
             "strategy": Bayesian(),
-            "warm_start": WarmStart(parents=[job(s, "Parent")] + [f"p-{i}" for i in range(4)]),
+            "warm_start": WarmStart(parents=[_parent(s)] + [f"p-{i}" for i in range(4)]),
         },
     ),
-    ("wait", lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.minutes(55)}),
+    ("wait", lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.minutes(45)}),
 ]
 
 
@@ -455,14 +491,7 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
         (lambda s: _custom(s), "Hyperband reads 'validation:accuracy' after every epoch"),
         (lambda s: {"objective": Objective.maximize("validation:made-up")}, "not a metric this built-in algorithm"),
         (lambda s: {"warm_start": WarmStart(parents=["earlier-job"])}, "warm_start with Hyperband"),
-        (
-            lambda s: {
-                "provider": ImportedTuningJobProvider(
-                    service_token="arn:aws:lambda:us-east-1:1:function:p", name_prefix="p"
-                )
-            },
-            "the imported provider can only pass the roles it was deployed for",
-        ),
+        (lambda s: {"warm_start": WarmStart(parents=["earlier-job"])}, "parents earlier-job must have finished"),
         (
             lambda s: {
                 "tuning_job_name": "fixed-name",
@@ -480,7 +509,7 @@ def _warnings(stack: cdk.Stack, pattern: str) -> list[Any]:
         "3-per-epoch-metric",
         "9-builtin-metric",
         "3-hyperband-warm-start",
-        "imported-provider-new-role",
+        "13-warm-start-parents-finished",
         "imported-provider-fixed-name",
     ],
 )

@@ -58,6 +58,17 @@ class Hyperband(_Strategy):
                 f"must be <= max_resource ({self.max_resource})",
             )
         else:
+            inferred = [
+                (name, static_hyperparameters[name]) for name in EPOCH_HYPERPARAMETERS if name in static_hyperparameters
+            ]
+            for name, value in inferred:
+                if value.isdigit():
+                    check.require(
+                        self.min_resource <= int(value),
+                        "strategy.min_resource",
+                        self.min_resource,
+                        f"must be <= the max_resource SageMaker infers from the static hyperparameter {name} ({value})",
+                    )
             check.require(
                 any(name in static_hyperparameters for name in EPOCH_HYPERPARAMETERS),
                 "strategy.max_resource",

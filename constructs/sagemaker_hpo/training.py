@@ -67,7 +67,8 @@ class TrainingDefinition:
     :param environment: environment variables of the training container (at most 48). Default: none.
     :param vpc: run training containers in this VPC. Default: no VPC.
     :param subnets: the VPC's subnets to use (1 to 16). Default: the VPC's private subnets.
-    :param security_groups: security groups (1 to 5). Default: one created with no inbound rules.
+    :param security_groups: security groups (1 to 5). Default: one created that admits traffic only from itself
+        (between the instances of a distributed training job).
     :param enable_network_isolation: no outbound network access from the container. Default: False.
     :param enable_inter_container_traffic_encryption: encrypt traffic between instances. Default: False.
     :param volume_kms_key: KMS key for the instances' storage volumes. Default: AWS managed encryption.
@@ -310,14 +311,15 @@ def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) 
         check.count_between("training.subnets", subnet_ids, 1, 16)
     groups = list(training.security_groups or [])
     if not groups:
-        groups = [
-            ec2.SecurityGroup(
-                scope,
-                "TrainingSecurityGroup",
-                vpc=training.vpc,
-                description="Training containers of a sagemaker-hpo tuning job (no inbound rules)",
-                allow_all_outbound=True,
-            )
-        ]
+        group = ec2.SecurityGroup(
+            scope,
+            "TrainingSecurityGroup",
+            vpc=training.vpc,
+            description="Training containers of a sagemaker-hpo tuning job: open only between its own members",
+            allow_all_outbound=True,
+        )
+        # The instances of a distributed training job talk to each other through their security group.
+        group.add_ingress_rule(group, ec2.Port.all_traffic(), "between the instances of a training job")
+        groups = [group]
     check.count_between("training.security_groups", groups, 1, 5)
     return {"SecurityGroupIds": [g.security_group_id for g in groups], "Subnets": subnet_ids}

@@ -91,8 +91,8 @@ class TuningJob(Construct):
         prefix and the job's configuration, so that each change gets a new name. A fixed name cannot be kept
         across a change of the job: change the name with it.
     :param wait_for_completion: make the deployment wait for the job to finish, fail if it fails, and expose the
-        best training job. Needs ``max_runtime`` of at most 55 minutes (the custom resource framework waits at
-        most an hour). Default: False.
+        best training job. Needs ``max_runtime`` of at most 45 minutes (the custom resource framework waits at
+        most an hour, and a job that reaches its limit still spends minutes stopping). Default: False.
     :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``.
     :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
     """
@@ -129,6 +129,8 @@ class TuningJob(Construct):
         self.provider: AnyTuningJobProvider = provider
 
         bound = bind_training(self, training, check)
+        #: Static plus tuned hyperparameters: warm-start parents and children must have as many.
+        self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
         #: The role SageMaker assumes for the training jobs.
         self.training_role = bound.role
         self._validate(
@@ -158,7 +160,7 @@ class TuningJob(Construct):
         if random_seed is not None:
             config["RandomSeed"] = random_seed
         if warm_start is not None:
-            warm_start._validate(check, objective, isinstance(self.strategy, Hyperband))
+            warm_start._validate(check, self, isinstance(self.strategy, Hyperband))
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
         self.request: dict[str, Any] = {
             "HyperParameterTuningJobConfig": config,
@@ -170,11 +172,12 @@ class TuningJob(Construct):
             self.request["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
 
         if isinstance(self.provider, ImportedTuningJobProvider) and isinstance(bound.role, TrainingRole):
-            check.warn(
-                "ImportedProviderNewRole",
-                f"training.role {bound.role.node.path} is created in this app, but the imported provider can only pass "
-                "the roles it was deployed for: the deploy would fail with iam:PassRole AccessDenied. Use the "
-                "platform's training_role, or a TuningJobProvider of this stack",
+            check.fail(
+                "training.role",
+                bound.role.node.path,
+                "a role created in this app cannot be used with an imported provider: it can only pass the roles it "
+                "was deployed for (the deploy would fail with iam:PassRole AccessDenied). Pass the platform's "
+                "training_role, or use this stack's own TuningJobProvider",
             )
         self.provider.allow_pass_role(bound.role)
         properties: dict[str, Any] = {
@@ -402,13 +405,15 @@ class TuningJob(Construct):
                 MAX_TUNING_RUNTIME_SECONDS,
             )
         if self.wait_for_completion:
-            ceiling = contract.MAX_WAIT_TIMEOUT_SECONDS
+            ceiling = contract.MAX_WAITED_JOB_RUNTIME_SECONDS
             check.require(
                 max_runtime is not None and max_runtime.to_seconds() <= ceiling,
                 "max_runtime",
                 None if max_runtime is None else max_runtime.to_human_string(),
                 f"wait_for_completion needs max_runtime of at most {ceiling // 60} minutes: a deployment can wait at "
-                f"most {contract.PROVIDER_TOTAL_TIMEOUT_SECONDS // 60} minutes (the custom resource framework's limit)",
+                f"most {contract.MAX_WAIT_TIMEOUT_SECONDS // 60} minutes within the custom resource framework's "
+                f"{contract.PROVIDER_TOTAL_TIMEOUT_SECONDS // 60}, and a job that reaches its max_runtime still "
+                f"spends minutes stopping",
             )
 
 

@@ -47,6 +47,10 @@ NAME_HASH_LENGTH = MAX_JOB_NAME_LENGTH - NAME_PREFIX_MAX_LENGTH - 1
 PROVIDER_TOTAL_TIMEOUT_SECONDS = 3600
 WAIT_MARGIN_SECONDS = 300
 MAX_WAIT_TIMEOUT_SECONDS = PROVIDER_TOTAL_TIMEOUT_SECONDS - WAIT_MARGIN_SECONDS
+# A job that runs to its own MaxRuntimeInSeconds still spends minutes Stopping: a waited job's max_runtime must leave
+# this much of the wait window for that.
+JOB_STOPPING_MARGIN_SECONDS = 600
+MAX_WAITED_JOB_RUNTIME_SECONDS = MAX_WAIT_TIMEOUT_SECONDS - JOB_STOPPING_MARGIN_SECONDS
 QUERY_INTERVAL_SECONDS = 60
 
 # CloudFormation's limit on a custom resource response.
