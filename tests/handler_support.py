@@ -32,8 +32,10 @@ SERVICE_TOKEN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:hpo-demo-provider-f
 PREFIX = "hpo-demo"
 LOGICAL_ID = "TuningJob"
 SECRET = "s3cr3t-value-that-must-never-be-logged"
-# The Provider framework's physical id after a failed Create (its Delete never reaches the handler in practice).
-CREATE_FAILED_MARKER = "AWS_CDK::CustomResource::CreateFailed"
+# The Provider framework's physical id after a failed Create (``CREATE_FAILED_PHYSICAL_ID_MARKER`` in aws-cdk-lib's
+# custom-resources/lib/provider-framework/runtime/cfn-response.js). The framework answers the Delete that follows by
+# itself, so it never reaches the handler in practice; the handler must still treat it as "nothing to stop".
+CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
@@ -314,6 +316,7 @@ class SageMakerScript:
         *,
         created: datetime = NOW,
         best: Mapping[str, Any] | None = None,
+        overall_best: Mapping[str, Any] | None = None,
         failure_reason: str | None = None,
         request: Mapping[str, Any] | None = None,
     ) -> None:
@@ -326,6 +329,7 @@ class SageMakerScript:
                 request or self.requests.get(name),
                 created=created,
                 best=best,
+                overall_best=overall_best,
                 failure_reason=failure_reason,
             ),
             {"HyperParameterTuningJobName": name},
@@ -393,6 +397,7 @@ def describe_response(
     *,
     created: datetime = NOW,
     best: Mapping[str, Any] | None = None,
+    overall_best: Mapping[str, Any] | None = None,
     failure_reason: str | None = None,
 ) -> dict[str, Any]:
     """A DescribeHyperParameterTuningJob response (validated by the Stubber against the output shape)."""
@@ -412,8 +417,12 @@ def describe_response(
         # SageMaker echoes the definition with the objective added to the static hyperparameters.
         definition.setdefault("StaticHyperParameters", {})["_tuning_objective_metric"] = "validation:auc"
         response["TrainingJobDefinition"] = definition
+    if "WarmStartConfig" in request:
+        response["WarmStartConfig"] = copy.deepcopy(request["WarmStartConfig"])
     if best is not None:
         response["BestTrainingJob"] = dict(best)
+    if overall_best is not None:
+        response["OverallBestTrainingJob"] = dict(overall_best)
     if failure_reason is not None:
         response["FailureReason"] = failure_reason
     return response

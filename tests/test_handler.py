@@ -6,6 +6,7 @@ model before the Stubber answers, so a request with a wrong key or type fails th
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import re
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -26,6 +28,7 @@ from tests.handler_support import (
     LOGICAL_ID,
     NOW,
     PREFIX,
+    ROOT,
     SECRET,
     STACK_ID,
     SageMakerScript,
@@ -42,6 +45,15 @@ from tests.handler_support import (
 )
 
 TUNED = {"alpha": "0.31", "eta": "0.2174", "max_depth": "6", "min_child_weight": "3.5"}
+ROLE_ARN = "arn:aws:iam::123456789012:role/hpo-demo-sagemaker"
+PASS_ROLE_DENIED = (
+    "User: arn:aws:sts::123456789012:assumed-role/hpo-demo-handler/hpo-demo-onEvent is not authorized to perform: "
+    f"iam:PassRole on resource: {ROLE_ARN} because no identity-based policy allows the iam:PassRole action"
+)
+COULD_NOT_ASSUME = (
+    f"Could not assume role {ROLE_ARN}. Please ensure that the role exists and allows principal "
+    "'sagemaker.amazonaws.com' to assume the role."
+)
 
 
 @pytest.fixture
@@ -271,6 +283,117 @@ def test_describe_not_found_right_after_create_is_retried(handler: ModuleType, s
     sm.assert_done(owned={name})
 
 
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("AccessDeniedException", PASS_ROLE_DENIED),
+        ("AccessDenied", PASS_ROLE_DENIED),
+        (
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/hpo-demo-handler/x is not authorized to perform: "
+            "sagemaker:CreateHyperParameterTuningJob on resource: arn:aws:sagemaker:us-east-1:123456789012:"
+            "hyper-parameter-tuning-job/my-tuning-job",
+        ),
+        ("ValidationException", COULD_NOT_ASSUME),
+        ("ValidationException", PASS_ROLE_DENIED),
+    ],
+    ids=["pass-role-denied", "access-denied-code", "job-arn-denied", "could-not-assume-role", "validation-pass-role"],
+)
+def test_create_denied_while_iam_propagates_is_retried(
+    handler: ModuleType, sm: SageMakerScript, code: str, message: str
+) -> None:
+    name = generated(handler)
+    sm.create_error(name, code, message)
+    sm.create_error(name, code, message)
+    sm.create(name)
+    sm.describe(name, "InProgress")
+
+    assert handler.on_event(event("Create"))["PhysicalResourceId"] == name
+
+    delays = sm.sleeps.delays
+    assert len(delays) == 2
+    assert handler.IAM_BASE_DELAY_SECONDS / 2 <= delays[0] <= handler.IAM_BASE_DELAY_SECONDS
+    assert sm.created == [name]
+    sm.assert_done(owned={name})
+
+
+def test_update_replacing_the_job_retries_a_denied_create(handler: ModuleType, sm: SageMakerScript) -> None:
+    """A new training role usually comes with a changed request: the replacing create is retried the same way."""
+    old_name = generated(handler)
+    new_request = xgboost_request(**{"TrainingJobDefinition.RoleArn": ROLE_ARN + "-v2"})
+    new_name = generated(handler, new_request)
+    sm.seed(old_name, "InProgress")
+    sm.create_error(
+        new_name, "AccessDeniedException", PASS_ROLE_DENIED.replace(ROLE_ARN, ROLE_ARN + "-v2"), new_request
+    )
+    sm.create(new_name, new_request)
+    sm.describe(new_name, "InProgress")
+
+    result = handler.on_event(event("Update", properties(new_request), old=properties(), physical_id=old_name))
+
+    assert result["PhysicalResourceId"] == new_name
+    assert len(sm.sleeps.delays) == 1
+    sm.assert_done(owned={old_name, new_name})
+
+
+def test_create_denied_for_good_fails_after_about_90_seconds_with_a_hint(
+    handler: ModuleType, sm: SageMakerScript
+) -> None:
+    name = generated(handler)
+    handler.set_jitter(lambda: 1.0)  # every delay at its ceiling: 2, 4, 8, 16, 16, 16, 16 (78 s), then 16 > 90 - 78
+    for _ in range(8):
+        sm.create_error(name, "AccessDeniedException", PASS_ROLE_DENIED)
+
+    with pytest.raises(handler.SageMakerError) as raised:
+        handler.on_event(event("Create"))
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"CreateHyperParameterTuningJob failed for tuning job '{name}': AccessDeniedException: {PASS_ROLE_DENIED}"
+    )
+    assert "gave up after 8 attempts" in message
+    assert "IAM changes take a moment to propagate" in message and "retried for 78 s" in message
+    assert "one the provider may pass (iam:PassRole)" in message
+    assert raised.value.code == "AccessDeniedException"
+    assert sm.sleeps.delays == [2.0, 4.0, 8.0, 16.0, 16.0, 16.0, 16.0]
+    assert sum(sm.sleeps.delays) <= handler.IAM_PROPAGATION_WAIT_SECONDS
+    assert sm.created == []
+    sm.assert_done()
+
+
+def test_iam_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create_error(name, "ValidationException", COULD_NOT_ASSUME)
+    seconds = handler.DEADLINE_MARGIN_SECONDS + handler.ATTEMPT_WORST_CASE_SECONDS
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
+
+    with pytest.raises(handler.SageMakerError, match="Could not assume role.*IAM changes take a moment"):
+        handler.on_event(event("Create"), context)
+
+    assert sm.sleeps.delays == []
+    sm.assert_done()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "MaxResource must be less than or equal to 20000",
+        "MaxResource parameter is not provided and could not be inferred",
+        "The role arn:aws:iam::123456789012:role/x does not have sufficient permissions",  # not a propagation hint
+    ],
+    ids=["range", "could-not-be-inferred", "other-role-message"],
+)
+def test_other_validation_errors_of_create_are_not_retried(
+    handler: ModuleType, sm: SageMakerScript, message: str
+) -> None:
+    name = generated(handler)
+    sm.create_error(name, "ValidationException", message)
+    with pytest.raises(handler.SageMakerError, match="ValidationException"):
+        handler.on_event(event("Create"))
+    assert sm.sleeps.delays == []
+    sm.assert_done()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Update
 
@@ -294,6 +417,7 @@ def test_update_changing_only_wait_keeps_the_job(handler: ModuleType, sm: SageMa
     name = generated(handler)
     sm.seed(name, "Completed")
     sm.describe(name, "Completed", best=best_training_job(TUNED))
+    sm.describe(name, "Completed", best=best_training_job(TUNED))  # is_complete reads the finished job once
     evt = event("Update", properties(wait=True, timeout=1800), old=properties(wait=False), physical_id=name)
 
     result = handler.on_event(evt)
@@ -303,6 +427,62 @@ def test_update_changing_only_wait_keeps_the_job(handler: ModuleType, sm: SageMa
     assert result["Data"]["BestHyperparameters"] == json.dumps(TUNED, sort_keys=True, separators=(",", ":"))
     assert done["IsComplete"] is True and done["Data"] == result["Data"]
     assert sm.created == []
+    sm.assert_done()
+
+
+def test_update_turning_on_wait_waits_for_the_running_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    """WaitForCompletion false -> true on a job still InProgress: the deployment waits for it (GetAtt needs it)."""
+    name = generated(handler)
+    sm.seed(name, "InProgress")
+    sm.describe(name, "InProgress", created=NOW - timedelta(seconds=600))
+    evt = event("Update", properties(wait=True, timeout=1800), old=properties(wait=False), physical_id=name)
+
+    result = handler.on_event(evt)
+    waiting = after_on_event(evt, result)
+    sm.describe(name, "InProgress", created=NOW - timedelta(seconds=600))
+    first = handler.is_complete(waiting)
+    sm.describe(name, "Completed", best=best_training_job(TUNED, name="hpo-demo-017"))
+    second = handler.is_complete(waiting)
+
+    assert result == {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    assert first == {"IsComplete": False}
+    assert second["IsComplete"] is True
+    assert second["Data"]["BestTrainingJobName"] == "hpo-demo-017"
+    assert json.loads(second["Data"]["BestHyperparameters"]) == TUNED
+    assert sm.created == [] and sm.stopped == []
+    sm.assert_done()
+
+
+@pytest.mark.parametrize("status", ["Failed", "Stopped"])
+def test_update_turning_on_wait_for_a_job_that_did_not_complete_fails(
+    handler: ModuleType, sm: SageMakerScript, status: str
+) -> None:
+    name = generated(handler)
+    sm.seed(name, status)
+    evt = event("Update", properties(wait=True, timeout=1800), old=properties(wait=False), physical_id=name)
+    sm.describe(name, status, failure_reason="ClientError: No training job succeeded")
+    result = handler.on_event(evt)
+    sm.describe(name, status, failure_reason="ClientError: No training job succeeded")
+
+    with pytest.raises(handler.HandlerError, match=f"ended with status {status}: ClientError"):
+        handler.is_complete(after_on_event(evt, result))
+    sm.assert_done()
+
+
+def test_update_of_a_job_already_waited_for_does_not_wait_again(handler: ModuleType, sm: SageMakerScript) -> None:
+    """Old and new properties both wait (only WaitTimeoutSeconds changed): is_complete makes no call."""
+    name = generated(handler)
+    sm.seed(name, "Completed")
+    sm.describe(name, "Completed", best=best_training_job(TUNED))
+    evt = event(
+        "Update", properties(wait=True, timeout=1800), old=properties(wait=True, timeout=3300), physical_id=name
+    )
+
+    result = handler.on_event(evt)
+    done = handler.is_complete(after_on_event(evt, result))
+
+    assert done == {"IsComplete": True, "Data": result["Data"]}
+    assert json.loads(done["Data"]["BestHyperparameters"]) == TUNED
     sm.assert_done()
 
 
@@ -347,6 +527,107 @@ def test_rollback_update_adopts_the_old_job_and_delete_stops_the_new_one(
     assert rollback["PhysicalResourceId"] == old_name
     assert sm.created == [] and sm.stopped == [new_name]
     sm.assert_done(owned={old_name})
+
+
+@pytest.mark.parametrize("status", ["InProgress", "Completed"])
+def test_rollback_with_wait_adopts_the_old_job_as_before(
+    handler: ModuleType, sm: SageMakerScript, status: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    old_name = generated(handler)
+    new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    new_name = generated(handler, new_request)
+    sm.seed(old_name, status)
+    sm.seed(new_name, "Failed", new_request)
+    sm.create_exists(old_name)
+    sm.describe(old_name, status)
+
+    with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
+        rollback = handler.on_event(
+            event("Update", properties(wait=True), old=properties(new_request, wait=True), physical_id=new_name)
+        )
+
+    assert rollback == {
+        "PhysicalResourceId": old_name,
+        "Data": {"TuningJobName": old_name, "TuningJobArn": job_arn(old_name)},
+    }
+    assert "stopped earlier" not in caplog.text
+    sm.assert_done(owned={old_name})
+
+
+def revert_event(handler: ModuleType, *, wait: bool, name: str | None = None) -> tuple[dict[str, Any], str, str]:
+    """A -> B -> A: the Update back to A (whose job the cleanup of A -> B stopped), from B's physical id."""
+    b_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    a_name = name or generated(handler)
+    b_name = (name + "-b") if name else generated(handler, b_request)
+    evt = event(
+        "Update",
+        properties(wait=wait, name=name),
+        old=properties(b_request, wait=wait, name=b_name if name else None),
+        physical_id=b_name,
+    )
+    return evt, a_name, b_name
+
+
+def test_revert_to_a_stopped_configuration_fails_when_waiting(
+    handler: ModuleType, sm: SageMakerScript, caplog: pytest.LogCaptureFixture
+) -> None:
+    evt, a_name, b_name = revert_event(handler, wait=True)
+    sm.seed(a_name, "Stopped")
+    sm.seed(b_name, "InProgress")
+    sm.create_exists(a_name)
+    sm.describe(a_name, "Stopped")
+
+    with (
+        caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"),
+        pytest.raises(handler.HandlerError) as raised,
+    ):
+        handler.on_event(evt)
+
+    message = str(raised.value)
+    assert f"Tuning job '{a_name}' for this configuration already exists and was stopped earlier" in message
+    assert "cannot wait for it to complete" in message
+    assert "change any property of the TuningJob (a tag, for example) so that the generated name changes" in message
+    assert "tuning_job_name" in message
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "stopped earlier" in r.getMessage()]
+    assert len(warnings) == 1
+    assert sm.created == [] and sm.stopped == []
+    sm.assert_done(owned={b_name})
+
+
+def test_revert_to_a_stopped_configuration_with_a_fixed_name(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt, a_name, b_name = revert_event(handler, wait=True, name="my-tuning-job")
+    sm.seed(a_name, "Stopped")
+    sm.create_exists(a_name)
+    sm.describe(a_name, "Stopped")
+
+    with pytest.raises(handler.HandlerError, match="To run this configuration again, set a new TuningJobName"):
+        handler.on_event(evt)
+    sm.assert_done()
+
+
+def test_revert_to_a_stopped_configuration_without_waiting_adopts_it(
+    handler: ModuleType, sm: SageMakerScript, caplog: pytest.LogCaptureFixture
+) -> None:
+    evt, a_name, b_name = revert_event(handler, wait=False)
+    sm.seed(a_name, "Stopped")
+    sm.seed(b_name, "InProgress")
+    sm.create_exists(a_name)
+    sm.describe(a_name, "Stopped")
+
+    with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
+        result = handler.on_event(evt)
+    done = handler.is_complete(after_on_event(evt, result))
+
+    assert result == {"PhysicalResourceId": a_name, "Data": {"TuningJobName": a_name, "TuningJobArn": job_arn(a_name)}}
+    assert done == {"IsComplete": True, "Data": result["Data"]}
+    warnings = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "stopped earlier" in r.getMessage()
+    ]
+    assert warnings and warnings[0]["job"] == a_name and warnings[0]["status"] == "Stopped"
+    assert sm.created == []
+    sm.assert_done(owned={b_name})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -396,6 +677,18 @@ def test_delete_with_a_non_job_physical_id_does_nothing(
 ) -> None:
     assert handler.on_event(event("Delete", physical_id=physical_id)) == {"PhysicalResourceId": physical_id}
     sm.assert_done()
+
+
+def test_create_failed_marker_is_the_provider_frameworks_own() -> None:
+    """The marker the tests use is the one the installed aws-cdk-lib's Provider framework really sends."""
+    pattern = "*/*/custom-resources/lib/provider-framework/runtime/cfn-response.js"
+    sources = sorted(glob.glob(str(ROOT / ".cache" / "jsii" / "aws-cdk-lib" / pattern)))
+    if not sources:
+        pytest.skip("aws-cdk-lib's JavaScript is not in .cache/jsii (run a synth first)")
+    text = Path(sources[-1]).read_text()
+    found = re.search(r'CREATE_FAILED_PHYSICAL_ID_MARKER\s*=\s*"([^"]+)"', text)
+    assert found, "CREATE_FAILED_PHYSICAL_ID_MARKER not found in the Provider framework's runtime"
+    assert CREATE_FAILED_MARKER == found.group(1)
 
 
 def test_delete_when_the_job_finishes_before_stop(handler: ModuleType, sm: SageMakerScript) -> None:
@@ -470,6 +763,46 @@ def test_wait_completed_returns_the_best_training_job(handler: ModuleType, sm: S
     sm.assert_done()
 
 
+def test_wait_completed_prefers_the_overall_best_training_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    """A warm start of type IdenticalDataAndAlgorithm reports the best across parents and child as the overall best."""
+    parent = "hpo-demo-parent"
+    request = xgboost_request(
+        WarmStartConfig={
+            "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": parent}],
+            "WarmStartType": "IdenticalDataAndAlgorithm",
+        }
+    )
+    name = handler.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, request)
+    evt = event("Create", properties(request, wait=True))
+    sm.create(name, request)
+    sm.describe(name, "InProgress")
+    result = handler.on_event(evt)
+    own = best_training_job({"eta": "0.4"}, value=0.91, name="hpo-demo-child-003")
+    overall = best_training_job({"eta": "0.25", "max_depth": "7"}, value=0.97, name="hpo-demo-parent-011")
+    sm.describe(name, "Completed", best=own, overall_best=overall)
+
+    data = handler.is_complete(after_on_event(evt, result))["Data"]
+
+    assert data["BestTrainingJobName"] == "hpo-demo-parent-011"
+    assert data["BestObjectiveValue"] == "0.97"
+    assert json.loads(data["BestHyperparameters"]) == {"eta": "0.25", "max_depth": "7"}
+    assert data["BestHyperparameter.max_depth"] == "7"
+    sm.assert_done()
+
+
+def test_result_data_uses_the_best_training_job_without_an_overall_best(handler: ModuleType) -> None:
+    description = {
+        "HyperParameterTuningJobName": "hpo-demo-1",
+        "HyperParameterTuningJobArn": job_arn("hpo-demo-1"),
+        "BestTrainingJob": best_training_job({"eta": "0.4"}, value=0.91, name="own"),
+    }
+    assert handler.result_data(description)["BestTrainingJobName"] == "own"
+    overall = best_training_job({"eta": "0.3"}, value=0.95, name="overall")
+    data = handler.result_data({**description, "OverallBestTrainingJob": overall})
+    assert data["BestTrainingJobName"] == "overall" and data["BestObjectiveValue"] == "0.95"
+    assert data["BestHyperparameter.eta"] == "0.3"
+
+
 def test_wait_completed_data_stays_under_the_response_limit(handler: ModuleType, sm: SageMakerScript) -> None:
     evt = created_event(handler)
     name = evt["PhysicalResourceId"]
@@ -528,7 +861,22 @@ def test_wait_timeout_stops_the_job(handler: ModuleType, sm: SageMakerScript) ->
         handler.is_complete(evt)
 
     message = str(raised.value)
-    assert "did not finish within WaitTimeoutSeconds=1800" in message and "was stopped" in message
+    assert f"Tuning job '{name}' did not finish within the deployment's wait window" in message
+    assert "WaitTimeoutSeconds=1800" in message and "was stopped" in message
+    assert "shorter max_runtime" in message and "wait_for_completion=False" in message
+    assert "wait_timeout" not in message  # the construct has no such option
+    sm.assert_done()
+
+
+def test_wait_timeout_of_a_stopping_job_calls_no_stop(handler: ModuleType, sm: SageMakerScript) -> None:
+    evt = created_event(handler, timeout=1800)
+    name = evt["PhysicalResourceId"]
+    sm.seed(name, "Stopping")
+    sm.describe(name, "Stopping", created=NOW - timedelta(seconds=1900))
+
+    with pytest.raises(handler.HandlerError, match="wait window.*is already stopping. Give the TuningJob a shorter"):
+        handler.is_complete(evt)
+    assert sm.stopped == []
     sm.assert_done()
 
 

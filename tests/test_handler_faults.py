@@ -46,6 +46,15 @@ ATTEMPTS = HANDLER.MAX_ATTEMPTS
 URL = "https://api.sagemaker.us-east-1.amazonaws.com/"
 THROTTLE = ("ThrottlingException", 400)
 REASON = "ClientError: No training job succeeded after 5 attempts. AlgorithmError: see the training job logs"
+ROLE_ARN = A_REQUEST["TrainingJobDefinition"]["RoleArn"]
+PASS_ROLE_DENIED = (
+    "User: arn:aws:sts::123456789012:assumed-role/hpo-demo-handler/hpo-demo-onEvent is not authorized to perform: "
+    f"iam:PassRole on resource: {ROLE_ARN} because no identity-based policy allows the iam:PassRole action"
+)
+COULD_NOT_ASSUME = (
+    f"Could not assume role {ROLE_ARN}. Please ensure that the role exists and allows principal "
+    "'sagemaker.amazonaws.com' to assume the role."
+)
 
 A_PROPS = properties(A_REQUEST)
 B_PROPS = properties(B_REQUEST)
@@ -83,6 +92,8 @@ class Row:
     seeded: tuple[tuple[str, str, dict[str, Any]], ...] = ()  # jobs that exist before the scenario
     started: tuple[str, ...] = field(default=())  # jobs the handler creates, in order (never a duplicate)
     retries: int | None = None  # when set: the number of backoff sleeps (0 = failed at once)
+    jitter: float | None = None  # when set: a fixed jitter, so that the retry schedule is exact
+    max_delay: float | None = None  # the most backoff the row may sleep; default: the retry budget per step
 
 
 def op(method: str, *args: Any, **kwargs: Any) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -219,6 +230,45 @@ ROWS = [
             ),
         ),
         retries=7,
+    ),
+    Row(
+        "create-denied-while-iam-propagates",
+        (
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                (
+                    op("create_error", A, "AccessDeniedException", PASS_ROLE_DENIED),
+                    op("create_error", A, "ValidationException", COULD_NOT_ASSUME),
+                    *create_ok(A),
+                ),
+                ok(PhysicalResourceId=A, Data={"TuningJobName": A, "TuningJobArn": job_arn(A)}),
+            ),
+        ),
+        owned=frozenset({A}),
+        started=(A,),
+        retries=2,
+    ),
+    Row(
+        "create-denied-past-iam-propagation-window",
+        (
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                tuple(op("create_error", A, "AccessDeniedException", PASS_ROLE_DENIED) for _ in range(8)),
+                fails(
+                    f"CreateHyperParameterTuningJob failed for tuning job '{A}': AccessDeniedException",
+                    PASS_ROLE_DENIED,
+                    "gave up after 8 attempts",
+                    "IAM changes take a moment to propagate",
+                    "retried for 78 s",
+                    "one the provider may pass (iam:PassRole)",
+                ),
+            ),
+        ),
+        retries=7,
+        jitter=1.0,  # delays at their ceilings: 2, 4, 8, 16, 16, 16, 16 s; the next 16 s would pass 90 s
+        max_delay=HANDLER.IAM_PROPAGATION_WAIT_SECONDS,
     ),
     Row(
         "create-retried-adopts-existing-job",
@@ -470,6 +520,69 @@ ROWS = [
         started=(B,),
     ),
     Row(
+        "update-turns-on-wait-for-running-job",
+        (
+            # Only WaitForCompletion changes (false -> true): same job, and the deployment now waits for it.
+            Step(
+                "on_event",
+                event("Update", A_WAIT, old=A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"),),
+                ok(PhysicalResourceId=A),
+            ),
+            Step(
+                "is_complete",
+                waiting(A_WAIT, A, "Update", old=A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress", created=NOW - timedelta(seconds=600)),),
+                ok(IsComplete=False),
+            ),
+            Step(
+                "is_complete",
+                waiting(A_WAIT, A, "Update", old=A_PROPS, physical_id=A),
+                (op("describe", A, "Completed", best=best_training_job({"eta": "0.2"}, name="hpo-demo-a-007")),),
+                ok(IsComplete=True),
+            ),
+        ),
+        owned=frozenset({A}),
+        seeded=((A, "InProgress", A_REQUEST),),
+    ),
+    Row(
+        "revert-to-stopped-configuration-waiting-fails",
+        (
+            # A -> B stopped A (cleanup Delete); B -> A computes A's name again and finds A Stopped.
+            Step(
+                "on_event",
+                event("Update", A_WAIT, old=B_WAIT, physical_id=B),
+                (op("create_exists", A), op("describe", A, "Stopped")),
+                fails(
+                    f"Tuning job '{A}' for this configuration already exists and was stopped earlier",
+                    "cannot wait for it to complete",
+                    "change any property of the TuningJob (a tag, for example)",
+                ),
+            ),
+        ),
+        owned=frozenset({B}),  # the update failed: B stays the stack's job
+        seeded=((A, "Stopped", A_REQUEST), (B, "InProgress", B_REQUEST)),
+    ),
+    Row(
+        "revert-to-stopped-configuration-adopted-without-wait",
+        (
+            Step(
+                "on_event",
+                event("Update", A_PROPS, old=B_PROPS, physical_id=B),
+                (op("create_exists", A), op("describe", A, "Stopped")),
+                ok(PhysicalResourceId=A, Data={"TuningJobName": A, "TuningJobArn": job_arn(A)}),
+            ),
+            Step("is_complete", waiting(A_PROPS, A, "Update", old=B_PROPS, physical_id=B), (), ok(IsComplete=True)),
+            Step(
+                "on_event",
+                event("Delete", B_PROPS, physical_id=B),
+                (op("describe", B, "InProgress"), op("stop", B)),
+                ok(PhysicalResourceId=B),
+            ),
+        ),
+        seeded=((A, "Stopped", A_REQUEST), (B, "InProgress", B_REQUEST)),
+    ),
+    Row(
         "wait-job-failed",
         (
             Step(
@@ -512,7 +625,13 @@ ROWS = [
                 "is_complete",
                 waiting(A_WAIT, A),
                 (op("describe", A, "InProgress", created=NOW - timedelta(seconds=1800)), op("stop", A)),
-                fails(f"Tuning job '{A}' did not finish within WaitTimeoutSeconds=1800", "was stopped"),
+                fails(
+                    f"Tuning job '{A}' did not finish within the deployment's wait window",
+                    "WaitTimeoutSeconds=1800",
+                    "was stopped",
+                    "shorter max_runtime",
+                    "wait_for_completion=False",
+                ),
             ),
             Step(
                 "on_event",
@@ -570,6 +689,8 @@ def run_step(script: SageMakerScript, step: Step) -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_fault_matrix(script: SageMakerScript, row: Row) -> None:
+    if row.jitter is not None:
+        HANDLER.set_jitter(lambda: row.jitter)
     for name, status, request in row.seeded:
         script.seed(name, status, request)
     for step in row.steps:
@@ -578,7 +699,8 @@ def test_fault_matrix(script: SageMakerScript, row: Row) -> None:
     assert tuple(script.created) == row.started, "a job was created twice or unexpectedly"
     if row.retries is not None:
         assert len(script.sleeps.delays) == row.retries
-    assert sum(script.sleeps.delays) <= HANDLER.MAX_TOTAL_DELAY_SECONDS * len(row.steps)
+    budget = row.max_delay if row.max_delay is not None else HANDLER.MAX_TOTAL_DELAY_SECONDS * len(row.steps)
+    assert sum(script.sleeps.delays) <= budget
 
 
 def test_matrix_ids_are_unique() -> None:

@@ -119,10 +119,15 @@ def test_waiting_create_then_delete_of_a_completed_job(handler: ModuleType, sage
     assert done["IsComplete"] is True
     data = done["Data"]
     assert data["TuningJobName"] == created["PhysicalResourceId"]
-    assert data["BestTrainingJobName"] == "FakeTrainingJobName"  # moto's canned best training job
-    assert json.loads(data["BestHyperparameters"]) == {"string": "TunedHyperParameters"}
-    assert data["BestHyperparameter.string"] == "TunedHyperParameters"
-    assert float(data["BestObjectiveValue"]) == 1.0
+    # Moto reports canned BestTrainingJob and OverallBestTrainingJob blocks with different hyperparameters; the
+    # handler prefers the overall best (the best across warm-start parents and this job) when there is one.
+    described = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=data["TuningJobName"])
+    overall = described["OverallBestTrainingJob"]
+    assert overall["TunedHyperParameters"] != described["BestTrainingJob"]["TunedHyperParameters"]
+    assert data["BestTrainingJobName"] == overall["TrainingJobName"] == "FakeTrainingJobName"
+    assert json.loads(data["BestHyperparameters"]) == overall["TunedHyperParameters"]
+    assert data["BestHyperparameter.string"] == overall["TunedHyperParameters"]["string"]
+    assert float(data["BestObjectiveValue"]) == overall["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
     assert deleted == {"PhysicalResourceId": created["PhysicalResourceId"]}
     assert calls == ["DescribeHyperParameterTuningJob", "DescribeHyperParameterTuningJob"]  # no Stop
     jobs = sagemaker.list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"]

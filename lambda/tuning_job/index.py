@@ -17,6 +17,8 @@ Design notes:
   ignores the Delete that follows a failed Create.
 * Throttling and transient faults are retried here with capped exponential backoff and jitter (bounded attempts,
   bounded total delay, and never past the Lambda deadline).
+* A create denied because IAM has not caught up yet (the handler's iam:PassRole or job ARN grant, or the training
+  role, updated by the same deployment just before) is retried for about 90 s: nothing was started, so it is safe.
 
 Seams for tests: :func:`set_client`, :func:`set_clock`, :func:`set_sleep`, :func:`set_jitter` and :func:`reset`.
 Only the standard library is imported at module load; boto3/botocore are imported on first use.
@@ -25,6 +27,7 @@ Only the standard library is imported at module load; boto3/botocore are importe
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -86,6 +89,27 @@ RETRYABLE_ERROR_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
+# A create denied while IAM changes of the same deployment propagate (a new training role, or the handler's new
+# iam:PassRole or job-ARN grant): retried, because nothing was started, for at most IAM_PROPAGATION_WAIT_SECONDS.
+IAM_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+# SageMaker's ValidationException for a role it cannot use yet, e.g. "Could not assume role arn:aws:iam::…. Please
+# ensure that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role." or "User: … is not
+# authorized to perform: iam:PassRole on resource: …".
+IAM_DENIED_MESSAGE = re.compile(
+    r"\b(?:could not|couldn't|cannot|can't|unable to) (?:be )?assume|could not be assumed"
+    r"|not authorized to perform:?\s*(?:iam:PassRole|sts:AssumeRole)",
+    re.IGNORECASE,
+)
+IAM_PROPAGATION_WAIT_SECONDS = 90.0
+IAM_BASE_DELAY_SECONDS = 2.0
+IAM_MAX_DELAY_SECONDS = 16.0
+IAM_HINT = (
+    "IAM changes take a moment to propagate, and this deployment may have just created the training role or allowed "
+    "the tuning-job provider to pass it; the create was retried for {waited:.0f} s. If the deployment still fails, "
+    "check that the training role exists, trusts sagemaker.amazonaws.com, and is one the provider may pass "
+    "(iam:PassRole): the TuningJob's own role or a TrainingRole of this stack, or, with an imported provider, a role "
+    "it was deployed for."
+)
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 NOT_FOUND_MESSAGE = re.compile(r"does not exist|not found|could not find|can't find|cannot find", re.IGNORECASE)
 
@@ -125,14 +149,15 @@ class PropertyError(HandlerError, ValueError):
 class SageMakerError(HandlerError):
     """A SageMaker call failed for good (not retryable, or retries exhausted)."""
 
-    def __init__(self, operation: str, job_name: str, code: str, message: str, attempts: int) -> None:
+    def __init__(self, operation: str, job_name: str, code: str, message: str, attempts: int, hint: str = "") -> None:
         self.operation = operation
         self.job_name = job_name
         self.code = code
         self.service_message = message
         self.attempts = attempts
         tries = f" (gave up after {attempts} attempts)" if attempts > 1 else ""
-        super().__init__(f"{operation} failed for tuning job '{job_name}': {code}: {message}{tries}")
+        advice = f" {hint}" if hint else ""
+        super().__init__(f"{operation} failed for tuning job '{job_name}': {code}: {message}{tries}{advice}")
 
 
 class _Runtime:
@@ -270,14 +295,66 @@ def _call(
                 raise
             retryable, code, message = verdict
             delay = _backoff(attempt)
-            out_of_time = (
-                _RT.deadline is not None and time.monotonic() + delay + ATTEMPT_WORST_CASE_SECONDS > _RT.deadline
-            )
+            out_of_time = _out_of_time(delay)
             if not retryable or attempt == MAX_ATTEMPTS or slept + delay > MAX_TOTAL_DELAY_SECONDS or out_of_time:
                 raise SageMakerError(operation, job_name, code, message, attempt) from error
             _log(logging.WARNING, "retrying", operation=operation, job=job_name, code=code, attempt=attempt)
             _RT.sleep(delay)
             slept += delay
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _out_of_time(delay: float) -> bool:
+    """Whether sleeping ``delay`` and then one more call (at its slowest) would run past the Lambda deadline."""
+    return _RT.deadline is not None and time.monotonic() + delay + ATTEMPT_WORST_CASE_SECONDS > _RT.deadline
+
+
+def _is_iam_denied(error: SageMakerError) -> bool:
+    """Whether SageMaker refused a create for IAM reasons that may only be propagation delay."""
+    return error.code in IAM_DENIED_CODES or (
+        error.code == "ValidationException" and bool(IAM_DENIED_MESSAGE.search(error.service_message))
+    )
+
+
+def _create(desired: Desired) -> None:
+    """CreateHyperParameterTuningJob, retrying IAM denials for up to IAM_PROPAGATION_WAIT_SECONDS.
+
+    The handler's policy (iam:PassRole on a new training role, the ARN of a new fixed job name) and the training
+    role itself are often created or changed by the same deployment just before this call, and IAM takes seconds to
+    propagate. A denied create started nothing, so retrying it is safe; any other error is raised at once.
+    """
+    name = desired.name
+    params = {JOB_NAME_KEY: name, **desired.request}
+    waited = 0.0
+    for attempt in itertools.count(1):
+        try:
+            _call(OPERATION_CREATE, name, params)
+            return
+        except SageMakerError as error:
+            if not _is_iam_denied(error):
+                raise
+            ceiling = min(IAM_MAX_DELAY_SECONDS, IAM_BASE_DELAY_SECONDS * 2 ** (attempt - 1))
+            delay = ceiling / 2 + _RT.jitter() * ceiling / 2
+            if waited + delay > IAM_PROPAGATION_WAIT_SECONDS or _out_of_time(delay):
+                raise SageMakerError(
+                    error.operation,
+                    name,
+                    error.code,
+                    error.service_message,
+                    attempt,
+                    IAM_HINT.format(waited=waited),
+                ) from error
+            _log(
+                logging.WARNING,
+                "create denied, waiting for IAM changes to propagate",
+                operation=OPERATION_CREATE,
+                job=name,
+                code=error.code,
+                attempt=attempt,
+                waitedSeconds=round(waited, 1),
+            )
+            _RT.sleep(delay)
+            waited += delay
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -542,15 +619,16 @@ def _wait_timeout(properties: Mapping[str, Any]) -> int:
 # Lifecycle
 
 
-def _start_or_adopt(desired: Desired, request_type: str) -> dict[str, Any]:
-    """Create the job, or adopt it when it already exists (a retried Create or a rollback); return its description.
+def _start_or_adopt(desired: Desired, request_type: str) -> tuple[dict[str, Any], bool]:
+    """Create the job, or adopt it when it already exists (a retried Create or a rollback).
 
-    If anything fails once this call started the job, the job is stopped before the error is raised.
+    Return its description and whether this call started it. If anything fails once this call started the job, the
+    job is stopped before the error is raised.
     """
     name = desired.name
     started = False
     try:
-        _call(OPERATION_CREATE, name, {JOB_NAME_KEY: name, **desired.request})
+        _create(desired)
         started = True
         _log(logging.INFO, "created job", job=name)
     except SageMakerError as error:
@@ -571,7 +649,36 @@ def _start_or_adopt(desired: Desired, request_type: str) -> dict[str, Any]:
             f"per account and region. Choose another {contract.PROP_TUNING_JOB_NAME} (tuning_job_name), or remove it "
             "to let sagemaker-hpo-cdk generate a name."
         )
-    return description
+    return description, started
+
+
+def _check_adopted_by_update(desired: Desired, description: Mapping[str, Any], started: bool) -> None:
+    """An Update that adopted a job stopped earlier: warn, and fail when the deployment would wait for it.
+
+    Reverting a stack to an earlier configuration (A -> B -> A) computes A's name again, and A was stopped by the
+    Delete that followed A -> B if it was still running. Outside a rollback that cannot be told apart from one (which
+    adopts the old job, never stopped by the stack), so the job is adopted either way; waiting for a job that can
+    never complete, though, fails at once with what to do.
+    """
+    status = description.get("HyperParameterTuningJobStatus")
+    if started or status != STATUS_STOPPED:
+        return
+    name = desired.name
+    _log(logging.WARNING, "adopted a job that was stopped earlier", job=name, status=status, wait=desired.wait)
+    if not desired.wait:
+        return
+    how = (
+        f"set a new {contract.PROP_TUNING_JOB_NAME} (tuning_job_name)"
+        if desired.fixed_name
+        else f"change any property of the TuningJob (a tag, for example) so that the generated name changes, or set "
+        f"a {contract.PROP_TUNING_JOB_NAME} (tuning_job_name)"
+    )
+    raise HandlerError(
+        f"Tuning job '{name}' for this configuration already exists and was stopped earlier (status {status}), for "
+        "example by the Delete that followed an earlier update away from this configuration, so this deployment "
+        "cannot wait for it to complete: SageMaker cannot restart a tuning job, and job names are unique. To run "
+        f"this configuration again, {how}."
+    )
 
 
 def _matches(expected: Any, actual: Any) -> bool:
@@ -604,7 +711,7 @@ def _response(physical_id: str, data: dict[str, str]) -> dict[str, Any]:
 
 def _on_create(event: Mapping[str, Any]) -> dict[str, Any]:
     desired = desired_state(event, event["ResourceProperties"])
-    description = _start_or_adopt(desired, "Create")
+    description, _ = _start_or_adopt(desired, "Create")
     return _response(desired.name, _base_data(description))
 
 
@@ -624,14 +731,16 @@ def _on_update(event: Mapping[str, Any]) -> dict[str, Any]:
     desired = desired_state(event, event["ResourceProperties"])
     if desired.name.lower() != old_id.lower():
         _log(logging.INFO, "replacing job", job=desired.name, previous=old_id)
-        description = _start_or_adopt(desired, "Update")
+        description, started = _start_or_adopt(desired, "Update")
+        _check_adopted_by_update(desired, description, started)
         return _response(desired.name, _base_data(description))
     try:
         description = _describe(old_id)
     except SageMakerError as error:
         if not _is_not_found(error):
             raise
-        description = _start_or_adopt(desired, "Update")
+        description, started = _start_or_adopt(desired, "Update")
+        _check_adopted_by_update(desired, description, started)
     # A generated name hashes the request, so an equal name proves an equal request. A fixed name does not: the
     # request changed if it differs from the old properties AND the existing job does not match it (after a failed
     # update, the rollback's "old" properties are the failed ones while the job still matches the restored request).
@@ -695,10 +804,12 @@ def _data_size(data: Mapping[str, str]) -> int:
 def result_data(description: Mapping[str, Any], budget: int = DATA_BUDGET_BYTES) -> dict[str, str]:
     """Data of a completed job: name, ARN and the best training job, bounded to ``budget`` bytes of JSON.
 
+    The best training job is ``OverallBestTrainingJob`` when SageMaker reports one (a warm start of type
+    IdenticalDataAndAlgorithm: the best across the parent jobs and this one), ``BestTrainingJob`` otherwise.
     Per-hyperparameter keys are dropped first (all of them, so attributes never half-exist); then the
     BestHyperparameters JSON is truncated (ending with TRUNCATION_MARKER).
     """
-    best = description.get("BestTrainingJob") or {}
+    best = description.get("OverallBestTrainingJob") or description.get("BestTrainingJob") or {}
     tuned = {str(key): str(value) for key, value in (best.get("TunedHyperParameters") or {}).items()}
     objective = (best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}).get("Value")
     data = _base_data(description)
@@ -738,15 +849,21 @@ def _creation_epoch(description: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _is_unchanged_update(event: Mapping[str, Any]) -> bool:
-    """An Update whose old and new properties name the same job (e.g. only WaitForCompletion changed)."""
+def _already_waited_for(event: Mapping[str, Any]) -> bool:
+    """An Update that keeps the job (old and new properties name it) whose old properties waited for it too.
+
+    The deployment that set those old properties waited for this job, so there is nothing to wait for again (e.g.
+    only WaitTimeoutSeconds changed). When the old properties did not wait (WaitForCompletion turned on for an
+    existing job), the job may still be running and the best training job was never read: it is polled like a new
+    job.
+    """
     if event.get("RequestType") != "Update":
         return False
     try:
         old = desired_state(event, event.get("OldResourceProperties") or {})
     except PropertyError:
         return False
-    return old.name.lower() == desired_state(event, event["ResourceProperties"]).name.lower()
+    return old.wait and old.name.lower() == desired_state(event, event["ResourceProperties"]).name.lower()
 
 
 def _check_job(job_name: str, timeout_seconds: int) -> dict[str, Any]:
@@ -767,11 +884,17 @@ def _check_job(job_name: str, timeout_seconds: int) -> dict[str, Any]:
     created = _creation_epoch(description)
     elapsed = _RT.clock() - created if created is not None else 0.0
     if elapsed >= timeout_seconds:
-        stopped = _stop_quietly(job_name, "wait timeout") if status == STATUS_IN_PROGRESS else ""
+        stopped = (
+            _stop_quietly(job_name, "wait timeout")
+            if status == STATUS_IN_PROGRESS
+            else f" Tuning job '{job_name}' is already stopping."
+        )
         raise HandlerError(
-            f"Tuning job '{job_name}' did not finish within {contract.PROP_WAIT_TIMEOUT_SECONDS}={timeout_seconds} "
-            f"(it has run {elapsed:.0f} s, status {status}).{stopped} Raise wait_timeout (at most "
-            f"{contract.MAX_WAIT_TIMEOUT_SECONDS} s), reduce the job's budget, or set wait_for_completion to false."
+            f"Tuning job '{job_name}' did not finish within the deployment's wait window "
+            f"({contract.PROP_WAIT_TIMEOUT_SECONDS}={timeout_seconds}, counted from the job's creation; it has run "
+            f"{elapsed:.0f} s, status {status}).{stopped} Give the TuningJob a shorter max_runtime (the job must "
+            "finish well within the window, including the minutes a job spends stopping), or do not wait for it "
+            "(wait_for_completion=False)."
         )
     return {"IsComplete": False}
 
@@ -783,7 +906,7 @@ def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         return {"IsComplete": True}
     properties = event.get("ResourceProperties") or {}
     data = dict(event.get("Data") or {})
-    if not _wait_flag(properties) or _is_unchanged_update(event):
+    if not _wait_flag(properties) or _already_waited_for(event):
         return {"IsComplete": True, "Data": data}
     job_name = str(event["PhysicalResourceId"])
     try:
