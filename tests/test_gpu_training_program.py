@@ -6,11 +6,14 @@ data for 2 to 3 epochs. The metric regexes come from the construct side (``load_
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import importlib.util
 import json
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -31,6 +34,10 @@ DEFINITIONS = load_metric_definitions()
 EPOCH_LINE = re.compile(r"^epoch=(\d+)/(\d+) ", re.MULTILINE)
 # One thread: fast and deterministic, and immune to oversubscription when other test processes share the cores.
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+ENV.pop("TRAINING_JOB_NAME", None)  # set per run below, as SageMaker sets it in training containers
+# Two training jobs of one tuning job: same checkpoint S3 URI, so both write under the same /opt/ml/checkpoints.
+JOB = "hpo-abc-001-1a2b3c4d"
+OTHER_JOB = "hpo-abc-002-5e6f7a8b"
 
 
 def load_module(path: Path) -> ModuleType:
@@ -51,15 +58,21 @@ train_module = load_module(TRAIN)
 converter = load_module(CONVERTER)
 
 
-def run_program(root: Path, hyperparameters: dict[str, Any] | None, *args: str) -> subprocess.CompletedProcess[str]:
-    """Write hyperparameters.json under ``root`` (values as strings, like SageMaker) and run the program."""
+def run_program(
+    root: Path, hyperparameters: dict[str, Any] | None, *args: str, job: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Write hyperparameters.json under ``root`` (values as strings, like SageMaker) and run the program.
+
+    :param job: the ``TRAINING_JOB_NAME`` SageMaker would set; ``None`` for a local run without it.
+    """
     if hyperparameters is not None:
         config = root / "input" / "config"
         config.mkdir(parents=True, exist_ok=True)
         (config / "hyperparameters.json").write_text(json.dumps({k: str(v) for k, v in hyperparameters.items()}))
+    job_env = {} if job is None else {"TRAINING_JOB_NAME": job}
     return subprocess.run(
         [sys.executable, str(TRAIN), *(args or ("train",))],
-        env={**ENV, "OPT_ML_DIR": str(root)},
+        env={**ENV, **job_env, "OPT_ML_DIR": str(root)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -73,6 +86,15 @@ def epochs_run(stdout: str) -> list[int]:
 def metric_values(stdout: str) -> dict[str, list[float]]:
     """Every value each metrics.json regex reads from the log, in order."""
     return {d.name: [float(v) for v in re.findall(d.regex, stdout)] for d in DEFINITIONS}
+
+
+def files_under(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative POSIX path) and the SHA-256 of its content."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def epoch_lines_without_time(stdout: str) -> dict[int, str]:
@@ -171,20 +193,36 @@ def prepare_root(tmp: Path, workload: str) -> Path:
 
 @pytest.fixture(scope="module", params=sorted(WORKLOAD_HYPERPARAMETERS))
 def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Job ``JOB`` runs 2 epochs and is restarted (a spot interruption) with 3; a second job runs 3 straight.
+
+    The second job (``OTHER_JOB``) shares the checkpoint folder's content with ``JOB``, as training jobs of one tuning
+    job share the checkpoint S3 URI: ``JOB``'s checkpoints of the same hyperparameters are copied in first, plus a
+    stray one at the top level, and it must ignore them all.
+    """
     workload: str = request.param
     hp = WORKLOAD_HYPERPARAMETERS[workload]
     interrupted = prepare_root(tmp_path_factory.mktemp(f"{workload}_interrupted"), workload)
-    first = run_program(interrupted, {**hp, "epochs": 2})
+    first = run_program(interrupted, {**hp, "epochs": 2}, job=JOB)
     first_model = json.loads((interrupted / "model" / "model.json").read_text()) if first.returncode == 0 else None
-    resumed = run_program(interrupted, {**hp, "epochs": 3})
+    after_first = files_under(interrupted / "checkpoints")
+    resumed = run_program(interrupted, {**hp, "epochs": 3}, job=JOB)
     straight_root = prepare_root(tmp_path_factory.mktemp(f"{workload}_straight"), workload)
-    straight = run_program(straight_root, {**hp, "epochs": 3})
+    (straight_root / "checkpoints").mkdir(parents=True)
+    if resumed.returncode == 0:
+        shutil.copytree(interrupted / "checkpoints" / JOB, straight_root / "checkpoints" / JOB)
+        newest = interrupted / "checkpoints" / JOB / "checkpoint-epoch-00003.pt"
+        shutil.copy(newest, straight_root / "checkpoints" / newest.name)
+    before_straight = files_under(straight_root / "checkpoints")
+    straight = run_program(straight_root, {**hp, "epochs": 3}, job=OTHER_JOB)
     return {
         "workload": workload,
         "root": interrupted,
         "first": first,
         "first_model": first_model,
+        "after_first": after_first,
         "resumed": resumed,
+        "straight_root": straight_root,
+        "before_straight": before_straight,
         "straight": straight,
     }
 
@@ -233,11 +271,40 @@ def test_model_is_written(runs: dict[str, Any]) -> None:
 @pytest.mark.slow
 def test_second_run_resumes_from_the_checkpoint_and_runs_only_the_rest(runs: dict[str, Any]) -> None:
     stdout = runs["resumed"].stdout
-    assert "resumed from checkpoint checkpoint-epoch-00002.pt (epoch 2 of 3); running epochs 3..3" in stdout
+    assert f"checkpoint folder {runs['root'] / 'checkpoints' / JOB}" in stdout
+    assert f"resumed from checkpoint {JOB}/checkpoint-epoch-00002.pt (epoch 2 of 3); running epochs 3..3" in stdout
     assert epochs_run(stdout) == [3]
     assert all(len(values) == 1 for values in metric_values(stdout).values())
-    checkpoints = sorted(p.name for p in (runs["root"] / "checkpoints").iterdir())
-    assert checkpoints == ["checkpoint-epoch-00002.pt", "checkpoint-epoch-00003.pt"]
+
+
+@pytest.mark.slow
+def test_checkpoints_stay_in_the_jobs_folder_and_none_is_deleted_or_rewritten(runs: dict[str, Any]) -> None:
+    # Everything SageMaker syncs to S3: only this job's subfolder, one file per epoch, no temporary file.
+    checkpoints = runs["root"] / "checkpoints"
+    assert sorted(runs["after_first"]) == [f"{JOB}/checkpoint-epoch-0000{e}.pt" for e in (1, 2)]
+    final = files_under(checkpoints)
+    assert sorted(final) == [f"{JOB}/checkpoint-epoch-0000{e}.pt" for e in (1, 2, 3)]
+    # The restarted job deleted nothing and rewrote nothing of what the first attempt had written.
+    assert {name: final[name] for name in runs["after_first"]} == runs["after_first"]
+    # Temporary files were written outside the synced folder and moved in: nothing is left behind there either.
+    assert (runs["root"] / ".checkpoint-tmp").is_dir()
+    assert list((runs["root"] / ".checkpoint-tmp").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_another_jobs_checkpoints_are_ignored(runs: dict[str, Any]) -> None:
+    # OTHER_JOB found JOB's epoch-3 checkpoint (same hyperparameters) in JOB's subfolder and at the top level, yet
+    # trained from scratch in its own subfolder and left the other files as they were.
+    stdout = runs["straight"].stdout
+    assert "resumed from checkpoint" not in stdout and "ignoring" not in stdout
+    assert epochs_run(stdout) == [1, 2, 3]
+    before = runs["before_straight"]
+    assert f"{JOB}/checkpoint-epoch-00003.pt" in before and "checkpoint-epoch-00003.pt" in before
+    after = files_under(runs["straight_root"] / "checkpoints")
+    assert {name: digest for name, digest in after.items() if not name.startswith(f"{OTHER_JOB}/")} == before
+    assert sorted(name for name in after if name not in before) == [
+        f"{OTHER_JOB}/checkpoint-epoch-0000{e}.pt" for e in (1, 2, 3)
+    ]
 
 
 @pytest.mark.slow
@@ -251,11 +318,13 @@ def test_resumed_run_matches_an_uninterrupted_run(runs: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_run_with_checkpoint_at_or_past_epochs_trains_nothing(runs: dict[str, Any], tmp_path: Path) -> None:
+    # A local run (no TRAINING_JOB_NAME) keeps its checkpoints in checkpoints/local/ and resumes from there.
     root = tmp_path / "opt_ml"
-    (root / "checkpoints").mkdir(parents=True)
-    newest = runs["root"] / "checkpoints" / "checkpoint-epoch-00003.pt"
-    (root / "checkpoints" / newest.name).write_bytes(newest.read_bytes())
-    (root / "checkpoints" / "checkpoint-epoch-00004.pt").write_bytes(b"truncated upload")
+    local = root / "checkpoints" / "local"
+    local.mkdir(parents=True)
+    newest = runs["root"] / "checkpoints" / JOB / "checkpoint-epoch-00003.pt"
+    (local / newest.name).write_bytes(newest.read_bytes())
+    (local / "checkpoint-epoch-00004.pt").write_bytes(b"truncated upload")
     if runs["workload"] == "resnet20":
         for channel in ("train", "validation"):
             (root / "input" / "data" / channel).mkdir(parents=True)
@@ -264,7 +333,7 @@ def test_run_with_checkpoint_at_or_past_epochs_trains_nothing(runs: dict[str, An
     proc = run_program(root, {**WORKLOAD_HYPERPARAMETERS[runs["workload"]], "epochs": 3})
     assert proc.returncode == 0, proc.stderr
     assert "ignoring unreadable checkpoint checkpoint-epoch-00004.pt" in proc.stdout
-    assert "(epoch 3 of 3); nothing left to run" in proc.stdout
+    assert "resumed from checkpoint local/checkpoint-epoch-00003.pt (epoch 3 of 3); nothing left to run" in proc.stdout
     assert epochs_run(proc.stdout) == []
     assert json.loads((root / "model" / "model.json").read_text())["epochs_completed"] == 3
 
@@ -433,12 +502,54 @@ def test_augment_is_a_padded_crop_or_its_mirror() -> None:
     assert seen_flip and seen_shift
 
 
-def test_checkpoints_are_written_atomically(tmp_path: Path) -> None:
-    for epoch in (1, 2, 3):
-        train_module.save_checkpoint(tmp_path, {"epoch": epoch, "format": 1})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-epoch-00002.pt", "checkpoint-epoch-00003.pt"]
-    (tmp_path / ".checkpoint-epoch-00009.pt.tmp").write_bytes(b"partial")
-    assert [e for e, _ in train_module.list_checkpoints(tmp_path)] == [3, 2]
+def test_checkpoints_are_staged_outside_the_synced_folder_and_renamed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, staging = tmp_path / "checkpoints" / JOB, tmp_path / ".checkpoint-tmp"
+    moves: list[tuple[Path, Path]] = []
+    real_replace = os.replace
+
+    def recording_replace(src: Any, dst: Any) -> None:
+        moves.append((Path(src), Path(dst)))
+        real_replace(src, dst)  # the real rename: staging and checkpoint folder share a file system here
+
+    monkeypatch.setattr(train_module.os, "replace", recording_replace)
+    for epoch in (1, 2, 3, 4):
+        path = train_module.save_checkpoint(folder, {"epoch": epoch, "format": 1}, staging)
+        assert torch.load(path, weights_only=True) == {"epoch": epoch, "format": 1}
+    names = [f"checkpoint-epoch-0000{e}.pt" for e in (1, 2, 3, 4)]
+    assert sorted(p.name for p in folder.iterdir()) == names  # none pruned
+    assert moves == [(staging / f".{name}.tmp", folder / name) for name in names]
+    assert list(staging.iterdir()) == []
+    (folder / ".checkpoint-epoch-00009.pt.tmp").write_bytes(b"partial")
+    assert [e for e, _ in train_module.list_checkpoints(folder)] == [4, 3, 2, 1]
+
+
+def test_checkpoint_is_copied_in_when_the_folder_is_another_mount(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cross_device(src: Any, dst: Any) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link", str(src), None, str(dst))
+
+    monkeypatch.setattr(train_module.os, "replace", cross_device)
+    folder, staging = tmp_path / "checkpoints" / "local", tmp_path / ".checkpoint-tmp"
+    path = train_module.save_checkpoint(folder, {"epoch": 7, "format": 1, "x": torch.arange(5)}, staging)
+    assert path == folder / "checkpoint-epoch-00007.pt"
+    assert torch.equal(torch.load(path, weights_only=True)["x"], torch.arange(5))
+    assert list(staging.iterdir()) == [] and [p.name for p in folder.iterdir()] == [path.name]
+
+
+def test_checkpoint_folder_is_named_after_the_training_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINING_JOB_NAME", JOB)
+    assert train_module.job_checkpoint_folder(tmp_path) == tmp_path / "checkpoints" / JOB
+    monkeypatch.setenv("TRAINING_JOB_NAME", "")
+    assert train_module.job_checkpoint_folder(tmp_path) == tmp_path / "checkpoints" / "local"
+    monkeypatch.delenv("TRAINING_JOB_NAME")
+    assert train_module.job_checkpoint_folder(tmp_path) == tmp_path / "checkpoints" / "local"
+    for unsafe in ("../elsewhere", "a/b", ".hidden"):
+        monkeypatch.setenv("TRAINING_JOB_NAME", unsafe)
+        with pytest.raises(RuntimeError, match="cannot name a checkpoint folder"):
+            train_module.job_checkpoint_folder(tmp_path)
 
 
 def test_benchmark_prints_device_and_throughput() -> None:

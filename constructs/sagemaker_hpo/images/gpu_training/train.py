@@ -7,8 +7,13 @@ Container contract (see README.md beside this file):
   program receives the single argument ``train``. Any other argument is a usage error (exit code 2).
 * Every path lives under ``/opt/ml`` unless the environment variable ``OPT_ML_DIR`` names another root:
   ``input/config/hyperparameters.json`` (all values are strings, possibly JSON-quoted), ``input/data/<channel>/``,
-  ``model/`` (``model.pt`` state dict and ``model.json``), ``checkpoints/`` (one checkpoint per epoch, written
-  atomically; the newest is resumed at start) and ``output/failure`` (a one-line reason, written on any error).
+  ``model/`` (``model.pt`` state dict and ``model.json``), ``checkpoints/<TRAINING_JOB_NAME>/`` (one checkpoint
+  per epoch, staged in ``.checkpoint-tmp/`` and renamed in; never deleted; the newest is resumed at start) and
+  ``output/failure`` (a one-line reason, written on any error).
+* SageMaker syncs ``checkpoints/`` with the ``CheckpointConfig.S3Uri``, which every training job of a tuning job
+  shares, and mirrors local deletions to S3. So each job writes only under its own subfolder (named by the
+  ``TRAINING_JOB_NAME`` environment variable SageMaker sets; ``local`` when it is unset), resumes only from it,
+  keeps temporary files out of the synced folder and never deletes a checkpoint.
 * After every epoch one line is printed and flushed, e.g.
   ``epoch=3/10 train:loss=0.4123 validation:loss=0.3991 validation:accuracy=0.8812 seconds=1.92``;
   the metric names and the regular expressions that read them come from ``metrics.json`` beside this file, which
@@ -20,10 +25,12 @@ Only the standard library, ``torch`` and ``numpy`` are used (no torchvision).
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -41,7 +48,19 @@ DEFAULT_ROOT = "/opt/ml"
 METRICS_FILE = Path(__file__).resolve().with_name("metrics.json")
 CHECKPOINT_PREFIX = "checkpoint-epoch-"
 CHECKPOINT_FORMAT = 1
-CHECKPOINTS_KEPT = 2
+# ``<root>/checkpoints`` is synced with the CheckpointConfig S3 URI, which all training jobs of a tuning job share:
+# each job keeps its checkpoints in ``checkpoints/<TRAINING_JOB_NAME>/`` (SageMaker sets the variable in training
+# containers; a managed spot restart keeps the name). Without it (local runs) the subfolder is ``local``, so the
+# layout is the same everywhere and the top level of the synced folder never holds checkpoint files.
+CHECKPOINTS_DIR = "checkpoints"
+JOB_NAME_VARIABLE = "TRAINING_JOB_NAME"
+LOCAL_JOB_FOLDER = "local"
+# One path component. SageMaker job names are letters, digits and hyphens (up to 63 characters); "_" and "." are
+# accepted too for local runs, but never "/" or a leading ".".
+JOB_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}")
+# Checkpoints are written here first (not synced, same file system as a rule) and then renamed into the job's
+# checkpoint folder, so no temporary file is ever uploaded to S3 or deleted from the synced folder.
+STAGING_DIR = ".checkpoint-tmp"
 WORKLOADS = ("mlp", "resnet20")
 # Hyperparameters SageMaker or its SDKs add on their own (e.g. ``_tuning_objective_metric`` in tuning jobs,
 # ``sagemaker_program`` from the Python SDK): accepted and ignored rather than rejected as unknown.
@@ -691,6 +710,19 @@ def checkpoint_identity(hp: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in hp.items() if k != "epochs"}
 
 
+def job_checkpoint_folder(root: Path) -> Path:
+    """This training job's checkpoint folder: ``<root>/checkpoints/<TRAINING_JOB_NAME>`` (``local`` when unset)."""
+    name = os.environ.get(JOB_NAME_VARIABLE, "").strip()
+    if not name:
+        return root / CHECKPOINTS_DIR / LOCAL_JOB_FOLDER
+    if not JOB_NAME_PATTERN.fullmatch(name):
+        raise RuntimeError(
+            f"{JOB_NAME_VARIABLE}={name!r} cannot name a checkpoint folder: expected letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
+    return root / CHECKPOINTS_DIR / name
+
+
 def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
     """Checkpoints in ``folder`` as ``(epoch, path)``, newest first; temporary files are ignored."""
     found = []
@@ -701,23 +733,51 @@ def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found, reverse=True)
 
 
-def atomic_torch_save(obj: object, path: Path) -> None:
-    """Write ``obj`` to a temporary file in the same folder, fsync it and rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        torch.save(obj, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def move_into_place(tmp: Path, path: Path) -> None:
+    """Rename ``tmp`` over ``path`` atomically; copy it in place when they are on different file systems.
+
+    The copy (only if the checkpoint folder is a separate mount) is not atomic: a file torn by a crash is skipped as
+    unreadable at resume and rewritten when its epoch is trained again.
+    """
+    try:
+        os.replace(tmp, path)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        with open(tmp, "rb") as source, open(path, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+            target.flush()
+            os.fsync(target.fileno())
+        tmp.unlink()
 
 
-def save_checkpoint(folder: Path, state: Mapping[str, Any]) -> Path:
-    """Write the checkpoint of ``state['epoch']`` atomically and keep only the newest few."""
+def atomic_torch_save(obj: object, path: Path, staging: Path | None = None) -> None:
+    """Write ``obj`` to a temporary file in ``staging`` (default: ``path``'s folder), fsync it and move it to ``path``.
+
+    :param staging: where the temporary file is written; for checkpoints a folder outside the synced one.
+    """
+    folder = path.parent if staging is None else staging
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{path.name}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            torch.save(obj, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        move_into_place(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left behind when writing or moving failed
+
+
+def save_checkpoint(folder: Path, state: Mapping[str, Any], staging: Path) -> Path:
+    """Write the checkpoint of ``state['epoch']`` to ``folder`` through ``staging``; older ones are kept.
+
+    Nothing is deleted from ``folder``: SageMaker would mirror a deletion to the checkpoint S3 URI, which the training
+    role may not do. The artifacts bucket's lifecycle rule expires old checkpoints instead.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{CHECKPOINT_PREFIX}{state['epoch']:05d}.pt"
-    atomic_torch_save(state, path)
-    for _, old in list_checkpoints(folder)[CHECKPOINTS_KEPT:]:
-        old.unlink(missing_ok=True)
+    atomic_torch_save(state, path, staging)
     return path
 
 
@@ -786,11 +846,12 @@ def describe_device(device: torch.device) -> str:
 
 
 def train(root: Path) -> None:
-    """Validate the hyperparameters, build the task, resume from the newest checkpoint and train to ``epochs``."""
+    """Validate the hyperparameters, build the task, resume from this job's newest checkpoint, train to ``epochs``."""
     definitions = load_metric_definitions()
     check_metric_definitions(definitions)
     hp = parse_hyperparameters(read_hyperparameters(root))
     print(f"hyperparameters {json.dumps(hp, sort_keys=True)}", flush=True)
+    checkpoint_dir = job_checkpoint_folder(root)
 
     device = select_device()
     torch.manual_seed(hp["seed"])
@@ -807,7 +868,8 @@ def train(root: Path) -> None:
     )
 
     epochs = hp["epochs"]
-    checkpoint_dir = root / "checkpoints"
+    staging = root / STAGING_DIR
+    print(f"checkpoint folder {checkpoint_dir}", flush=True)
     identity = checkpoint_identity(hp)
     first_epoch = 1
     metrics: dict[str, float] = {}
@@ -818,7 +880,8 @@ def train(root: Path) -> None:
         first_epoch = state["epoch"] + 1
         metrics = dict(state.get("metrics", {}))
         remaining = f"running epochs {first_epoch}..{epochs}" if first_epoch <= epochs else "nothing left to run"
-        print(f"resumed from checkpoint {path.name} (epoch {state['epoch']} of {epochs}); {remaining}", flush=True)
+        shown = path.relative_to(root / CHECKPOINTS_DIR).as_posix()
+        print(f"resumed from checkpoint {shown} (epoch {state['epoch']} of {epochs}); {remaining}", flush=True)
 
     for epoch in range(first_epoch, epochs + 1):
         started = time.perf_counter()
@@ -834,7 +897,7 @@ def train(root: Path) -> None:
             )
         state = runner.state(epoch, identity)
         state["metrics"] = metrics
-        save_checkpoint(checkpoint_dir, state)
+        save_checkpoint(checkpoint_dir, state, staging)
 
     write_model(root / "model", task, hp, max(epochs, first_epoch - 1), metrics)
     print(f"model written to {root / 'model'}", flush=True)
