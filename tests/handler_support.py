@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
@@ -453,3 +454,18 @@ class SleepRecorder:
 
     def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+
+
+@contextmanager
+def stubbed_handler(handler: ModuleType) -> Iterator[SageMakerScript]:
+    """A stubbed SageMaker client injected into ``handler``, with a recorded sleep and a fixed clock; reset after."""
+    script = SageMakerScript(sagemaker_client())
+    script.stubber.activate()
+    handler.set_client(script.client)
+    handler.set_sleep(script.sleeps)
+    handler.set_clock(lambda: NOW.timestamp())
+    try:
+        yield script
+    finally:
+        script.stubber.deactivate()
+        handler.reset()

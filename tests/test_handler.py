@@ -40,7 +40,7 @@ from tests.handler_support import (
     job_arn,
     load_handler,
     properties,
-    sagemaker_client,
+    stubbed_handler,
     xgboost_request,
 )
 
@@ -66,14 +66,8 @@ def handler() -> Iterator[ModuleType]:
 @pytest.fixture
 def sm(handler: ModuleType) -> Iterator[SageMakerScript]:
     """A stubbed client injected into the handler, with a recorded sleep and a fixed clock."""
-    client = sagemaker_client()
-    script = SageMakerScript(client)
-    script.stubber.activate()
-    handler.set_client(client)
-    handler.set_sleep(script.sleeps)
-    handler.set_clock(lambda: NOW.timestamp())
-    yield script
-    script.stubber.deactivate()
+    with stubbed_handler(handler) as script:
+        yield script
 
 
 def generated(handler: ModuleType, request: dict[str, Any] | None = None, logical_id: str = LOGICAL_ID) -> str:

@@ -32,7 +32,7 @@ from tests.handler_support import (
     job_arn,
     load_handler,
     properties,
-    sagemaker_client,
+    stubbed_handler,
     xgboost_request,
 )
 
@@ -659,15 +659,8 @@ ROWS = [
 
 @pytest.fixture
 def script() -> Iterator[SageMakerScript]:
-    client = sagemaker_client()
-    plan = SageMakerScript(client)
-    plan.stubber.activate()
-    HANDLER.set_client(client)
-    HANDLER.set_sleep(plan.sleeps)
-    HANDLER.set_clock(lambda: NOW.timestamp())
-    yield plan
-    plan.stubber.deactivate()
-    HANDLER.reset()
+    with stubbed_handler(HANDLER) as plan:
+        yield plan
 
 
 def run_step(script: SageMakerScript, step: Step) -> None:
