@@ -23,14 +23,20 @@ export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
 # the tests a home inside the project. npm and pip keep the real one (their registry settings live there).
 PROJECT_HOME := $(CURDIR)/.cache/home
 
-.PHONY: install synth test lint typecheck bench clean
+.PHONY: install synth test lint typecheck bench clean constraints dist
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
+
+# Re-pin the development environment to what is installed now (after changing a range in pyproject.toml).
+constraints: $(VENV)/.installed
+	{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check \
+	  | grep -v -i '^sagemaker-hpo-cdk' | sed 's/+cpu$$//'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -56,5 +62,10 @@ bench: install
 	mkdir -p $(PROJECT_HOME)
 	HOME=$(PROJECT_HOME) $(BIN)/python -m tests.benchmarks
 
+# The wheel and the sdist, in dist/.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+
 clean:
-	rm -rf cdk.out .cache .cdk-home .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dist build cdk.out .cache .cdk-home .pytest_cache .mypy_cache .ruff_cache

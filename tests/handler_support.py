@@ -1,6 +1,7 @@
 """Shared helpers for the tuning-job handler tests (imported explicitly; not a conftest).
 
-* :func:`load_handler` loads ``lambda/tuning_job/index.py`` by file path (``lambda`` is a keyword).
+* :func:`load_handler` loads ``lambda/tuning_job/index.py`` by file path (``lambda`` is a keyword), as the package
+  ``tuning_job`` that Lambda imports from its task root (:data:`LOADER_CODE` does the same in a fresh interpreter).
 * :func:`xgboost_request` is a realistic Hyperband request in the API's types; :func:`cfn_strings` turns it into what
   CloudFormation sends (every leaf a string).
 * :class:`SageMakerScript` plans the SageMaker calls a scenario expects on a :class:`FaultStubber` and keeps a ledger
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import importlib.util
 import sys
 from collections.abc import Iterator, Mapping
@@ -23,8 +25,18 @@ import boto3
 from botocore.stub import Stubber
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLER_PATH = ROOT / "lambda" / "tuning_job" / "index.py"
-HANDLER_MODULE_NAME = "sagemaker_hpo_tuning_job_index"
+HANDLER_PACKAGE_DIR = ROOT / "lambda" / "tuning_job"
+HANDLER_PATH = HANDLER_PACKAGE_DIR / "index.py"
+#: The handler's package name in Lambda, where the ``lambda/`` folder is the task root.
+HANDLER_PACKAGE = "tuning_job"
+#: Python source that loads the handler package by file path and binds its entry module to ``module``.
+LOADER_CODE = (
+    "import importlib, importlib.util, sys\n"
+    f"spec = importlib.util.spec_from_file_location({HANDLER_PACKAGE!r}, {str(HANDLER_PACKAGE_DIR / '__init__.py')!r}, "
+    f"submodule_search_locations=[{str(HANDLER_PACKAGE_DIR)!r}])\n"
+    "package = importlib.util.module_from_spec(spec); sys.modules[spec.name] = package; spec.loader.exec_module(package)\n"
+    f"module = importlib.import_module({HANDLER_PACKAGE + '.index'!r})\n"
+)
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -41,15 +53,16 @@ NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
 def load_handler() -> ModuleType:
-    """Load the handler by path once per process (registered in sys.modules under a private name)."""
-    module = sys.modules.get(HANDLER_MODULE_NAME)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(HANDLER_MODULE_NAME, HANDLER_PATH)
+    """Load the handler package by path once per process; return its entry module (``tuning_job.index``)."""
+    if HANDLER_PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            HANDLER_PACKAGE, HANDLER_PACKAGE_DIR / "__init__.py", submodule_search_locations=[str(HANDLER_PACKAGE_DIR)]
+        )
         assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[HANDLER_MODULE_NAME] = module
-        spec.loader.exec_module(module)
-    return module
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[HANDLER_PACKAGE] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{HANDLER_PACKAGE}.index")
 
 
 def sagemaker_client() -> Any:

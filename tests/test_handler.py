@@ -24,7 +24,7 @@ from botocore.validate import ParamValidator, validate_parameters
 
 from tests.handler_support import (
     CREATE_FAILED_MARKER,
-    HANDLER_PATH,
+    LOADER_CODE,
     LOGICAL_ID,
     NOW,
     PREFIX,
@@ -1048,12 +1048,7 @@ def test_logs_are_json_and_never_contain_the_request(
 
 
 def test_cold_import_loads_no_aws_sdk() -> None:
-    code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('index', {str(HANDLER_PATH)!r})\n"
-        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
-        "print(sorted(name for name in ('boto3', 'botocore') if name in sys.modules))\n"
-    )
+    code = LOADER_CODE + "print(sorted(name for name in ('boto3', 'botocore') if name in sys.modules))\n"
     output = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert output.strip() == "[]"
 

@@ -1,26 +1,27 @@
-"""The construct side of the construct/handler contract.
+"""The construct side of the construct/handler contract, and where the handler's asset lies.
 
-The constants live in one file, ``lambda/tuning_job/contract.py``, which ships inside the Lambda asset; this module
-loads that very file by path so the two sides can never disagree.
+The constants live in one module, ``contract`` of the tuning-job handler package (``lambda/tuning_job/contract.py`` in
+the repository, ``sagemaker_hpo.handlers.tuning_job.contract`` once built or installed); it ships inside the Lambda
+asset too, so the construct and the handler can never disagree.
 """
 
 from __future__ import annotations
 
-import importlib.util
+from importlib import resources
 from pathlib import Path
-from types import ModuleType
 
-#: The folder of the tuning-job handler, shipped with ``Code.from_asset``.
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "lambda" / "tuning_job"
+from .handlers.tuning_job import contract
 
+__all__ = ["contract", "handler_asset_dir"]
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sagemaker_hpo_handler_contract", HANDLER_DIR / "contract.py")
-    if spec is None or spec.loader is None:  # pragma: no cover - only when the checkout is broken
-        raise ImportError(f"cannot load the handler contract from {HANDLER_DIR}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+#: The package whose folder is the Lambda functions' asset (``lambda/`` in the repository).
+HANDLERS_PACKAGE = "sagemaker_hpo.handlers"
 
 
-contract = _load()
+def handler_asset_dir() -> Path:
+    """The folder staged as the tuning-job functions' asset (the same files in a checkout and in a wheel install)."""
+    folder = resources.files(HANDLERS_PACKAGE)
+    path = Path(str(folder))
+    if not (path / "tuning_job" / "index.py").is_file():  # pragma: no cover - only when an install is broken
+        raise FileNotFoundError(f"the sagemaker-hpo handler package is incomplete: {path} has no tuning_job/index.py")
+    return path

@@ -15,7 +15,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
-from ._contract import HANDLER_DIR, contract
+from ._contract import contract, handler_asset_dir
 from .limits import StackLimits
 
 #: The construct id of the provider under its stack.
@@ -98,7 +98,7 @@ class TuningJobProvider(Construct):
         )
         self.handler_role.add_to_policy(self._job_statement)
 
-        code = lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"])
+        code = lambda_.Code.from_asset(str(handler_asset_dir()), exclude=["__pycache__", "*.pyc"])
         self.on_event_function = self._handler_function(
             "OnEvent",
             code,

@@ -1,7 +1,8 @@
 """The contract between the ``TuningJob`` construct and its Lambda handler.
 
-One module, two readers: the handler imports it from its own folder (it ships in the same Lambda asset), and the
-construct library loads this very file by path (``sagemaker_hpo._contract``). Standard library only.
+One module, two readers: the handler imports it from its own package (it ships in the same Lambda asset), and the
+construct library imports it as ``sagemaker_hpo.handlers.tuning_job.contract`` (the ``lambda/`` folder is the package
+``sagemaker_hpo.handlers`` in the distribution). Standard library only, and no imports of the handler's modules.
 
 Custom resource properties (CloudFormation turns every leaf value into a string):
 
@@ -19,6 +20,9 @@ Custom resource properties (CloudFormation turns every leaf value into a string)
     How long, counted from the job's creation, a waiting deployment may take before the job is stopped and the
     deployment fails (kept below the Provider framework's one-hour ceiling).
 """
+
+#: The version of sagemaker-hpo-cdk (the distribution's version is read from here; the handler's user agent too).
+LIBRARY_VERSION = "0.2.0"
 
 RESOURCE_TYPE = "Custom::SageMakerHyperParameterTuningJob"
 
@@ -56,6 +60,6 @@ QUERY_INTERVAL_SECONDS = 60
 # CloudFormation's limit on a custom resource response.
 MAX_RESPONSE_BYTES = 4096
 
-# Handler entry points, relative to the asset folder.
-ON_EVENT_HANDLER = "index.on_event"
-IS_COMPLETE_HANDLER = "index.is_complete"
+# Handler entry points, relative to the asset folder (the ``lambda/`` folder: one package per function).
+ON_EVENT_HANDLER = "tuning_job.index.on_event"
+IS_COMPLETE_HANDLER = "tuning_job.index.is_complete"

@@ -34,24 +34,17 @@ import math
 import os
 import random
 import re
-import sys
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-# Lambda puts the asset folder (/var/task) on sys.path; tests and tools load this file by path, so make the sibling
-# ``contract.py`` importable in both cases (appended, so it never shadows anything already importable).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if _HERE not in sys.path:
-    sys.path.append(_HERE)
-
-import contract  # noqa: E402
+from . import contract
 
 LOGGER = logging.getLogger("sagemaker_hpo.tuning_job")
 LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 
-USER_AGENT_EXTRA = "sagemaker-hpo-cdk/0.1.0"
+USER_AGENT_EXTRA = f"sagemaker-hpo-cdk/{contract.LIBRARY_VERSION}"
 OPERATION_CREATE = "CreateHyperParameterTuningJob"
 OPERATION_DESCRIBE = "DescribeHyperParameterTuningJob"
 OPERATION_STOP = "StopHyperParameterTuningJob"

@@ -26,21 +26,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLER_PATH = ROOT / "lambda" / "tuning_job" / "index.py"
 IMPORT_TARGET_MS = 300.0
 EVENT_P50_TARGET_MS = 50.0
 
-_COLD_PROBE = """
-import importlib.util, json, os, sys, time
+_COLD_PROBE_TEMPLATE = """
+import json, os, sys, time
 start = time.perf_counter()
-spec = importlib.util.spec_from_file_location("index", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-sys.modules["index"] = module
-spec.loader.exec_module(module)
-imported = time.perf_counter()
-result = {"import_ms": (imported - start) * 1000, "sdk_loaded_at_import": "botocore" in sys.modules}
+{loader}imported = time.perf_counter()
+result = {{"import_ms": (imported - start) * 1000, "sdk_loaded_at_import": "botocore" in sys.modules}}
 if os.environ.get("AWS_ENDPOINT_URL"):
-    event = json.loads(sys.argv[2])
+    event = json.loads(sys.argv[1])
     module.on_event(event)
     result["first_event_ms"] = (time.perf_counter() - imported) * 1000
 print(json.dumps(result))
@@ -105,7 +100,7 @@ def cold_import(runs: int, url: str | None) -> list[dict[str, Any]]:
     samples = []
     for index in range(runs):
         env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-        argv = [sys.executable, "-c", _COLD_PROBE, str(HANDLER_PATH)]
+        argv = [sys.executable, "-c", _COLD_PROBE_TEMPLATE.format(loader=support.LOADER_CODE)]
         if url:
             env.update(_aws_env(url))
             argv.append(json.dumps(support.event("Create", logical_id=f"Cold{index}")))

@@ -1,0 +1,1 @@
+"""The ``Custom::SageMakerHyperParameterTuningJob`` handler (entry module: ``index``)."""
