@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ._contract import contract
 from ._validation import Checker, is_unresolved
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
@@ -32,11 +33,9 @@ CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 
 def hyperparameter_text(value: HyperparameterValue) -> str:
     """The string SageMaker receives for a hyperparameter value (``True`` becomes ``"true"``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not Token.is_unresolved(value):
-        return repr(value)
-    return str(value) if not isinstance(value, str) else value
+    if isinstance(value, float) and Token.is_unresolved(value):
+        return str(value)  # a token's string form, resolved by CloudFormation
+    return contract.api_string(value)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,7 +22,7 @@ from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 from .warm_start import WarmStart
 
-JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+JOB_NAME_PATTERN = re.compile(contract.JOB_NAME_PATTERN)
 MIN_TUNING_RUNTIME_SECONDS = 120
 MAX_TUNING_RUNTIME_SECONDS = 2_592_000
 MAX_TUNABLE_HYPERPARAMETERS = 30

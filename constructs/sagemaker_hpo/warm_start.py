@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from ._contract import contract
 from ._validation import Checker, is_unresolved
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tuning_job import TuningJob
 
-_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+_JOB_NAME = re.compile(contract.JOB_NAME_PATTERN)
 MAX_PARENT_JOBS = 5
 
 

@@ -42,6 +42,8 @@ ATTR_BEST_HYPERPARAMETERS = "BestHyperparameters"
 # Each best hyperparameter is also returned on its own, as ``BestHyperparameter.<name>``.
 ATTR_BEST_HYPERPARAMETER_PREFIX = "BestHyperparameter."
 
+# Tuning job names (SageMaker's HyperParameterTuningJobName pattern and length; names compare case-insensitively).
+JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"
 # Generated names: "<prefix>-<hash>", lower-case, at most MAX_JOB_NAME_LENGTH characters.
 MAX_JOB_NAME_LENGTH = 32
 NAME_PREFIX_MAX_LENGTH = 15
@@ -63,3 +65,15 @@ MAX_RESPONSE_BYTES = 4096
 # Handler entry points, relative to the asset folder (the ``lambda/`` folder: one package per function).
 ON_EVENT_HANDLER = "tuning_job.index.on_event"
 IS_COMPLETE_HANDLER = "tuning_job.index.is_complete"
+
+
+def api_string(value: object) -> str:
+    """The string SageMaker (and CloudFormation) gets for a scalar value: booleans as ``true``/``false``, floats in
+    their shortest round-trip form, integers and strings as they are. Anything else is a ``TypeError``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (int, str)):
+        return str(value)
+    raise TypeError(f"expected a string, number or boolean, got {type(value).__name__}")

@@ -114,7 +114,7 @@ STATUS_FAILED = "Failed"
 STATUS_STOPPED = "Stopped"
 WAITING_STATUSES = frozenset({STATUS_IN_PROGRESS, STATUS_STOPPING})
 
-JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+JOB_NAME_PATTERN = re.compile(contract.JOB_NAME_PATTERN)
 NAME_PREFIX_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
 # Bytes of compact JSON allowed for ``Data``: the whole response (status, ids, reason, data) must fit in 4096 bytes.
 DATA_BUDGET_BYTES = 3000
@@ -442,11 +442,10 @@ def _describe_value(value: Any) -> str:
 
 
 def _to_string(value: Any, path: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise PropertyError(f"{path}: expected a string, got {_describe_value(value)}")
+    try:
+        return contract.api_string(value)
+    except TypeError:
+        raise PropertyError(f"{path}: expected a string, got {_describe_value(value)}") from None
 
 
 def _to_int(value: Any, path: str) -> int:
