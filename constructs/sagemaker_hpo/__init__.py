@@ -1,5 +1,6 @@
 """sagemaker-hpo-cdk: Amazon SageMaker hyperparameter tuning jobs (Hyperband first) as AWS CDK constructs."""
 
+from ._contract import contract as _handler_contract
 from ._validation import ValidationError
 from .buckets import TrainingBuckets
 from .gpu_image import GpuTrainingImage
@@ -7,16 +8,20 @@ from .image import TrainingImage, TrainingImageSource
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
 from .objective import MetricDefinition, Objective, ObjectiveType
 from .platform import HpoPlatform, ImportedHpoPlatform
-from .provider import ImportedTuningJobProvider, TuningJobProvider
-from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ScalingType
+from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
+from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, ScalingType
 from .role import TrainingRole
 from .secure_defaults import SecureBucket
-from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch
-from .training import TrainingDefinition
+from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch, Strategy
+from .training import HyperparameterValue, TrainingDefinition
 from .tuning_job import CompletionCriteria, TuningJob
 from .warm_start import WarmStart, WarmStartType
 
+#: The version of this library.
+__version__: str = _handler_contract.LIBRARY_VERSION
+
 __all__ = [
+    "AnyTuningJobProvider",
     "Bayesian",
     "CategoricalRange",
     "CompletionCriteria",
@@ -25,6 +30,7 @@ __all__ = [
     "GpuTrainingImage",
     "GridSearch",
     "HpoPlatform",
+    "HyperparameterValue",
     "Hyperband",
     "ImportedHpoPlatform",
     "ImportedTuningJobProvider",
@@ -32,6 +38,7 @@ __all__ = [
     "IntegerRange",
     "MetricDefinition",
     "Objective",
+    "ParameterRange",
     "ObjectiveType",
     "RandomSearch",
     "S3DataDistribution",
@@ -39,6 +46,7 @@ __all__ = [
     "S3Location",
     "ScalingType",
     "SecureBucket",
+    "Strategy",
     "TrainingBuckets",
     "TrainingDefinition",
     "TrainingImage",
@@ -49,4 +57,5 @@ __all__ = [
     "ValidationError",
     "WarmStart",
     "WarmStartType",
+    "__version__",
 ]
