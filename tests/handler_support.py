@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+import json
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.endpoint
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,10 +68,17 @@ def load_handler() -> ModuleType:
     return importlib.import_module(f"{HANDLER_PACKAGE}.index")
 
 
+def handler_module(name: str) -> ModuleType:
+    """One module of the handler package (e.g. ``properties``, ``sagemaker``), loading the package if needed."""
+    load_handler()
+    return importlib.import_module(f"{HANDLER_PACKAGE}.{name}")
+
+
 def sagemaker_client() -> Any:
-    """A real boto3 SageMaker client (dummy credentials, never sends anything while stubbed)."""
+    """A boto3 SageMaker client configured like the handler's own (dummy credentials; sends nothing when stubbed)."""
     return boto3.client(
         "sagemaker",
+        config=handler_module("sagemaker").client_config(),
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
@@ -233,8 +243,47 @@ def assert_same_types(expected: Any, actual: Any, path: str = "Request") -> None
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
+class _Body:
+    """The raw body of a canned HTTP response (what ``AWSResponse.content`` reads)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def _wire_json(value: Any) -> Any:
+    """A response or request value as SageMaker's JSON protocol puts it on the wire (timestamps as epoch seconds)."""
+    return json.loads(json.dumps(value, default=lambda item: item.timestamp() if isinstance(item, datetime) else item))
+
+
 class FaultStubber(Stubber):
-    """A Stubber that can also raise arbitrary exceptions (e.g. botocore connection errors) in queue order."""
+    """A botocore Stubber that answers at the HTTP layer, so botocore's own retry policy runs on every call.
+
+    The plain Stubber answers in ``before-call`` and so skips botocore's retry handler. This one keeps the Stubber's
+    queue, its response validation and its check of the call's parameters (``before-parameter-build``), but serves
+    each queued entry as one HTTP response in ``before-send``: every entry is one HTTP request, a retryable error is
+    retried by botocore (``standard`` mode) and takes the next entry, and ``add_exception`` raises in place of the
+    HTTP round trip (a connection error or timeout). Each request body is also compared, as JSON, with the expected
+    parameters. :attr:`requests` counts the HTTP requests by operation.
+    """
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.requests: list[str] = []
+
+    def activate(self) -> None:
+        self.client.meta.events.register_first(
+            "before-parameter-build.*.*", self._assert_first_entry_params, unique_id=self._expected_params_event_id
+        )
+        self.client.meta.events.register("before-send.*.*", self._send, unique_id=self._event_id)
+
+    def deactivate(self) -> None:
+        self.client.meta.events.unregister(
+            "before-parameter-build.*.*", self._assert_first_entry_params, unique_id=self._expected_params_event_id
+        )
+        self.client.meta.events.unregister("before-send.*.*", self._send, unique_id=self._event_id)
 
     def add_exception(
         self, method: str, exception: Exception, expected_params: Mapping[str, Any] | None = None
@@ -249,12 +298,32 @@ class FaultStubber(Stubber):
             }
         )
 
-    def _get_response_handler(self, model: Any, params: Any, context: Any, **kwargs: Any) -> Any:
-        self._assert_expected_call_order(model, params)
+    def _assert_first_entry_params(self, model: Any, params: Any, context: Any, **kwargs: Any) -> None:
+        if self._queue:
+            self._assert_expected_params(model, params, context, **kwargs)
+
+    def _send(self, request: Any, event_name: str, **_kwargs: Any) -> Any:
+        operation = event_name.rsplit(".", 1)[-1]
+        self.requests.append(operation)
+        if not self._queue:
+            raise AssertionError(f"unexpected HTTP request for {operation}: nothing planned")
         entry = self._queue.popleft()
+        assert entry["operation_name"] == operation, f"planned {entry['operation_name']}, the handler sent {operation}"
+        expected = entry.get("expected_params")
+        if expected is not None:
+            body = json.loads(request.body or b"{}")
+            assert body == _wire_json(expected), f"{operation}: request body differs from the plan"
         if entry.get("exception") is not None:
             raise entry["exception"]
-        return entry["response"]
+        _http, parsed = entry["response"]
+        headers = {"x-amzn-RequestId": "stub-request", "Content-Type": "application/x-amz-json-1.1"}
+        if "Error" in parsed:
+            status = int(parsed["ResponseMetadata"]["HTTPStatusCode"])
+            payload = {"__type": parsed["Error"]["Code"], "message": parsed["Error"]["Message"]}
+        else:
+            status = 200
+            payload = _wire_json({key: value for key, value in parsed.items() if key != "ResponseMetadata"})
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(payload).encode()))
 
 
 class SageMakerScript:
@@ -272,6 +341,7 @@ class SageMakerScript:
         self.created: list[str] = []
         self.stopped: list[str] = []
         self.sleeps = SleepRecorder()
+        self.backoff = SleepRecorder()
 
     # ---- state -----------------------------------------------------------------------------------------------------
     def seed(self, name: str, status: str, request: Mapping[str, Any] | None = None) -> None:
@@ -469,16 +539,38 @@ class SleepRecorder:
         self.delays.append(seconds)
 
 
+class _BotocoreTime:
+    """Stands in for the ``time`` module inside ``botocore.endpoint``, whose only use is the retry sleep."""
+
+    def __init__(self, sleep: SleepRecorder) -> None:
+        self.sleep = sleep
+
+
+@contextmanager
+def recorded_botocore_backoff(recorder: SleepRecorder) -> Iterator[SleepRecorder]:
+    """Record botocore's retry sleeps (``time.sleep`` in ``botocore.endpoint``) instead of waiting."""
+    original = botocore.endpoint.time
+    botocore.endpoint.time = _BotocoreTime(recorder)  # type: ignore[assignment]
+    try:
+        yield recorder
+    finally:
+        botocore.endpoint.time = original
+
+
 @contextmanager
 def stubbed_handler(handler: ModuleType) -> Iterator[SageMakerScript]:
-    """A stubbed SageMaker client injected into ``handler``, with a recorded sleep and a fixed clock; reset after."""
+    """A stubbed SageMaker client injected into ``handler``, with recorded sleeps and a fixed clock; reset after.
+
+    ``script.sleeps`` records the handler's own waits, ``script.backoff`` botocore's retry sleeps.
+    """
     script = SageMakerScript(sagemaker_client())
     script.stubber.activate()
     handler.set_client(script.client)
     handler.set_sleep(script.sleeps)
     handler.set_clock(lambda: NOW.timestamp())
     try:
-        yield script
+        with recorded_botocore_backoff(script.backoff):
+            yield script
     finally:
         script.stubber.deactivate()
         handler.reset()

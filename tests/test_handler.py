@@ -37,6 +37,7 @@ from tests.handler_support import (
     best_training_job,
     cfn_strings,
     event,
+    handler_module,
     job_arn,
     load_handler,
     properties,
@@ -55,6 +56,12 @@ COULD_NOT_ASSUME = (
     "'sagemaker.amazonaws.com' to assume the role."
 )
 
+PROPERTIES = handler_module("properties")
+RESULTS = handler_module("results")
+SAGEMAKER = handler_module("sagemaker")
+IAM = handler_module("iam_propagation")
+LOGS = handler_module("logs")
+
 
 @pytest.fixture
 def handler() -> Iterator[ModuleType]:
@@ -71,7 +78,7 @@ def sm(handler: ModuleType) -> Iterator[SageMakerScript]:
 
 
 def generated(handler: ModuleType, request: dict[str, Any] | None = None, logical_id: str = LOGICAL_ID) -> str:
-    return handler.generated_job_name(PREFIX, STACK_ID, logical_id, request or xgboost_request())
+    return PROPERTIES.generated_job_name(PREFIX, STACK_ID, logical_id, request or xgboost_request())
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -82,7 +89,7 @@ def test_coerced_xgboost_request_has_the_api_types(handler: ModuleType, sm: Sage
     raw = cfn_strings(xgboost_request())
     assert raw["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"] == "1"
 
-    typed = handler.resolve_request(raw)
+    typed = PROPERTIES.resolve_request(raw)
 
     assert_same_types(xgboost_request(), typed)
     config = typed["HyperParameterTuningJobConfig"]
@@ -156,11 +163,11 @@ def test_missing_required_member_is_reported_before_any_call(handler: ModuleType
 def test_integral_float_strings_are_accepted_for_integers(handler: ModuleType, sm: SageMakerScript) -> None:
     request = cfn_strings(xgboost_request())
     request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] = "2.0E1"
-    typed = handler.resolve_request(request)
+    typed = PROPERTIES.resolve_request(request)
     assert typed["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] == 20
     request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] = "20.5"
     with pytest.raises(handler.PropertyError, match="MaxNumberOfTrainingJobs: expected an integer"):
-        handler.resolve_request(request)
+        PROPERTIES.resolve_request(request)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -172,14 +179,16 @@ def test_generated_name_format(handler: ModuleType) -> None:
     assert re.fullmatch(r"hpo-demo-[0-9a-f]{23}", name), name
     assert len(name) == 32 and name == name.lower()
     assert generated(handler) == name  # deterministic
-    assert handler.generated_job_name("HPO-Demo", STACK_ID, LOGICAL_ID, xgboost_request()) == name
+    assert PROPERTIES.generated_job_name("HPO-Demo", STACK_ID, LOGICAL_ID, xgboost_request()) == name
     changed = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": 21})
     assert generated(handler, changed) != name
     assert generated(handler, logical_id="OtherJob") != name
-    assert handler.generated_job_name(PREFIX, STACK_ID.replace("5b1c", "6c2d"), LOGICAL_ID, xgboost_request()) != name
-    longest = handler.generated_job_name("p" * 15, STACK_ID, LOGICAL_ID, xgboost_request())
+    assert (
+        PROPERTIES.generated_job_name(PREFIX, STACK_ID.replace("5b1c", "6c2d"), LOGICAL_ID, xgboost_request()) != name
+    )
+    longest = PROPERTIES.generated_job_name("p" * 15, STACK_ID, LOGICAL_ID, xgboost_request())
     assert len(longest) == 32 and re.fullmatch(r"p{15}-[0-9a-f]{16}", longest)
-    short = handler.generated_job_name("a", STACK_ID, LOGICAL_ID, xgboost_request())
+    short = PROPERTIES.generated_job_name("a", STACK_ID, LOGICAL_ID, xgboost_request())
     assert len(short) == 32
 
 
@@ -255,7 +264,7 @@ def test_fixed_name_taken_by_a_different_job_is_not_adopted(handler: ModuleType,
 def test_failed_create_stops_the_started_job(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
     sm.create(name)
-    sm.describe_faults(name, [("ThrottlingException", 400)] * handler.MAX_ATTEMPTS)
+    sm.describe_faults(name, [("ThrottlingException", 400)] * SAGEMAKER.CLIENT_MAX_ATTEMPTS)
     sm.stop(name)
 
     with pytest.raises(handler.HandlerError) as raised:
@@ -306,7 +315,7 @@ def test_create_denied_while_iam_propagates_is_retried(
 
     delays = sm.sleeps.delays
     assert len(delays) == 2
-    assert handler.IAM_BASE_DELAY_SECONDS / 2 <= delays[0] <= handler.IAM_BASE_DELAY_SECONDS
+    assert IAM.IAM_BASE_DELAY_SECONDS / 2 <= delays[0] <= IAM.IAM_BASE_DELAY_SECONDS
     assert sm.created == [name]
     sm.assert_done(owned={name})
 
@@ -350,7 +359,7 @@ def test_create_denied_for_good_fails_after_about_90_seconds_with_a_hint(
     assert "one the provider may pass (iam:PassRole)" in message
     assert raised.value.code == "AccessDeniedException"
     assert sm.sleeps.delays == [2.0, 4.0, 8.0, 16.0, 16.0, 16.0, 16.0]
-    assert sum(sm.sleeps.delays) <= handler.IAM_PROPAGATION_WAIT_SECONDS
+    assert sum(sm.sleeps.delays) <= IAM.IAM_PROPAGATION_WAIT_SECONDS
     assert sm.created == []
     sm.assert_done()
 
@@ -358,7 +367,7 @@ def test_create_denied_for_good_fails_after_about_90_seconds_with_a_hint(
 def test_iam_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
     sm.create_error(name, "ValidationException", COULD_NOT_ASSUME)
-    seconds = handler.DEADLINE_MARGIN_SECONDS + handler.ATTEMPT_WORST_CASE_SECONDS
+    seconds = LOGS.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
     context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
 
     with pytest.raises(handler.SageMakerError, match="Could not assume role.*IAM changes take a moment"):
@@ -766,7 +775,7 @@ def test_wait_completed_prefers_the_overall_best_training_job(handler: ModuleTyp
             "WarmStartType": "IdenticalDataAndAlgorithm",
         }
     )
-    name = handler.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, request)
+    name = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, request)
     evt = event("Create", properties(request, wait=True))
     sm.create(name, request)
     sm.describe(name, "InProgress")
@@ -790,9 +799,9 @@ def test_result_data_uses_the_best_training_job_without_an_overall_best(handler:
         "HyperParameterTuningJobArn": job_arn("hpo-demo-1"),
         "BestTrainingJob": best_training_job({"eta": "0.4"}, value=0.91, name="own"),
     }
-    assert handler.result_data(description)["BestTrainingJobName"] == "own"
+    assert RESULTS.result_data(description)["BestTrainingJobName"] == "own"
     overall = best_training_job({"eta": "0.3"}, value=0.95, name="overall")
-    data = handler.result_data({**description, "OverallBestTrainingJob": overall})
+    data = RESULTS.result_data({**description, "OverallBestTrainingJob": overall})
     assert data["BestTrainingJobName"] == "overall" and data["BestObjectiveValue"] == "0.95"
     assert data["BestHyperparameter.eta"] == "0.3"
 
@@ -807,9 +816,9 @@ def test_wait_completed_data_stays_under_the_response_limit(handler: ModuleType,
     data = handler.is_complete(evt)["Data"]
 
     size = len(json.dumps(data, separators=(",", ":")).encode())
-    assert size <= handler.DATA_BUDGET_BYTES < 4096
+    assert size <= RESULTS.DATA_BUDGET_BYTES < 4096
     assert not any(key.startswith("BestHyperparameter.") for key in data)
-    assert data["BestHyperparameters"].endswith(handler.TRUNCATION_MARKER)
+    assert data["BestHyperparameters"].endswith(RESULTS.TRUNCATION_MARKER)
     assert data["TuningJobName"] == name and data["BestObjectiveValue"] == "0.9731"
     sm.assert_done()
 
@@ -821,10 +830,10 @@ def test_result_data_drops_per_name_keys_before_truncating(handler: ModuleType) 
         "HyperParameterTuningJobArn": job_arn("hpo-demo-1"),
         "BestTrainingJob": best_training_job(tuned),
     }
-    data = handler.result_data(description)
+    data = RESULTS.result_data(description)
     assert json.loads(data["BestHyperparameters"]) == tuned  # still complete, valid JSON
     assert not any(key.startswith("BestHyperparameter.") for key in data)
-    assert len(handler.result_data(description, budget=100_000)) == 5 + len(tuned)
+    assert len(RESULTS.result_data(description, budget=100_000)) == 5 + len(tuned)
 
 
 @pytest.mark.parametrize("status", ["Failed", "Stopped"])
@@ -906,11 +915,13 @@ def test_throttling_then_success(handler: ModuleType, sm: SageMakerScript) -> No
 
     assert handler.on_event(event("Create"))["PhysicalResourceId"] == name
 
-    delays = sm.sleeps.delays
+    # botocore's standard mode retried the create: four HTTP requests, full-jitter backoff of at most 1, 2, 4 s.
+    assert sm.stubber.requests.count("CreateHyperParameterTuningJob") == 4
+    delays = sm.backoff.delays
     assert len(delays) == 3
-    for attempt, delay in enumerate(delays, start=1):
-        ceiling = min(handler.MAX_DELAY_SECONDS, handler.BASE_DELAY_SECONDS * 2 ** (attempt - 1))
-        assert ceiling / 2 <= delay <= ceiling
+    for attempt, delay in enumerate(delays):
+        assert 0 <= delay <= min(2**attempt, SAGEMAKER.BACKOFF_CAP_SECONDS)
+    assert sm.sleeps.delays == []  # no retry of the handler's own on top
     sm.assert_done(owned={name})
 
 
@@ -931,7 +942,7 @@ def test_transient_server_errors_are_retried(handler: ModuleType, sm: SageMakerS
 
     handler.on_event(event("Delete", physical_id="hpo-demo-1"))
 
-    assert len(sm.sleeps.delays) == len(errors)
+    assert len(sm.backoff.delays) == len(errors)
     sm.assert_done()
 
 
@@ -945,48 +956,26 @@ def test_connection_errors_are_retried(handler: ModuleType, sm: SageMakerScript)
 
     handler.on_event(event("Delete", physical_id="hpo-demo-1"))
 
-    assert len(sm.sleeps.delays) == 3
+    assert len(sm.backoff.delays) == 3
     sm.assert_done()
 
 
-def test_retries_are_bounded(handler: ModuleType, sm: SageMakerScript) -> None:
+def test_retries_are_bounded_by_one_attempt_budget(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
-    sm.create_faults(name, [("ThrottlingException", 400)] * handler.MAX_ATTEMPTS)
+    sm.create_faults(name, [("ThrottlingException", 400)] * SAGEMAKER.CLIENT_MAX_ATTEMPTS)
 
     with pytest.raises(handler.SageMakerError) as raised:
         handler.on_event(event("Create"))
 
     message = str(raised.value)
     assert f"CreateHyperParameterTuningJob failed for tuning job '{name}': ThrottlingException" in message
-    assert f"gave up after {handler.MAX_ATTEMPTS} attempts" in message
-    delays = sm.sleeps.delays
-    assert len(delays) == handler.MAX_ATTEMPTS - 1 and sum(delays) <= handler.MAX_TOTAL_DELAY_SECONDS
-    sm.assert_done()
-
-
-def test_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
-    name = generated(handler)
-    sm.create_faults(name, [("ThrottlingException", 400)])
-    seconds = handler.DEADLINE_MARGIN_SECONDS + handler.ATTEMPT_WORST_CASE_SECONDS
-    context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
-
-    with pytest.raises(handler.SageMakerError, match="ThrottlingException"):
-        handler.on_event(event("Create"), context)
-
+    assert f"gave up after {SAGEMAKER.CLIENT_MAX_ATTEMPTS} attempts" in message
+    assert sm.stubber.requests == ["CreateHyperParameterTuningJob"] * SAGEMAKER.CLIENT_MAX_ATTEMPTS
+    delays = sm.backoff.delays
+    assert len(delays) == SAGEMAKER.CLIENT_MAX_ATTEMPTS - 1
+    assert sum(delays) <= SAGEMAKER.MAX_BACKOFF_SECONDS == 15.0
     assert sm.sleeps.delays == []
     sm.assert_done()
-
-
-def test_retries_continue_when_the_lambda_has_time(handler: ModuleType, sm: SageMakerScript) -> None:
-    name = generated(handler)
-    sm.create_faults(name, [("ThrottlingException", 400)])
-    sm.create(name)
-    sm.describe(name, "InProgress")
-    context = SimpleNamespace(get_remaining_time_in_millis=lambda: 300_000)
-
-    assert handler.on_event(event("Create"), context)["PhysicalResourceId"] == name
-    assert len(sm.sleeps.delays) == 1
-    sm.assert_done(owned={name})
 
 
 @pytest.mark.parametrize(
@@ -1005,7 +994,7 @@ def test_non_retryable_errors_fail_at_once(handler: ModuleType, sm: SageMakerScr
         handler.on_event(event("Create"))
 
     assert str(raised.value) == f"CreateHyperParameterTuningJob failed for tuning job '{name}': {code}: {message}"
-    assert sm.sleeps.delays == []
+    assert sm.sleeps.delays == [] and sm.backoff.delays == []
     sm.assert_done()
 
 
@@ -1017,14 +1006,14 @@ def test_default_client_configuration(handler: ModuleType, monkeypatch: pytest.M
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    client = handler._client()
-    assert handler._client() is client  # cached
+    client = SAGEMAKER.client()
+    assert SAGEMAKER.client() is client  # cached
     assert client.meta.service_model.service_name == "sagemaker"
     assert "sagemaker-hpo-cdk" in client.meta.config.user_agent_extra
-    assert client.meta.config.retries["mode"] == "standard"
-    assert client.meta.config.read_timeout == handler.CLIENT_READ_TIMEOUT_SECONDS
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": SAGEMAKER.CLIENT_MAX_ATTEMPTS}
+    assert client.meta.config.read_timeout == SAGEMAKER.CLIENT_READ_TIMEOUT_SECONDS
     handler.reset()
-    assert handler._client() is not client
+    assert SAGEMAKER.client() is not client
 
 
 def test_logs_are_json_and_never_contain_the_request(
@@ -1042,7 +1031,6 @@ def test_logs_are_json_and_never_contain_the_request(
     assert lines
     records = [json.loads(line) for line in lines]
     assert any(record.get("job") == name and record["requestType"] == "Create" for record in records)
-    assert any(record["message"] == "retrying" and record["code"] == "ThrottlingException" for record in records)
     assert SECRET not in caplog.text and "s3://hpo-demo-data" not in caplog.text
     sm.assert_done(owned={name})
 

@@ -29,6 +29,7 @@ from tests.handler_support import (
     after_on_event,
     best_training_job,
     event,
+    handler_module,
     job_arn,
     load_handler,
     properties,
@@ -37,12 +38,15 @@ from tests.handler_support import (
 )
 
 HANDLER = load_handler()
+PROPERTIES = handler_module("properties")
+SAGEMAKER = handler_module("sagemaker")
+IAM = handler_module("iam_propagation")
 A_REQUEST = xgboost_request()
 B_REQUEST = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
-A = HANDLER.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_REQUEST)
-B = HANDLER.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, B_REQUEST)
+A = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_REQUEST)
+B = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, B_REQUEST)
 FOREIGN_REQUEST = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": 50})
-ATTEMPTS = HANDLER.MAX_ATTEMPTS
+ATTEMPTS = SAGEMAKER.CLIENT_MAX_ATTEMPTS
 URL = "https://api.sagemaker.us-east-1.amazonaws.com/"
 THROTTLE = ("ThrottlingException", 400)
 REASON = "ClientError: No training job succeeded after 5 attempts. AlgorithmError: see the training job logs"
@@ -130,13 +134,13 @@ ROWS = [
             Step(
                 "on_event",
                 event("Create", A_PROPS),
-                (op("create_faults", A, [THROTTLE] * 5), *create_ok(A)),
+                (op("create_faults", A, [THROTTLE] * (ATTEMPTS - 1)), *create_ok(A)),
                 ok(PhysicalResourceId=A),
             ),
         ),
         owned=frozenset({A}),
         started=(A,),
-        retries=5,
+        retries=ATTEMPTS - 1,
     ),
     Row(
         "create-5xx-and-connection-errors",
@@ -229,7 +233,7 @@ ROWS = [
                 fails("ThrottlingException", f"gave up after {ATTEMPTS} attempts"),
             ),
         ),
-        retries=7,
+        retries=ATTEMPTS - 1,
     ),
     Row(
         "create-denied-while-iam-propagates",
@@ -268,7 +272,7 @@ ROWS = [
         ),
         retries=7,
         jitter=1.0,  # delays at their ceilings: 2, 4, 8, 16, 16, 16, 16 s; the next 16 s would pass 90 s
-        max_delay=HANDLER.IAM_PROPAGATION_WAIT_SECONDS,
+        max_delay=IAM.IAM_PROPAGATION_WAIT_SECONDS,
     ),
     Row(
         "create-retried-adopts-existing-job",
@@ -691,9 +695,10 @@ def test_fault_matrix(script: SageMakerScript, row: Row) -> None:
     script.assert_done(owned=row.owned)
     assert tuple(script.created) == row.started, "a job was created twice or unexpectedly"
     if row.retries is not None:
-        assert len(script.sleeps.delays) == row.retries
-    budget = row.max_delay if row.max_delay is not None else HANDLER.MAX_TOTAL_DELAY_SECONDS * len(row.steps)
-    assert sum(script.sleeps.delays) <= budget
+        assert len(script.backoff.delays) + len(script.sleeps.delays) == row.retries
+    if row.max_delay is not None:
+        assert sum(script.sleeps.delays) <= row.max_delay
+    assert sum(script.backoff.delays) <= SAGEMAKER.MAX_BACKOFF_SECONDS * len(script.stubber.requests)
 
 
 def test_matrix_ids_are_unique() -> None:

@@ -24,10 +24,14 @@ from tests.handler_support import (
     after_on_event,
     assert_same_types,
     event,
+    handler_module,
     load_handler,
     properties,
     xgboost_request,
 )
+
+PROPERTIES = handler_module("properties")
+SAGEMAKER = handler_module("sagemaker")
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +77,14 @@ def sagemaker(handler: ModuleType, moto_endpoint: str) -> Any:
 def record_calls(handler: ModuleType) -> list[str]:
     """Record the operation names the handler's client sends."""
     calls: list[str] = []
-    handler._client().meta.events.register("before-call.sagemaker.*", lambda model, **_: calls.append(model.name))
+    SAGEMAKER.client().meta.events.register("before-call.sagemaker.*", lambda model, **_: calls.append(model.name))
     return calls
 
 
 def test_create_sends_the_api_types_over_http(handler: ModuleType, sagemaker: Any) -> None:
     result = handler.on_event(event("Create"))
 
-    name = handler.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, xgboost_request())
+    name = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, xgboost_request())
     assert result["PhysicalResourceId"] == name
     described = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     assert result["Data"] == {"TuningJobName": name, "TuningJobArn": described["HyperParameterTuningJobArn"]}

@@ -44,10 +44,10 @@ ATTR_BEST_HYPERPARAMETER_PREFIX = "BestHyperparameter."
 
 # Tuning job names (SageMaker's HyperParameterTuningJobName pattern and length; names compare case-insensitively).
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"
-# Generated names: "<prefix>-<hash>", lower-case, at most MAX_JOB_NAME_LENGTH characters.
+# Generated names: "<prefix>-<hash>", lower-case, at most MAX_JOB_NAME_LENGTH characters (prefix at most
+# NAME_PREFIX_MAX_LENGTH).
 MAX_JOB_NAME_LENGTH = 32
 NAME_PREFIX_MAX_LENGTH = 15
-NAME_HASH_LENGTH = MAX_JOB_NAME_LENGTH - NAME_PREFIX_MAX_LENGTH - 1
 
 # The Provider framework's ceiling for a waiting deployment, and the margin the handler keeps below it.
 PROVIDER_TOTAL_TIMEOUT_SECONDS = 3600
@@ -58,9 +58,6 @@ MAX_WAIT_TIMEOUT_SECONDS = PROVIDER_TOTAL_TIMEOUT_SECONDS - WAIT_MARGIN_SECONDS
 JOB_STOPPING_MARGIN_SECONDS = 600
 MAX_WAITED_JOB_RUNTIME_SECONDS = MAX_WAIT_TIMEOUT_SECONDS - JOB_STOPPING_MARGIN_SECONDS
 QUERY_INTERVAL_SECONDS = 60
-
-# CloudFormation's limit on a custom resource response.
-MAX_RESPONSE_BYTES = 4096
 
 # Handler entry points, relative to the asset folder (the ``lambda/`` folder: one package per function).
 ON_EVENT_HANDLER = "tuning_job.index.on_event"
