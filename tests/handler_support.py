@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 import json
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,7 @@ from typing import Any
 import boto3
 import botocore.endpoint
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,14 +200,16 @@ def event(
     physical_id: str | None = None,
     data: Mapping[str, str] | None = None,
     logical_id: str = LOGICAL_ID,
+    request_id: str | None = None,
+    stack_id: str = STACK_ID,
 ) -> dict[str, Any]:
-    """A CloudFormation custom resource event (as the Provider framework passes it on)."""
+    """A CloudFormation custom resource event (as the Provider framework passes it on); a new RequestId each."""
     result: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": SERVICE_TOKEN,
         "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
-        "StackId": STACK_ID,
-        "RequestId": "3f1e9a5c-2b7d-4c1e-9f0a-6d5b4c3a2f10",
+        "StackId": stack_id,
+        "RequestId": request_id or str(uuid.uuid4()),
         "LogicalResourceId": logical_id,
         "ResourceType": "Custom::SageMakerHyperParameterTuningJob",
         "ResourceProperties": dict(props if props is not None else properties()),
@@ -243,6 +247,34 @@ def assert_same_types(expected: Any, actual: Any, path: str = "Request") -> None
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
+class _AnyString:
+    """Matches any string in a planned request body (e.g. the CloudFormation request id tag)."""
+
+    def __repr__(self) -> str:
+        return "<any string>"
+
+
+ANY_STRING: Any = _AnyString()
+
+
+def _plan_matches(expected: Any, actual: Any) -> bool:
+    if expected is ANY_STRING:
+        return isinstance(actual, str)
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(_plan_matches(value, actual[key]) for key, value in expected.items())
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_plan_matches(a, b) for a, b in zip(expected, actual, strict=True))
+        )
+    return type(expected) is type(actual) and bool(expected == actual)
+
+
 class _Body:
     """The raw body of a canned HTTP response (what ``AWSResponse.content`` reads)."""
 
@@ -255,6 +287,12 @@ class _Body:
 
 def _wire_json(value: Any) -> Any:
     """A response or request value as SageMaker's JSON protocol puts it on the wire (timestamps as epoch seconds)."""
+    if value is ANY_STRING:
+        return value
+    if isinstance(value, Mapping):
+        return {key: _wire_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire_json(item) for item in value]
     return json.loads(json.dumps(value, default=lambda item: item.timestamp() if isinstance(item, datetime) else item))
 
 
@@ -298,9 +336,19 @@ class FaultStubber(Stubber):
             }
         )
 
+    def add_lazy_response(self, method: str, respond: Any, expected_params: Mapping[str, Any] | None = None) -> None:
+        """Queue a response computed when the request is sent (``respond()`` returns the parsed response)."""
+        self._queue.append(
+            {
+                "operation_name": self.client.meta.method_to_api_mapping[method],
+                "response": None,
+                "lazy": respond,
+                "expected_params": dict(expected_params) if expected_params is not None else None,
+            }
+        )
+
     def _assert_first_entry_params(self, model: Any, params: Any, context: Any, **kwargs: Any) -> None:
-        if self._queue:
-            self._assert_expected_params(model, params, context, **kwargs)
+        return  # every HTTP request's body is compared with its entry in ``_send``
 
     def _send(self, request: Any, event_name: str, **_kwargs: Any) -> Any:
         operation = event_name.rsplit(".", 1)[-1]
@@ -310,12 +358,20 @@ class FaultStubber(Stubber):
         entry = self._queue.popleft()
         assert entry["operation_name"] == operation, f"planned {entry['operation_name']}, the handler sent {operation}"
         expected = entry.get("expected_params")
+        body = json.loads(request.body or b"{}")
         if expected is not None:
-            body = json.loads(request.body or b"{}")
-            assert body == _wire_json(expected), f"{operation}: request body differs from the plan"
+            assert _plan_matches(_wire_json(expected), body), (
+                f"{operation}: request body differs from the plan:\n{json.dumps(body, sort_keys=True)}\n"
+                f"planned:\n{_wire_json(expected)!r}"
+            )
+        for on_send in entry.get("on_send") or ():
+            on_send(body)
         if entry.get("exception") is not None:
             raise entry["exception"]
-        _http, parsed = entry["response"]
+        if entry.get("lazy") is not None:
+            parsed = entry["lazy"]()
+        else:
+            _http, parsed = entry["response"]
         headers = {"x-amzn-RequestId": "stub-request", "Content-Type": "application/x-amz-json-1.1"}
         if "Error" in parsed:
             status = int(parsed["ResponseMetadata"]["HTTPStatusCode"])
@@ -338,20 +394,34 @@ class SageMakerScript:
         self.stubber = FaultStubber(client)
         self.jobs: dict[str, str] = {}
         self.requests: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, dict[str, str]] = {}
         self.created: list[str] = []
         self.stopped: list[str] = []
         self.sleeps = SleepRecorder()
         self.backoff = SleepRecorder()
 
     # ---- state -----------------------------------------------------------------------------------------------------
-    def seed(self, name: str, status: str, request: Mapping[str, Any] | None = None) -> None:
-        """A job that exists before the scenario (e.g. the stack's current job)."""
+    def seed(
+        self,
+        name: str,
+        status: str,
+        request: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """A job that exists before the scenario: by default this resource's own (owner tags of an earlier event)."""
         self.jobs[name] = status
         self.requests[name] = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+        self.tags[name] = dict(
+            tags if tags is not None else owner_tags(self.requests[name], request_id="an-earlier-request")
+        )
 
     def finish(self, name: str, status: str) -> None:
         """The service moved the job on by itself (e.g. it completed while a Stop was on its way)."""
-        self.jobs[name] = status
+        self._at_send(lambda _body: self.jobs.__setitem__(name, status))
+
+    def key(self, name: str) -> str:
+        """The ledger's key for job ``name`` (SageMaker compares job names case-insensitively)."""
+        return next((job for job in {**self.jobs, **self.requests} if job.lower() == name.lower()), name)
 
     def running(self) -> set[str]:
         return {name for name, status in self.jobs.items() if status == "InProgress"}
@@ -363,34 +433,82 @@ class SageMakerScript:
         assert not leaked, f"jobs left running: {sorted(leaked)} (states {self.jobs})"
 
     # ---- create ----------------------------------------------------------------------------------------------------
-    def create(self, name: str, request: Mapping[str, Any] | None = None) -> None:
+    def _create_params(self, name: str, request: Mapping[str, Any] | None, **owner: Any) -> dict[str, Any]:
+        """The create request the handler must send: the user's request, then the handler's owner tags."""
         request = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+        handler_tags = [{"Key": key, "Value": value} for key, value in owner_tags(request, **owner).items()]
+        return {"HyperParameterTuningJobName": name, **request, "Tags": [*request.get("Tags", []), *handler_tags]}
+
+    def _at_send(self, effect: Any) -> None:
+        """Apply ``effect(body)`` to the ledger when the last planned request is sent (or now, when none is)."""
+        queue = self.stubber._queue
+        if queue:
+            queue[-1].setdefault("on_send", []).append(effect)
+        else:
+            effect({})
+
+    def _record_created(self, name: str, request: Mapping[str, Any] | None) -> Any:
+        self.requests[name] = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+
+        def on_send(body: Mapping[str, Any]) -> None:
+            self.jobs[name] = "InProgress"
+            self.tags[name] = {tag["Key"]: tag["Value"] for tag in body.get("Tags", [])}
+            self.created.append(name)
+
+        return on_send
+
+    def create(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
+        """A create SageMaker accepts (the job's tags are what the handler sent)."""
+        params = self._create_params(name, request, **owner)
         self.stubber.add_response(
-            "create_hyper_parameter_tuning_job",
-            {"HyperParameterTuningJobArn": job_arn(name)},
-            {"HyperParameterTuningJobName": name, **request},
+            "create_hyper_parameter_tuning_job", {"HyperParameterTuningJobArn": job_arn(name)}, params
         )
-        self.jobs[name] = "InProgress"
-        self.requests[name] = request
-        self.created.append(name)
+        self._at_send(self._record_created(name, request))
+
+    def create_lost(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
+        """A create SageMaker performs, but whose answer is lost (read timeout): botocore retries it."""
+        params = self._create_params(name, request, **owner)
+        self.stubber.add_exception(
+            "create_hyper_parameter_tuning_job", ReadTimeoutError(endpoint_url="https://sagemaker/"), params
+        )
+        self._at_send(self._record_created(name, request))
 
     def create_error(
-        self, name: str, code: str, message: str, request: Mapping[str, Any] | None = None, http: int = 400
+        self,
+        name: str,
+        code: str,
+        message: str,
+        request: Mapping[str, Any] | None = None,
+        http: int = 400,
+        **owner: Any,
     ) -> None:
-        request = dict(request if request is not None else xgboost_request())
         self.stubber.add_client_error(
             "create_hyper_parameter_tuning_job",
             service_error_code=code,
             service_message=message,
             http_status_code=http,
-            expected_params={"HyperParameterTuningJobName": name, **request},
+            expected_params=self._create_params(name, request, **owner),
         )
 
-    def create_exists(self, name: str, request: Mapping[str, Any] | None = None) -> None:
-        assert name in self.jobs, "ResourceInUse only for a job that exists"
+    def create_exists(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
+        assert any(job.lower() == name.lower() for job in self.requests), "ResourceInUse only for a job that exists"
         self.create_error(
-            name, "ResourceInUse", f"Hyper Parameter Tuning Job with name {name} already exists.", request
+            name, "ResourceInUse", f"Hyper Parameter Tuning Job with name {name} already exists.", request, **owner
         )
+
+    # ---- tags ------------------------------------------------------------------------------------------------------
+    def list_tags(self, name: str) -> None:
+        """ListTags of job ``name``: the tags it carries when the handler asks (case-insensitive name)."""
+
+        def respond() -> dict[str, Any]:
+            found = next((job for job in self.tags if job.lower() == name.lower()), None)
+            tags = self.tags.get(found, {}) if found is not None else {}
+            return {"Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}
+
+        self.stubber.add_lazy_response("list_tags", respond, {"ResourceArn": job_arn(name), "MaxResults": 100})
+
+    def list_tags_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
+        self.faults("list_tags", {"ResourceArn": job_arn(name), "MaxResults": 100}, errors)
 
     # ---- describe --------------------------------------------------------------------------------------------------
     def describe(
@@ -404,13 +522,13 @@ class SageMakerScript:
         failure_reason: str | None = None,
         request: Mapping[str, Any] | None = None,
     ) -> None:
-        status = status or self.jobs[name]
+        status = status or self.jobs[self.key(name)]
         self.stubber.add_response(
             "describe_hyper_parameter_tuning_job",
             describe_response(
                 name,
                 status,
-                request or self.requests.get(name),
+                request or self.requests.get(self.key(name)),
                 created=created,
                 best=best,
                 overall_best=overall_best,
@@ -418,7 +536,7 @@ class SageMakerScript:
             ),
             {"HyperParameterTuningJobName": name},
         )
-        self.jobs[name] = status
+        self._at_send(lambda _body: self.jobs.__setitem__(self.key(name), status))
 
     def describe_error(self, name: str, code: str, message: str, http: int = 400) -> None:
         self.stubber.add_client_error(
@@ -432,9 +550,13 @@ class SageMakerScript:
     # ---- stop ------------------------------------------------------------------------------------------------------
     def stop(self, name: str) -> None:
         self.stubber.add_response("stop_hyper_parameter_tuning_job", {}, {"HyperParameterTuningJobName": name})
-        if self.jobs.get(name) == "InProgress":
-            self.jobs[name] = "Stopping"
-        self.stopped.append(name)
+
+        def on_send(_body: Mapping[str, Any]) -> None:
+            if self.jobs.get(self.key(name)) == "InProgress":
+                self.jobs[self.key(name)] = "Stopping"
+            self.stopped.append(name)
+
+        self._at_send(on_send)
 
     def stop_error(self, name: str, code: str, message: str, http: int = 400) -> None:
         self.stubber.add_client_error(
@@ -462,16 +584,41 @@ class SageMakerScript:
                 )
 
     def create_faults(
-        self, name: str, errors: list[tuple[str, int] | Exception], request: Mapping[str, Any] | None = None
+        self,
+        name: str,
+        errors: list[tuple[str, int] | Exception],
+        request: Mapping[str, Any] | None = None,
+        **owner: Any,
     ) -> None:
-        params = {"HyperParameterTuningJobName": name, **(request if request is not None else xgboost_request())}
-        self.faults("create_hyper_parameter_tuning_job", params, errors)
+        self.faults("create_hyper_parameter_tuning_job", self._create_params(name, request, **owner), errors)
 
     def describe_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
         self.faults("describe_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)
 
     def stop_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
         self.faults("stop_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)
+
+
+def owner_tags(
+    request: Mapping[str, Any],
+    *,
+    logical_id: str = LOGICAL_ID,
+    stack_id: str = STACK_ID,
+    provider: str = PREFIX,
+    request_id: Any = None,
+) -> dict[str, Any]:
+    """The tags the handler sets on a job it creates for ``request`` (typed), in the order it sends them.
+
+    ``request_id`` defaults to :data:`ANY_STRING` (each event has a new CloudFormation request id).
+    """
+    properties = handler_module("properties")
+    return {
+        "sagemaker-hpo:provider": provider,
+        "sagemaker-hpo:stack-id": stack_id,
+        "sagemaker-hpo:logical-id": logical_id,
+        "sagemaker-hpo:cfn-request-id": ANY_STRING if request_id is None else request_id,
+        "sagemaker-hpo:request-sha256": properties.request_sha256(request),
+    }
 
 
 def describe_response(

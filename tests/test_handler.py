@@ -40,6 +40,7 @@ from tests.handler_support import (
     handler_module,
     job_arn,
     load_handler,
+    owner_tags,
     properties,
     stubbed_handler,
     xgboost_request,
@@ -75,6 +76,16 @@ def sm(handler: ModuleType) -> Iterator[SageMakerScript]:
     """A stubbed client injected into the handler, with a recorded sleep and a fixed clock."""
     with stubbed_handler(handler) as script:
         yield script
+
+
+def cfn_result(result: dict[str, Any]) -> dict[str, Any]:
+    """What CloudFormation gets of an onEvent result (the handler's state for is_complete left out)."""
+    return {key: value for key, value in result.items() if key != "SageMakerHpoState"}
+
+
+def started_job(result: dict[str, Any]) -> bool:
+    """Whether the onEvent result says this event started the job."""
+    return bool(result["SageMakerHpoState"]["startedJob"] == "true")
 
 
 def generated(handler: ModuleType, request: dict[str, Any] | None = None, logical_id: str = LOGICAL_ID) -> str:
@@ -126,7 +137,15 @@ def test_create_sends_typed_request(handler: ModuleType, sm: SageMakerScript) ->
 
     handler.on_event(event("Create"))
 
-    assert_same_types({"HyperParameterTuningJobName": name, **xgboost_request()}, sent[0])
+    request = dict(sent[0])
+    tags = request.pop("Tags")
+    user_tags = [tag for tag in tags if not tag["Key"].startswith("sagemaker-hpo:")]
+    assert_same_types({"HyperParameterTuningJobName": name, **xgboost_request()}, {**request, "Tags": user_tags})
+    handler_tags = {tag["Key"]: tag["Value"] for tag in tags if tag["Key"].startswith("sagemaker-hpo:")}
+    assert handler_tags == {
+        **owner_tags(xgboost_request()),
+        "sagemaker-hpo:cfn-request-id": handler_tags.get("sagemaker-hpo:cfn-request-id"),
+    }
     sm.assert_done(owned={name})
 
 
@@ -218,7 +237,10 @@ def test_create_with_generated_name(handler: ModuleType, sm: SageMakerScript) ->
 
     result = handler.on_event(event("Create"))
 
-    assert result == {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    assert cfn_result(result) == {
+        "PhysicalResourceId": name,
+        "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)},
+    }
     sm.assert_done(owned={name})
 
 
@@ -239,11 +261,13 @@ def test_retried_create_adopts_the_existing_job(handler: ModuleType, sm: SageMak
     sm.describe(name, "InProgress")
     sm.create_exists(name)
     sm.describe(name, "InProgress")
+    sm.list_tags(name)
 
     first = handler.on_event(event("Create"))
     second = handler.on_event(event("Create"))
 
-    assert first == second
+    assert cfn_result(first) == cfn_result(second)
+    assert started_job(first) and not started_job(second)  # the second Create adopted the first one's job
     assert sm.created == [name]  # one job, not two
     sm.assert_done(owned={name})
 
@@ -253,6 +277,7 @@ def test_fixed_name_taken_by_a_different_job_is_not_adopted(handler: ModuleType,
     sm.seed("shared-name", "InProgress", other)
     sm.create_exists("shared-name")
     sm.describe("shared-name", "InProgress")
+    sm.list_tags("shared-name")
 
     with pytest.raises(handler.HandlerError, match="already exists with a different configuration"):
         handler.on_event(event("Create", properties(name="shared-name")))
@@ -447,7 +472,10 @@ def test_update_turning_on_wait_waits_for_the_running_job(handler: ModuleType, s
     sm.describe(name, "Completed", best=best_training_job(TUNED, name="hpo-demo-017"))
     second = handler.is_complete(waiting)
 
-    assert result == {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    assert cfn_result(result) == {
+        "PhysicalResourceId": name,
+        "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)},
+    }
     assert first == {"IsComplete": False}
     assert second["IsComplete"] is True
     assert second["Data"]["BestTrainingJobName"] == "hpo-demo-017"
@@ -492,6 +520,7 @@ def test_update_of_a_job_already_waited_for_does_not_wait_again(handler: ModuleT
 def test_update_with_fixed_name_and_changed_request_is_refused(handler: ModuleType, sm: SageMakerScript) -> None:
     sm.seed("my-tuning-job", "InProgress")
     sm.describe("my-tuning-job", "InProgress")
+    sm.list_tags("my-tuning-job")
     new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
     evt = event(
         "Update",
@@ -521,7 +550,9 @@ def test_rollback_update_adopts_the_old_job_and_delete_stops_the_new_one(
     # Rollback: CloudFormation sends the OLD properties with the NEW physical id.
     sm.create_exists(old_name)
     sm.describe(old_name, "InProgress")
+    sm.list_tags(old_name)
     sm.describe(new_name, "InProgress")
+    sm.list_tags(new_name)
     sm.stop(new_name)
 
     rollback = handler.on_event(event("Update", properties(), old=properties(new_request), physical_id=new_name))
@@ -543,13 +574,15 @@ def test_rollback_with_wait_adopts_the_old_job_as_before(
     sm.seed(new_name, "Failed", new_request)
     sm.create_exists(old_name)
     sm.describe(old_name, status)
+    sm.list_tags(old_name)
 
     with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
         rollback = handler.on_event(
             event("Update", properties(wait=True), old=properties(new_request, wait=True), physical_id=new_name)
         )
 
-    assert rollback == {
+    assert not started_job(rollback)
+    assert cfn_result(rollback) == {
         "PhysicalResourceId": old_name,
         "Data": {"TuningJobName": old_name, "TuningJobArn": job_arn(old_name)},
     }
@@ -579,6 +612,7 @@ def test_revert_to_a_stopped_configuration_fails_when_waiting(
     sm.seed(b_name, "InProgress")
     sm.create_exists(a_name)
     sm.describe(a_name, "Stopped")
+    sm.list_tags(a_name)
 
     with (
         caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"),
@@ -602,6 +636,7 @@ def test_revert_to_a_stopped_configuration_with_a_fixed_name(handler: ModuleType
     sm.seed(a_name, "Stopped")
     sm.create_exists(a_name)
     sm.describe(a_name, "Stopped")
+    sm.list_tags(a_name)
 
     with pytest.raises(handler.HandlerError, match="To run this configuration again, set a new TuningJobName"):
         handler.on_event(evt)
@@ -616,12 +651,16 @@ def test_revert_to_a_stopped_configuration_without_waiting_adopts_it(
     sm.seed(b_name, "InProgress")
     sm.create_exists(a_name)
     sm.describe(a_name, "Stopped")
+    sm.list_tags(a_name)
 
     with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
         result = handler.on_event(evt)
     done = handler.is_complete(after_on_event(evt, result))
 
-    assert result == {"PhysicalResourceId": a_name, "Data": {"TuningJobName": a_name, "TuningJobArn": job_arn(a_name)}}
+    assert cfn_result(result) == {
+        "PhysicalResourceId": a_name,
+        "Data": {"TuningJobName": a_name, "TuningJobArn": job_arn(a_name)},
+    }
     assert done == {"IsComplete": True, "Data": result["Data"]}
     warnings = [
         json.loads(r.getMessage())
@@ -640,6 +679,7 @@ def test_revert_to_a_stopped_configuration_without_waiting_adopts_it(
 def test_delete_stops_a_running_job(handler: ModuleType, sm: SageMakerScript) -> None:
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop("hpo-demo-1")
 
     assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
@@ -697,8 +737,9 @@ def test_create_failed_marker_is_the_provider_frameworks_own() -> None:
 def test_delete_when_the_job_finishes_before_stop(handler: ModuleType, sm: SageMakerScript) -> None:
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
+    sm.finish("hpo-demo-1", "Completed")
     sm.stop_error("hpo-demo-1", "ValidationException", "The request was rejected because the job is not in progress.")
-    sm.jobs["hpo-demo-1"] = "Completed"
 
     assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
     sm.assert_done()
@@ -938,6 +979,7 @@ def test_transient_server_errors_are_retried(handler: ModuleType, sm: SageMakerS
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe_faults("hpo-demo-1", errors)
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop("hpo-demo-1")
 
     handler.on_event(event("Delete", physical_id="hpo-demo-1"))
@@ -951,6 +993,7 @@ def test_connection_errors_are_retried(handler: ModuleType, sm: SageMakerScript)
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe_faults("hpo-demo-1", [EndpointConnectionError(endpoint_url=url), ReadTimeoutError(endpoint_url=url)])
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop_faults("hpo-demo-1", [ConnectTimeoutError(endpoint_url=url)])
     sm.stop("hpo-demo-1")
 
@@ -1047,6 +1090,7 @@ def test_logs_use_extra_fields_with_lambdas_json_log_format(
     monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop("hpo-demo-1")
 
     with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):

@@ -15,9 +15,18 @@ class SageMakerError(HandlerError):
     """A SageMaker call failed for good: not retryable, or botocore's retry budget was spent."""
 
     def __init__(
-        self, operation: str, job_name: str, code: str, message: str, attempts: int | None, hint: str = ""
+        self,
+        operation: str,
+        job_name: str,
+        code: str,
+        message: str,
+        attempts: int | None,
+        hint: str = "",
+        status: int | None = None,
     ) -> None:
         self.operation = operation
+        #: The HTTP status of SageMaker's last answer; None when there was none (a connection error or timeout).
+        self.status = status
         self.job_name = job_name
         self.code = code
         self.service_message = message

@@ -69,7 +69,13 @@ def create_job(name: str, request: Mapping[str, Any]) -> dict[str, Any]:
             delay = ceiling / 2 + RT.jitter() * ceiling / 2
             if waited + delay > IAM_PROPAGATION_WAIT_SECONDS or out_of_time(delay):
                 raise SageMakerError(
-                    error.operation, name, error.code, error.service_message, attempt, IAM_HINT.format(waited=waited)
+                    error.operation,
+                    name,
+                    error.code,
+                    error.service_message,
+                    attempt,
+                    IAM_HINT.format(waited=waited),
+                    status=error.status,
                 ) from error
             log(
                 logging.WARNING,

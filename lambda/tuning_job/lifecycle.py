@@ -1,15 +1,19 @@
 """Create, Update and Delete of the tuning job (``on_event``).
 
 * Generated job names are ``<NamePrefix>-<sha256 of (StackId, LogicalResourceId, typed Request)>``: a retried Create
-  computes the same name, so ``ResourceInUse`` means "our job already exists" and the job is adopted, never doubled.
+  computes the same name. A job found under that name ("already exists") is adopted only when its owner tags and
+  request hash say it is this resource's job with this request (:mod:`.ownership`); anything else is left alone.
 * Tuning jobs are immutable: a changed request is a replacement (new name, new physical id); CloudFormation then
-  sends Delete for the old id, which stops the old job if it is still running. Nothing is ever deleted.
-* Any job started by a Create that then fails is stopped before the error is raised, because the Provider framework
-  ignores the Delete that follows a failed Create.
+  sends Delete for the old id, which stops the old job if this resource owns it and it is still running. An Update
+  that keeps the name starts nothing, ever. Nothing is ever deleted.
+* No orphans: a job this event created (or may have created: a lost response) is stopped whenever the event then
+  fails, because a failed event reports the old physical id and CloudFormation would never learn the new job's name.
+* The event's size is checked against the Step Functions waiter's input limit before anything is started.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -18,8 +22,9 @@ from . import contract
 from .errors import HandlerError, PropertyError, SageMakerError
 from .iam_propagation import create_job
 from .logs import log
+from .ownership import Verdict, describe_owner, is_owned, judge, owner_of
 from .properties import Desired, canonical_json, desired_state, is_job_name, resolve_request
-from .results import base_data, response, result_data
+from .results import base_data, result_data
 from .runtime import RT
 from .sagemaker import (
     STATUS_COMPLETED,
@@ -28,26 +33,51 @@ from .sagemaker import (
     describe,
     is_already_exists,
     is_not_found,
+    list_tags,
+    may_have_reached_sagemaker,
     stop,
+    stop_quietly,
 )
+from .waiting import already_waited_for
 
 #: Describe calls right after a create that may still answer "not found" (the job is not visible yet), and the
 #: pause before each further one.
 VISIBILITY_DESCRIBES = 3
 VISIBILITY_DELAY_SECONDS = 1.0
+TUNING_JOB_NAME = f"{contract.PROP_TUNING_JOB_NAME} ({contract.CONSTRUCT_PROP_TUNING_JOB_NAME})"
 
 
-def stop_quietly(job_name: str, why: str) -> str:
-    """Best-effort stop during error handling; return a sentence for the error message."""
-    try:
-        stopped = stop(job_name)
-    except Exception as error:  # the original error must win; this one is reported alongside it
-        log(logging.ERROR, "could not stop job", job=job_name, reason=why, error=str(error))
-        return f" Stopping tuning job '{job_name}' also failed ({error}): stop it by hand."
-    if not stopped:
-        return f" Tuning job '{job_name}' is not running."
-    log(logging.WARNING, "stopped job after failure", job=job_name, reason=why)
-    return f" Tuning job '{job_name}' was stopped so that it does not keep running."
+def response(physical_id: str, data: dict[str, str], *, started: bool | None = None) -> dict[str, Any]:
+    """The onEvent result; ``started`` (Create and Update) tells ``is_complete`` whether this event started the job."""
+    result: dict[str, Any] = {"PhysicalResourceId": physical_id, "Data": data}
+    if started is not None:
+        result[contract.EVENT_STATE_KEY] = {
+            "startedJob": "true" if started else "false",
+            "waitStartedAt": repr(float(RT.clock())),
+        }
+    return result
+
+
+def job_arn_from_stack(name: str, stack_id: str) -> str:
+    """The ARN of job ``name`` in the stack's partition, region and account (SageMaker lower-cases the name)."""
+    parts = stack_id.split(":")
+    partition, region, account = (parts[1], parts[3], parts[4]) if len(parts) > 5 else ("aws", "", "")
+    return f"arn:{partition}:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{name.lower()}"
+
+
+def check_event_size(event: Mapping[str, Any]) -> None:
+    """Fail before anything starts when the waiter's input (this event plus the onEvent result) would be too big."""
+    body = {key: value for key, value in event.items() if key != "ResponseURL"}
+    size = len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size + contract.WAITER_EVENT_ALLOWANCE_BYTES <= contract.WAITER_INPUT_LIMIT_BYTES:
+        return
+    raise PropertyError(
+        f"This {event.get('RequestType')} event is {size} bytes: with the response URL and the onEvent result the "
+        f"Provider framework's waiter input would pass Step Functions' {contract.WAITER_INPUT_LIMIT_BYTES}-byte "
+        "limit (an Update carries the old and the new properties), so the waiter could not start and CloudFormation "
+        "would never learn the new job's name. Nothing was started. Make the request smaller: fewer or shorter "
+        "static hyperparameters, environment values or tags."
+    )
 
 
 def describe_created(job_name: str) -> dict[str, Any]:
@@ -63,37 +93,72 @@ def describe_created(job_name: str) -> dict[str, Any]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _start_or_adopt(desired: Desired, request_type: str) -> tuple[dict[str, Any], bool]:
-    """Create the job, or adopt it when it already exists (a retried Create or a rollback).
+def start_or_adopt(desired: Desired) -> tuple[dict[str, Any], bool]:
+    """Create the job, or adopt the one that exists under its name when it is this resource's.
 
-    Return its description and whether this call started it. If anything fails once this call started the job, the
-    job is stopped before the error is raised.
+    Return its description and whether this event started it. If anything fails once this event started the job
+    (or may have: no answer to the create), the job is stopped before the error is raised.
     """
     name = desired.name
-    started = False
     try:
-        create_job(desired.name, desired.request)
-        started = True
-        log(logging.INFO, "created job", job=name)
+        create_job(name, desired.create_request)
     except SageMakerError as error:
-        if not is_already_exists(error):
-            raise
-        log(logging.INFO, "job exists, adopting it", job=name)
-    ours = started or (request_type == "Create" and not desired.fixed_name)
+        if is_already_exists(error):
+            # An earlier request of this call (retried by botocore) may have created the job before its answer was
+            # lost: the tags tell (the request-id tag is this event's), and if they cannot be read it is stopped.
+            return _adopt_existing(desired, may_be_ours=(error.attempts or 1) > 1)
+        if may_have_reached_sagemaker(error):
+            raise HandlerError(f"{error}.{_stop_if_created(desired)}") from error
+        raise
+    log(logging.INFO, "created job", job=name)
     try:
-        # Just after creation the job may not be visible yet: "not found" is retried too.
-        description = describe_created(name) if started else describe(name)
+        description = describe_created(name)
     except Exception as error:
-        if not ours:
-            raise
         raise HandlerError(f"{error}.{stop_quietly(name, 'describe after create failed')}") from error
-    if not started and desired.fixed_name and not matches(desired.request, description):
+    return description, True
+
+
+def _stop_if_created(desired: Desired) -> str:
+    """After a create with no answer: stop the job if it exists and this event created it; a sentence for the error."""
+    name = desired.name
+    try:
+        description = describe(name)
+        tags = list_tags(name, str(description["HyperParameterTuningJobArn"]))
+    except SageMakerError as error:
+        if is_not_found(error):
+            return f" Tuning job '{name}' was not created."
+        return stop_quietly(name, "create unanswered, job unverifiable")
+    if judge(tags, desired) is Verdict.CREATED_BY_THIS_EVENT:
+        return stop_quietly(name, "create unanswered")
+    return f" Tuning job '{name}' was not created by this deployment and was left untouched."
+
+
+def _adopt_existing(desired: Desired, *, may_be_ours: bool) -> tuple[dict[str, Any], bool]:
+    name = desired.name
+    try:
+        description = describe(name)
+        tags = list_tags(name, str(description["HyperParameterTuningJobArn"]))
+    except Exception as error:
+        if not may_be_ours:
+            raise
+        raise HandlerError(f"{error}.{stop_quietly(name, 'create answer lost, job unverifiable')}") from error
+    verdict = judge(tags, desired)
+    log(logging.INFO, "job exists", job=name, verdict=verdict.value)
+    if verdict is Verdict.CREATED_BY_THIS_EVENT:
+        return description, True
+    if verdict is Verdict.OURS:
+        return description, False
+    if verdict is Verdict.OURS_OTHER_REQUEST:
         raise HandlerError(
-            f"A tuning job named '{name}' already exists with a different configuration, and job names are unique "
-            f"per account and region. Choose another {contract.PROP_TUNING_JOB_NAME} (tuning_job_name), or remove it "
-            "to let sagemaker-hpo-cdk generate a name."
+            f"A tuning job named '{name}' already exists with a different configuration (this resource created it "
+            "for another request), and tuning jobs are immutable; it was left untouched. Choose another "
+            f"{TUNING_JOB_NAME}, or remove it to let sagemaker-hpo-cdk generate a name."
         )
-    return description, started
+    raise HandlerError(
+        f"A tuning job named '{name}' already exists and is not this resource's ({describe_owner(tags)}); it was "
+        "left untouched. Job names are unique per account and region and compare case-insensitively. Choose another "
+        f"{TUNING_JOB_NAME}, or remove it to let sagemaker-hpo-cdk generate a name."
+    )
 
 
 def _check_adopted_by_update(desired: Desired, description: Mapping[str, Any], started: bool) -> None:
@@ -112,10 +177,10 @@ def _check_adopted_by_update(desired: Desired, description: Mapping[str, Any], s
     if not desired.wait:
         return
     how = (
-        f"set a new {contract.PROP_TUNING_JOB_NAME} (tuning_job_name)"
+        f"set a new {TUNING_JOB_NAME}"
         if desired.fixed_name
-        else f"change any property of the TuningJob (a tag, for example) so that the generated name changes, or set "
-        f"a {contract.PROP_TUNING_JOB_NAME} (tuning_job_name)"
+        else f"change any property of the {contract.CONSTRUCT_NAME} (a tag, for example) so that the generated name "
+        f"changes, or set a {TUNING_JOB_NAME}"
     )
     raise HandlerError(
         f"Tuning job '{name}' for this configuration already exists and was stopped earlier (status {status}), for "
@@ -126,7 +191,10 @@ def _check_adopted_by_update(desired: Desired, description: Mapping[str, Any], s
 
 
 def matches(expected: Any, actual: Any) -> bool:
-    """Whether every value of ``expected`` appears in ``actual`` (the service may add defaults; Tags are not echoed)."""
+    """Whether every value of ``expected`` appears in ``actual`` (the service may add defaults; Tags are not echoed).
+
+    Only for jobs created before the request-hash tag existed; everything else compares the hash exactly.
+    """
     if isinstance(expected, Mapping):
         return isinstance(actual, Mapping) and all(
             key == "Tags" or (key in actual and matches(value, actual[key])) for key, value in expected.items()
@@ -144,12 +212,13 @@ def matches(expected: Any, actual: Any) -> bool:
 
 def on_create(event: Mapping[str, Any]) -> dict[str, Any]:
     desired = desired_state(event, event["ResourceProperties"])
-    description, _ = _start_or_adopt(desired, "Create")
-    return response(desired.name, base_data(description))
+    check_event_size(event)
+    description, started = start_or_adopt(desired)
+    return response(desired.name, base_data(description), started=started)
 
 
 def _request_changed(event: Mapping[str, Any], desired: Desired) -> bool:
-    """Compare the old and new ``Request`` (typed when possible, raw otherwise)."""
+    """Compare the old and new ``Request`` (typed when possible, raw otherwise), tags included."""
     old_raw = (event.get("OldResourceProperties") or {}).get(contract.PROP_REQUEST)
     try:
         old = resolve_request(old_raw)
@@ -158,40 +227,75 @@ def _request_changed(event: Mapping[str, Any], desired: Desired) -> bool:
     return canonical_json(old) != canonical_json(desired.request)
 
 
+def _check_fixed_name_unchanged(event: Mapping[str, Any], desired: Desired, description: Mapping[str, Any]) -> None:
+    """A fixed name keeps its job only for the very request that job runs (tags included); else refuse clearly.
+
+    The job's request-hash tag is compared (after a refused update the rollback's "old" properties are the refused
+    ones, while the job still runs the restored request). Jobs without the tag fall back to comparing properties.
+    """
+    old_id = desired.name
+    tags = list_tags(old_id, str(description["HyperParameterTuningJobArn"]))
+    recorded = tags.get(contract.OWNER_TAG_REQUEST_SHA256)
+    if recorded is not None:
+        changed = recorded != desired.request_hash
+    else:
+        changed = _request_changed(event, desired) and not matches(desired.request, description)
+    if not changed:
+        return
+    raise PropertyError(
+        f"Tuning job '{old_id}' cannot be updated in place: SageMaker tuning jobs are immutable, so any change of the "
+        f"Request (its tags included) needs a new job with a new name, and {TUNING_JOB_NAME} is fixed to "
+        f"'{old_id}'. Change {contract.CONSTRUCT_PROP_TUNING_JOB_NAME} to a new name, or remove it to let "
+        "sagemaker-hpo-cdk generate one; CloudFormation then starts the new job and stops the old one if it is "
+        "still running."
+    )
+
+
+def _update_of_missing_job(event: Mapping[str, Any], desired: Desired) -> dict[str, Any]:
+    """The job behind an unchanged name is gone (its record was deleted outside CloudFormation): start nothing."""
+    name = desired.name
+    if desired.wait and not already_waited_for(event):
+        raise HandlerError(
+            f"Tuning job '{name}' no longer exists (its record was deleted outside CloudFormation), so this update "
+            f"cannot wait for it. An update that changes only handler-side settings ({contract.PROP_WAIT_FOR_COMPLETION}, "
+            f"{contract.PROP_WAIT_TIMEOUT_SECONDS}) never starts a job; to run it again, change the request or "
+            f"{TUNING_JOB_NAME}."
+        )
+    log(logging.WARNING, "job no longer exists; nothing started", job=name)
+    data = {
+        contract.ATTR_TUNING_JOB_NAME: name,
+        contract.ATTR_TUNING_JOB_ARN: job_arn_from_stack(name, str(event.get("StackId", ""))),
+    }
+    return response(name, data, started=False)
+
+
 def on_update(event: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep the job when its name is unchanged; otherwise start (or, on a rollback, adopt) the job for the new name."""
+    """Keep the job when its name is unchanged (never creating one); otherwise start or adopt the new name's job."""
     old_id = str(event.get("PhysicalResourceId", ""))
     desired = desired_state(event, event["ResourceProperties"])
+    check_event_size(event)
     if desired.name.lower() != old_id.lower():
         log(logging.INFO, "replacing job", job=desired.name, previous=old_id)
-        description, started = _start_or_adopt(desired, "Update")
+        description, started = start_or_adopt(desired)
         _check_adopted_by_update(desired, description, started)
-        return response(desired.name, base_data(description))
+        return response(desired.name, base_data(description), started=started)
     try:
         description = describe(old_id)
     except SageMakerError as error:
         if not is_not_found(error):
             raise
-        description, started = _start_or_adopt(desired, "Update")
-        _check_adopted_by_update(desired, description, started)
-    # A generated name hashes the request, so an equal name proves an equal request. A fixed name does not: the
-    # request changed if it differs from the old properties AND the existing job does not match it (after a failed
-    # update, the rollback's "old" properties are the failed ones while the job still matches the restored request).
-    if desired.fixed_name and _request_changed(event, desired) and not matches(desired.request, description):
-        raise PropertyError(
-            f"Tuning job '{old_id}' cannot be updated in place: SageMaker tuning jobs are immutable, so a changed "
-            f"Request needs a new job with a new name, and {contract.PROP_TUNING_JOB_NAME} is fixed to '{old_id}'. "
-            "Change tuning_job_name to a new name, or remove it to let sagemaker-hpo-cdk generate one; CloudFormation "
-            "then starts the new job and stops the old one if it is still running."
-        )
+        return _update_of_missing_job(event, desired)
+    if desired.fixed_name:
+        _check_fixed_name_unchanged(event, desired, description)
     log(logging.INFO, "job unchanged", job=old_id)
     data = base_data(description)
     if desired.wait and description.get("HyperParameterTuningJobStatus") == STATUS_COMPLETED:
         data = result_data(description)
-    return response(old_id, data)
+    return response(old_id, data, started=False)
 
 
 def on_delete(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Stop the job if it runs and this resource owns it; otherwise succeed without touching it."""
     physical_id = event.get("PhysicalResourceId", "")
     if not is_job_name(physical_id):
         log(logging.INFO, "physical id is not a job name, nothing to stop", physicalResourceId=str(physical_id))
@@ -205,6 +309,21 @@ def on_delete(event: Mapping[str, Any]) -> dict[str, Any]:
         return {"PhysicalResourceId": physical_id}
     status = description.get("HyperParameterTuningJobStatus")
     log(logging.INFO, "deleting resource", job=physical_id, status=status)
-    if status == STATUS_IN_PROGRESS:
-        stop(physical_id)
+    if status != STATUS_IN_PROGRESS:
+        return {"PhysicalResourceId": physical_id}
+    tags = list_tags(physical_id, str(description["HyperParameterTuningJobArn"]))
+    try:
+        owner = owner_of(event, event.get("ResourceProperties") or {})
+    except PropertyError:
+        owner = {key: "" for key in contract.OWNER_TAG_KEYS}
+    if not is_owned(tags, owner):
+        log(
+            logging.WARNING,
+            "job is not this resource's: left running",
+            job=physical_id,
+            owner=describe_owner(tags),
+            reason="Delete stops only jobs whose sagemaker-hpo owner tags name this stack, resource and provider",
+        )
+        return {"PhysicalResourceId": physical_id}
+    stop(physical_id)
     return {"PhysicalResourceId": physical_id}

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -187,10 +188,57 @@ class Desired(NamedTuple):
     """What the resource properties ask for."""
 
     name: str
+    #: The typed request without the job name (the user's Tags included, the handler's owner tags not).
     request: dict[str, Any]
     fixed_name: bool
     wait: bool
     wait_timeout_seconds: int
+    #: The owner tags (:data:`contract.OWNER_TAG_KEYS`) this resource's job carries.
+    owner: dict[str, str]
+    #: SHA-256 of the normalised request (:func:`request_sha256`).
+    request_hash: str
+    #: The CloudFormation request id of the event (tagged on a job this event creates).
+    request_id: str
+
+    @property
+    def handler_tags(self) -> dict[str, str]:
+        """Every tag the handler sets on the job it creates for this resource."""
+        return {
+            **self.owner,
+            contract.OWNER_TAG_REQUEST_ID: self.request_id,
+            contract.OWNER_TAG_REQUEST_SHA256: self.request_hash,
+        }
+
+    @property
+    def create_request(self) -> dict[str, Any]:
+        """The CreateHyperParameterTuningJob request (without the name): the user's tags, then the handler's."""
+        tags = [*self.request.get("Tags", []), *({"Key": k, "Value": v} for k, v in self.handler_tags.items())]
+        return {**self.request, "Tags": tags}
+
+
+def request_sha256(request: Mapping[str, Any]) -> str:
+    """The fingerprint of a normalised (typed) request: equal exactly when the requests are equal."""
+    return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
+
+
+def provider_owner(properties: Mapping[str, Any]) -> str:
+    """The provider's owner-tag value: set on the handler functions by the provider, else the ``NamePrefix``."""
+    value = os.environ.get(contract.ENV_OWNER_PROVIDER) or str(properties.get(contract.PROP_NAME_PREFIX) or "")
+    if not value:
+        raise PropertyError(
+            f"{contract.PROP_NAME_PREFIX} is required (the provider's {contract.OWNER_TAG_PROVIDER} owner tag)"
+        )
+    return value.lower()
+
+
+def _check_user_tags(request: Mapping[str, Any]) -> None:
+    for index, tag in enumerate(request.get("Tags") or []):
+        key = str(tag.get("Key", ""))
+        if key.lower().startswith(contract.OWNER_TAG_PREFIX):
+            raise PropertyError(
+                f"{contract.PROP_REQUEST}.Tags[{index}].Key '{key}': tag keys starting with "
+                f"'{contract.OWNER_TAG_PREFIX}' are reserved for the owner tags sagemaker-hpo sets itself"
+            )
 
 
 def desired_state(event: Mapping[str, Any], properties: Mapping[str, Any]) -> Desired:
@@ -201,6 +249,7 @@ def desired_state(event: Mapping[str, Any], properties: Mapping[str, Any]) -> De
     if contract.PROP_REQUEST not in properties:
         raise PropertyError(f"ResourceProperties.{contract.PROP_REQUEST} is required")
     request = resolve_request(properties[contract.PROP_REQUEST])
+    _check_user_tags(request)
     fixed = properties.get(contract.PROP_TUNING_JOB_NAME)
     if fixed not in (None, ""):
         if not is_job_name(fixed):
@@ -216,14 +265,23 @@ def desired_state(event: Mapping[str, Any], properties: Mapping[str, Any]) -> De
                 f"{contract.PROP_NAME_PREFIX} is required when {contract.PROP_TUNING_JOB_NAME} is not set"
             )
         name = generated_job_name(str(prefix), str(event.get("StackId", "")), str(event["LogicalResourceId"]), request)
-    validate_request(name, request)
-    return Desired(
+    owner = {
+        contract.OWNER_TAG_PROVIDER: provider_owner(properties),
+        contract.OWNER_TAG_STACK_ID: str(event.get("StackId", "")),
+        contract.OWNER_TAG_LOGICAL_ID: str(event.get("LogicalResourceId", "")),
+    }
+    desired = Desired(
         name=name,
         request=request,
         fixed_name=fixed not in (None, ""),
         wait=wait_flag(properties),
         wait_timeout_seconds=wait_timeout(properties),
+        owner=owner,
+        request_hash=request_sha256(request),
+        request_id=str(event.get("RequestId", "")),
     )
+    validate_request(name, desired.create_request)
+    return desired
 
 
 def wait_flag(properties: Mapping[str, Any]) -> bool:

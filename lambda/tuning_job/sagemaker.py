@@ -47,6 +47,8 @@ CALL_WORST_CASE_SECONDS = (
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 NOT_FOUND_MESSAGE = re.compile(r"does not exist|not found|could not find|can't find|cannot find", re.IGNORECASE)
 ALREADY_EXISTS_CODES = frozenset({"ResourceInUse"})
+#: A job has at most 50 tags: one page of ListTags; a few more pages are read if the service ever pages.
+MAX_TAG_PAGES = 5
 
 # Job statuses (DescribeHyperParameterTuningJob).
 STATUS_IN_PROGRESS = "InProgress"
@@ -82,18 +84,20 @@ def _snake_case(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
-def _error_details(error: Exception) -> tuple[str, str, int | None] | None:
-    """(code, message, HTTP requests made) of a botocore error, or None when ``error`` is not one."""
+def _error_details(error: Exception) -> tuple[str, str, int | None, int | None] | None:
+    """(code, message, HTTP requests made, HTTP status) of a botocore error, or None when it is not one."""
     from botocore.exceptions import ClientError
 
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
         code = str(details.get("Code", "Unknown"))
         message = str(details.get("Message", "")) or str(error)
-        retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
-        return code, message, None if retries is None else int(retries) + 1
+        metadata = error.response.get("ResponseMetadata", {})
+        retries = metadata.get("RetryAttempts")
+        status = metadata.get("HTTPStatusCode")
+        return code, message, None if retries is None else int(retries) + 1, None if status is None else int(status)
     if type(error).__module__.startswith("botocore"):
-        return type(error).__name__, str(error), None
+        return type(error).__name__, str(error), None, None
     return None
 
 
@@ -106,8 +110,8 @@ def call(operation: str, job_name: str, params: dict[str, Any]) -> dict[str, Any
         details = _error_details(error)
         if details is None:
             raise
-        code, message, attempts = details
-        raise SageMakerError(operation, job_name, code, message, attempts) from error
+        code, message, attempts, status = details
+        raise SageMakerError(operation, job_name, code, message, attempts, status=status) from error
     return response
 
 
@@ -118,6 +122,11 @@ def is_not_found(error: SageMakerError) -> bool:
     )
 
 
+def may_have_reached_sagemaker(error: SageMakerError) -> bool:
+    """Whether a failed call may still have taken effect: no answer at all, or a 5xx after the request was sent."""
+    return error.status is None or error.status >= 500
+
+
 def is_already_exists(error: SageMakerError) -> bool:
     """Whether a create was refused because a job of that name (compared case-insensitively) exists."""
     return error.code in ALREADY_EXISTS_CODES
@@ -126,6 +135,20 @@ def is_already_exists(error: SageMakerError) -> bool:
 def describe(job_name: str) -> dict[str, Any]:
     """DescribeHyperParameterTuningJob."""
     return call(OPERATION_DESCRIBE, job_name, {JOB_NAME_KEY: job_name})
+
+
+def list_tags(job_name: str, job_arn: str) -> dict[str, str]:
+    """ListTags of a job, all pages, as a mapping (DescribeHyperParameterTuningJob does not return tags)."""
+    tags: dict[str, str] = {}
+    params: dict[str, Any] = {"ResourceArn": job_arn, "MaxResults": 100}
+    for _page in range(MAX_TAG_PAGES):
+        response = call(OPERATION_LIST_TAGS, job_name, params)
+        tags.update({str(tag["Key"]): str(tag.get("Value", "")) for tag in response.get("Tags") or []})
+        token = response.get("NextToken")
+        if not token:
+            break
+        params = {**params, "NextToken": token}
+    return tags
 
 
 def stop(job_name: str) -> bool:
@@ -139,3 +162,16 @@ def stop(job_name: str) -> bool:
         raise
     log(logging.INFO, "stopped job", job=job_name)
     return True
+
+
+def stop_quietly(job_name: str, why: str) -> str:
+    """Best-effort stop during error handling; return a sentence for the error message."""
+    try:
+        stopped = stop(job_name)
+    except Exception as error:  # the original error must win; this one is reported alongside it
+        log(logging.ERROR, "could not stop job", job=job_name, reason=why, error=str(error))
+        return f" Stopping tuning job '{job_name}' also failed ({error}): stop it by hand."
+    if not stopped:
+        return f" Tuning job '{job_name}' is not running."
+    log(logging.WARNING, "stopped job after failure", job=job_name, reason=why)
+    return f" Tuning job '{job_name}' was stopped so that it does not keep running."
