@@ -296,6 +296,12 @@ def _wire_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda item: item.timestamp() if isinstance(item, datetime) else item))
 
 
+def http_error(url: str, code: str, status: int, message: str = "injected by the test") -> AWSResponse:
+    """An HTTP error response of SageMaker's JSON protocol (for ``before-send`` hooks)."""
+    headers = {"x-amzn-RequestId": "injected", "Content-Type": "application/x-amz-json-1.1"}
+    return AWSResponse(url, status, headers, _Body(json.dumps({"__type": code, "message": message}).encode()))
+
+
 class FaultStubber(Stubber):
     """A botocore Stubber that answers at the HTTP layer, so botocore's own retry policy runs on every call.
 
