@@ -984,3 +984,17 @@ def test_reliability_doc_matches_the_matrix() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
     listed = re.findall(r"`tests/test_handler_faults\.py::test_fault_matrix\[([a-z0-9-]+)\]`", doc)
     assert listed == [row.id for row in ROWS]
+
+
+def test_reliability_doc_cites_existing_tests() -> None:
+    """Every test docs/reliability.md names exists, and the retry numbers it states are the handler's."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "reliability.md").read_text()
+    cited = set(re.findall(r"`(tests/[a-z_/]+\.py)::([A-Za-z_][A-Za-z0-9_]*)", doc))
+    assert len(cited) > 30
+    for path, name in sorted(cited):
+        source = (root / path).read_text()
+        assert re.search(rf"^(def|class) {name}\b", source, re.MULTILINE), f"{path}::{name} is cited but missing"
+    assert f"at most {SAGEMAKER.CLIENT_MAX_ATTEMPTS} HTTP requests per" in doc
+    assert f"sleeps at most {SAGEMAKER.MAX_BACKOFF_SECONDS:.0f} s" in doc
+    assert f"makes exactly {SAGEMAKER.CLIENT_MAX_ATTEMPTS} requests" in doc
