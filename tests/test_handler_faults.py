@@ -821,6 +821,24 @@ ROWS = [
         started=(FIXED,),
     ),
     Row(
+        "create-never-answered-job-found-and-stopped",
+        (
+            Step(
+                "on_event",
+                event("Create", FIXED_PROPS),
+                (
+                    op("create_lost", FIXED),
+                    op("create_faults", FIXED, [ReadTimeoutError(endpoint_url=URL)] * (ATTEMPTS - 1)),
+                    op("describe", FIXED, "InProgress"),
+                    op("list_tags", FIXED),
+                    op("stop", FIXED),
+                ),
+                fails("ReadTimeoutError", "was stopped"),
+            ),
+        ),
+        started=(FIXED,),
+    ),
+    Row(
         "update-answer-lost-then-describe-fails-new-job-stopped",
         (
             Step(

@@ -47,6 +47,8 @@ CALL_WORST_CASE_SECONDS = (
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 NOT_FOUND_MESSAGE = re.compile(r"does not exist|not found|could not find|can't find|cannot find", re.IGNORECASE)
 ALREADY_EXISTS_CODES = frozenset({"ResourceInUse"})
+#: botocore errors after which the request may have been processed: it was sent, the answer never came.
+UNANSWERED_ERRORS = frozenset({"ReadTimeoutError", "ConnectionClosedError", "ResponseStreamingError"})
 #: A job has at most 50 tags: one page of ListTags; a few more pages are read if the service ever pages.
 MAX_TAG_PAGES = 5
 
@@ -123,8 +125,11 @@ def is_not_found(error: SageMakerError) -> bool:
 
 
 def may_have_reached_sagemaker(error: SageMakerError) -> bool:
-    """Whether a failed call may still have taken effect: no answer at all, or a 5xx after the request was sent."""
-    return error.status is None or error.status >= 500
+    """Whether a failed call may still have taken effect: sent but unanswered (read timeout, connection closed), or
+    a 5xx. A connect timeout or a refused connection never reached SageMaker."""
+    if error.status is not None:
+        return error.status >= 500
+    return error.code in UNANSWERED_ERRORS
 
 
 def is_already_exists(error: SageMakerError) -> bool:
