@@ -9,6 +9,7 @@ Where things are (one concern per module):
 * :mod:`.properties` - the resource properties: CloudFormation's strings back to the API's types, job names.
 * :mod:`.sagemaker` - the lazily created boto3 client, its one retry policy, and the SageMaker calls.
 * :mod:`.iam_propagation` - a create denied while IAM changes propagate is tried again (nothing was started).
+* :mod:`.ownership` - the owner tags on every job, and what a job found by name may be used for.
 * :mod:`.lifecycle` - Create, Update and Delete.
 * :mod:`.waiting` - ``is_complete``: polling a job the deployment waits for.
 * :mod:`.results` - the ``Data`` returned to CloudFormation, bounded in size.
