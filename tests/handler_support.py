@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+import json
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -22,6 +24,9 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.endpoint
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,10 +70,17 @@ def load_handler() -> ModuleType:
     return importlib.import_module(f"{HANDLER_PACKAGE}.index")
 
 
+def handler_module(name: str) -> ModuleType:
+    """One module of the handler package (e.g. ``properties``, ``sagemaker``), loading the package if needed."""
+    load_handler()
+    return importlib.import_module(f"{HANDLER_PACKAGE}.{name}")
+
+
 def sagemaker_client() -> Any:
-    """A real boto3 SageMaker client (dummy credentials, never sends anything while stubbed)."""
+    """A boto3 SageMaker client configured like the handler's own (dummy credentials; sends nothing when stubbed)."""
     return boto3.client(
         "sagemaker",
+        config=handler_module("sagemaker").client_config(),
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
@@ -188,14 +200,16 @@ def event(
     physical_id: str | None = None,
     data: Mapping[str, str] | None = None,
     logical_id: str = LOGICAL_ID,
+    request_id: str | None = None,
+    stack_id: str = STACK_ID,
 ) -> dict[str, Any]:
-    """A CloudFormation custom resource event (as the Provider framework passes it on)."""
+    """A CloudFormation custom resource event (as the Provider framework passes it on); a new RequestId each."""
     result: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": SERVICE_TOKEN,
         "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
-        "StackId": STACK_ID,
-        "RequestId": "3f1e9a5c-2b7d-4c1e-9f0a-6d5b4c3a2f10",
+        "StackId": stack_id,
+        "RequestId": request_id or str(uuid.uuid4()),
         "LogicalResourceId": logical_id,
         "ResourceType": "Custom::SageMakerHyperParameterTuningJob",
         "ResourceProperties": dict(props if props is not None else properties()),
@@ -233,8 +247,87 @@ def assert_same_types(expected: Any, actual: Any, path: str = "Request") -> None
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
+class _AnyString:
+    """Matches any string in a planned request body (e.g. the CloudFormation request id tag)."""
+
+    def __repr__(self) -> str:
+        return "<any string>"
+
+
+ANY_STRING: Any = _AnyString()
+
+
+def _plan_matches(expected: Any, actual: Any) -> bool:
+    if expected is ANY_STRING:
+        return isinstance(actual, str)
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(_plan_matches(value, actual[key]) for key, value in expected.items())
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_plan_matches(a, b) for a, b in zip(expected, actual, strict=True))
+        )
+    return type(expected) is type(actual) and bool(expected == actual)
+
+
+class _Body:
+    """The raw body of a canned HTTP response (what ``AWSResponse.content`` reads)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def _wire_json(value: Any) -> Any:
+    """A response or request value as SageMaker's JSON protocol puts it on the wire (timestamps as epoch seconds)."""
+    if value is ANY_STRING:
+        return value
+    if isinstance(value, Mapping):
+        return {key: _wire_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire_json(item) for item in value]
+    return json.loads(json.dumps(value, default=lambda item: item.timestamp() if isinstance(item, datetime) else item))
+
+
+def http_error(url: str, code: str, status: int, message: str = "injected by the test") -> AWSResponse:
+    """An HTTP error response of SageMaker's JSON protocol (for ``before-send`` hooks)."""
+    headers = {"x-amzn-RequestId": "injected", "Content-Type": "application/x-amz-json-1.1"}
+    return AWSResponse(url, status, headers, _Body(json.dumps({"__type": code, "message": message}).encode()))
+
+
 class FaultStubber(Stubber):
-    """A Stubber that can also raise arbitrary exceptions (e.g. botocore connection errors) in queue order."""
+    """A botocore Stubber that answers at the HTTP layer, so botocore's own retry policy runs on every call.
+
+    The plain Stubber answers in ``before-call`` and so skips botocore's retry handler. This one keeps the Stubber's
+    queue, its response validation and its check of the call's parameters (``before-parameter-build``), but serves
+    each queued entry as one HTTP response in ``before-send``: every entry is one HTTP request, a retryable error is
+    retried by botocore (``standard`` mode) and takes the next entry, and ``add_exception`` raises in place of the
+    HTTP round trip (a connection error or timeout). Each request body is also compared, as JSON, with the expected
+    parameters. :attr:`requests` counts the HTTP requests by operation.
+    """
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.requests: list[str] = []
+
+    def activate(self) -> None:
+        self.client.meta.events.register_first(
+            "before-parameter-build.*.*", self._assert_first_entry_params, unique_id=self._expected_params_event_id
+        )
+        self.client.meta.events.register("before-send.*.*", self._send, unique_id=self._event_id)
+
+    def deactivate(self) -> None:
+        self.client.meta.events.unregister(
+            "before-parameter-build.*.*", self._assert_first_entry_params, unique_id=self._expected_params_event_id
+        )
+        self.client.meta.events.unregister("before-send.*.*", self._send, unique_id=self._event_id)
 
     def add_exception(
         self, method: str, exception: Exception, expected_params: Mapping[str, Any] | None = None
@@ -249,12 +342,50 @@ class FaultStubber(Stubber):
             }
         )
 
-    def _get_response_handler(self, model: Any, params: Any, context: Any, **kwargs: Any) -> Any:
-        self._assert_expected_call_order(model, params)
+    def add_lazy_response(self, method: str, respond: Any, expected_params: Mapping[str, Any] | None = None) -> None:
+        """Queue a response computed when the request is sent (``respond()`` returns the parsed response)."""
+        self._queue.append(
+            {
+                "operation_name": self.client.meta.method_to_api_mapping[method],
+                "response": None,
+                "lazy": respond,
+                "expected_params": dict(expected_params) if expected_params is not None else None,
+            }
+        )
+
+    def _assert_first_entry_params(self, model: Any, params: Any, context: Any, **kwargs: Any) -> None:
+        return  # every HTTP request's body is compared with its entry in ``_send``
+
+    def _send(self, request: Any, event_name: str, **_kwargs: Any) -> Any:
+        operation = event_name.rsplit(".", 1)[-1]
+        self.requests.append(operation)
+        if not self._queue:
+            raise AssertionError(f"unexpected HTTP request for {operation}: nothing planned")
         entry = self._queue.popleft()
+        assert entry["operation_name"] == operation, f"planned {entry['operation_name']}, the handler sent {operation}"
+        expected = entry.get("expected_params")
+        body = json.loads(request.body or b"{}")
+        if expected is not None:
+            assert _plan_matches(_wire_json(expected), body), (
+                f"{operation}: request body differs from the plan:\n{json.dumps(body, sort_keys=True)}\n"
+                f"planned:\n{_wire_json(expected)!r}"
+            )
+        for on_send in entry.get("on_send") or ():
+            on_send(body)
         if entry.get("exception") is not None:
             raise entry["exception"]
-        return entry["response"]
+        if entry.get("lazy") is not None:
+            parsed = entry["lazy"]()
+        else:
+            _http, parsed = entry["response"]
+        headers = {"x-amzn-RequestId": "stub-request", "Content-Type": "application/x-amz-json-1.1"}
+        if "Error" in parsed:
+            status = int(parsed["ResponseMetadata"]["HTTPStatusCode"])
+            payload = {"__type": parsed["Error"]["Code"], "message": parsed["Error"]["Message"]}
+        else:
+            status = 200
+            payload = _wire_json({key: value for key, value in parsed.items() if key != "ResponseMetadata"})
+        return AWSResponse(request.url, status, headers, _Body(json.dumps(payload).encode()))
 
 
 class SageMakerScript:
@@ -269,19 +400,34 @@ class SageMakerScript:
         self.stubber = FaultStubber(client)
         self.jobs: dict[str, str] = {}
         self.requests: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, dict[str, str]] = {}
         self.created: list[str] = []
         self.stopped: list[str] = []
         self.sleeps = SleepRecorder()
+        self.backoff = SleepRecorder()
 
     # ---- state -----------------------------------------------------------------------------------------------------
-    def seed(self, name: str, status: str, request: Mapping[str, Any] | None = None) -> None:
-        """A job that exists before the scenario (e.g. the stack's current job)."""
+    def seed(
+        self,
+        name: str,
+        status: str,
+        request: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """A job that exists before the scenario: by default this resource's own (owner tags of an earlier event)."""
         self.jobs[name] = status
         self.requests[name] = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+        self.tags[name] = dict(
+            tags if tags is not None else owner_tags(self.requests[name], request_id="an-earlier-request")
+        )
 
     def finish(self, name: str, status: str) -> None:
         """The service moved the job on by itself (e.g. it completed while a Stop was on its way)."""
-        self.jobs[name] = status
+        self._at_send(lambda _body: self.jobs.__setitem__(name, status))
+
+    def key(self, name: str) -> str:
+        """The ledger's key for job ``name`` (SageMaker compares job names case-insensitively)."""
+        return next((job for job in {**self.jobs, **self.requests} if job.lower() == name.lower()), name)
 
     def running(self) -> set[str]:
         return {name for name, status in self.jobs.items() if status == "InProgress"}
@@ -293,34 +439,82 @@ class SageMakerScript:
         assert not leaked, f"jobs left running: {sorted(leaked)} (states {self.jobs})"
 
     # ---- create ----------------------------------------------------------------------------------------------------
-    def create(self, name: str, request: Mapping[str, Any] | None = None) -> None:
+    def _create_params(self, name: str, request: Mapping[str, Any] | None, **owner: Any) -> dict[str, Any]:
+        """The create request the handler must send: the user's request, then the handler's owner tags."""
         request = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+        handler_tags = [{"Key": key, "Value": value} for key, value in owner_tags(request, **owner).items()]
+        return {"HyperParameterTuningJobName": name, **request, "Tags": [*request.get("Tags", []), *handler_tags]}
+
+    def _at_send(self, effect: Any) -> None:
+        """Apply ``effect(body)`` to the ledger when the last planned request is sent (or now, when none is)."""
+        queue = self.stubber._queue
+        if queue:
+            queue[-1].setdefault("on_send", []).append(effect)
+        else:
+            effect({})
+
+    def _record_created(self, name: str, request: Mapping[str, Any] | None) -> Any:
+        self.requests[name] = copy.deepcopy(dict(request if request is not None else xgboost_request()))
+
+        def on_send(body: Mapping[str, Any]) -> None:
+            self.jobs[name] = "InProgress"
+            self.tags[name] = {tag["Key"]: tag["Value"] for tag in body.get("Tags", [])}
+            self.created.append(name)
+
+        return on_send
+
+    def create(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
+        """A create SageMaker accepts (the job's tags are what the handler sent)."""
+        params = self._create_params(name, request, **owner)
         self.stubber.add_response(
-            "create_hyper_parameter_tuning_job",
-            {"HyperParameterTuningJobArn": job_arn(name)},
-            {"HyperParameterTuningJobName": name, **request},
+            "create_hyper_parameter_tuning_job", {"HyperParameterTuningJobArn": job_arn(name)}, params
         )
-        self.jobs[name] = "InProgress"
-        self.requests[name] = request
-        self.created.append(name)
+        self._at_send(self._record_created(name, request))
+
+    def create_lost(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
+        """A create SageMaker performs, but whose answer is lost (read timeout): botocore retries it."""
+        params = self._create_params(name, request, **owner)
+        self.stubber.add_exception(
+            "create_hyper_parameter_tuning_job", ReadTimeoutError(endpoint_url="https://sagemaker/"), params
+        )
+        self._at_send(self._record_created(name, request))
 
     def create_error(
-        self, name: str, code: str, message: str, request: Mapping[str, Any] | None = None, http: int = 400
+        self,
+        name: str,
+        code: str,
+        message: str,
+        request: Mapping[str, Any] | None = None,
+        http: int = 400,
+        **owner: Any,
     ) -> None:
-        request = dict(request if request is not None else xgboost_request())
         self.stubber.add_client_error(
             "create_hyper_parameter_tuning_job",
             service_error_code=code,
             service_message=message,
             http_status_code=http,
-            expected_params={"HyperParameterTuningJobName": name, **request},
+            expected_params=self._create_params(name, request, **owner),
         )
 
-    def create_exists(self, name: str, request: Mapping[str, Any] | None = None) -> None:
-        assert name in self.jobs, "ResourceInUse only for a job that exists"
+    def create_exists(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
+        assert any(job.lower() == name.lower() for job in self.requests), "ResourceInUse only for a job that exists"
         self.create_error(
-            name, "ResourceInUse", f"Hyper Parameter Tuning Job with name {name} already exists.", request
+            name, "ResourceInUse", f"Hyper Parameter Tuning Job with name {name} already exists.", request, **owner
         )
+
+    # ---- tags ------------------------------------------------------------------------------------------------------
+    def list_tags(self, name: str) -> None:
+        """ListTags of job ``name``: the tags it carries when the handler asks (case-insensitive name)."""
+
+        def respond() -> dict[str, Any]:
+            found = next((job for job in self.tags if job.lower() == name.lower()), None)
+            tags = self.tags.get(found, {}) if found is not None else {}
+            return {"Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}
+
+        self.stubber.add_lazy_response("list_tags", respond, {"ResourceArn": job_arn(name), "MaxResults": 100})
+
+    def list_tags_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
+        self.faults("list_tags", {"ResourceArn": job_arn(name), "MaxResults": 100}, errors)
 
     # ---- describe --------------------------------------------------------------------------------------------------
     def describe(
@@ -334,13 +528,13 @@ class SageMakerScript:
         failure_reason: str | None = None,
         request: Mapping[str, Any] | None = None,
     ) -> None:
-        status = status or self.jobs[name]
+        status = status or self.jobs[self.key(name)]
         self.stubber.add_response(
             "describe_hyper_parameter_tuning_job",
             describe_response(
                 name,
                 status,
-                request or self.requests.get(name),
+                request or self.requests.get(self.key(name)),
                 created=created,
                 best=best,
                 overall_best=overall_best,
@@ -348,7 +542,7 @@ class SageMakerScript:
             ),
             {"HyperParameterTuningJobName": name},
         )
-        self.jobs[name] = status
+        self._at_send(lambda _body: self.jobs.__setitem__(self.key(name), status))
 
     def describe_error(self, name: str, code: str, message: str, http: int = 400) -> None:
         self.stubber.add_client_error(
@@ -362,9 +556,13 @@ class SageMakerScript:
     # ---- stop ------------------------------------------------------------------------------------------------------
     def stop(self, name: str) -> None:
         self.stubber.add_response("stop_hyper_parameter_tuning_job", {}, {"HyperParameterTuningJobName": name})
-        if self.jobs.get(name) == "InProgress":
-            self.jobs[name] = "Stopping"
-        self.stopped.append(name)
+
+        def on_send(_body: Mapping[str, Any]) -> None:
+            if self.jobs.get(self.key(name)) == "InProgress":
+                self.jobs[self.key(name)] = "Stopping"
+            self.stopped.append(name)
+
+        self._at_send(on_send)
 
     def stop_error(self, name: str, code: str, message: str, http: int = 400) -> None:
         self.stubber.add_client_error(
@@ -392,16 +590,41 @@ class SageMakerScript:
                 )
 
     def create_faults(
-        self, name: str, errors: list[tuple[str, int] | Exception], request: Mapping[str, Any] | None = None
+        self,
+        name: str,
+        errors: list[tuple[str, int] | Exception],
+        request: Mapping[str, Any] | None = None,
+        **owner: Any,
     ) -> None:
-        params = {"HyperParameterTuningJobName": name, **(request if request is not None else xgboost_request())}
-        self.faults("create_hyper_parameter_tuning_job", params, errors)
+        self.faults("create_hyper_parameter_tuning_job", self._create_params(name, request, **owner), errors)
 
     def describe_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
         self.faults("describe_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)
 
     def stop_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
         self.faults("stop_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)
+
+
+def owner_tags(
+    request: Mapping[str, Any],
+    *,
+    logical_id: str = LOGICAL_ID,
+    stack_id: str = STACK_ID,
+    provider: str = PREFIX,
+    request_id: Any = None,
+) -> dict[str, Any]:
+    """The tags the handler sets on a job it creates for ``request`` (typed), in the order it sends them.
+
+    ``request_id`` defaults to :data:`ANY_STRING` (each event has a new CloudFormation request id).
+    """
+    properties = handler_module("properties")
+    return {
+        "sagemaker-hpo:provider": provider,
+        "sagemaker-hpo:stack-id": stack_id,
+        "sagemaker-hpo:logical-id": logical_id,
+        "sagemaker-hpo:cfn-request-id": ANY_STRING if request_id is None else request_id,
+        "sagemaker-hpo:request-sha256": properties.request_sha256(request),
+    }
 
 
 def describe_response(
@@ -469,16 +692,38 @@ class SleepRecorder:
         self.delays.append(seconds)
 
 
+class _BotocoreTime:
+    """Stands in for the ``time`` module inside ``botocore.endpoint``, whose only use is the retry sleep."""
+
+    def __init__(self, sleep: SleepRecorder) -> None:
+        self.sleep = sleep
+
+
+@contextmanager
+def recorded_botocore_backoff(recorder: SleepRecorder) -> Iterator[SleepRecorder]:
+    """Record botocore's retry sleeps (``time.sleep`` in ``botocore.endpoint``) instead of waiting."""
+    original = botocore.endpoint.time
+    botocore.endpoint.time = _BotocoreTime(recorder)  # type: ignore[assignment]
+    try:
+        yield recorder
+    finally:
+        botocore.endpoint.time = original
+
+
 @contextmanager
 def stubbed_handler(handler: ModuleType) -> Iterator[SageMakerScript]:
-    """A stubbed SageMaker client injected into ``handler``, with a recorded sleep and a fixed clock; reset after."""
+    """A stubbed SageMaker client injected into ``handler``, with recorded sleeps and a fixed clock; reset after.
+
+    ``script.sleeps`` records the handler's own waits, ``script.backoff`` botocore's retry sleeps.
+    """
     script = SageMakerScript(sagemaker_client())
     script.stubber.activate()
     handler.set_client(script.client)
     handler.set_sleep(script.sleeps)
     handler.set_clock(lambda: NOW.timestamp())
     try:
-        yield script
+        with recorded_botocore_backoff(script.backoff):
+            yield script
     finally:
         script.stubber.deactivate()
         handler.reset()

@@ -37,8 +37,10 @@ from tests.handler_support import (
     best_training_job,
     cfn_strings,
     event,
+    handler_module,
     job_arn,
     load_handler,
+    owner_tags,
     properties,
     stubbed_handler,
     xgboost_request,
@@ -55,6 +57,12 @@ COULD_NOT_ASSUME = (
     "'sagemaker.amazonaws.com' to assume the role."
 )
 
+PROPERTIES = handler_module("properties")
+RESULTS = handler_module("results")
+SAGEMAKER = handler_module("sagemaker")
+IAM = handler_module("iam_propagation")
+LOGS = handler_module("logs")
+
 
 @pytest.fixture
 def handler() -> Iterator[ModuleType]:
@@ -70,8 +78,18 @@ def sm(handler: ModuleType) -> Iterator[SageMakerScript]:
         yield script
 
 
+def cfn_result(result: dict[str, Any]) -> dict[str, Any]:
+    """What CloudFormation gets of an onEvent result (the handler's state for is_complete left out)."""
+    return {key: value for key, value in result.items() if key != "SageMakerHpoState"}
+
+
+def started_job(result: dict[str, Any]) -> bool:
+    """Whether the onEvent result says this event started the job."""
+    return bool(result["SageMakerHpoState"]["startedJob"] == "true")
+
+
 def generated(handler: ModuleType, request: dict[str, Any] | None = None, logical_id: str = LOGICAL_ID) -> str:
-    return handler.generated_job_name(PREFIX, STACK_ID, logical_id, request or xgboost_request())
+    return PROPERTIES.generated_job_name(PREFIX, STACK_ID, logical_id, request or xgboost_request())
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -82,7 +100,7 @@ def test_coerced_xgboost_request_has_the_api_types(handler: ModuleType, sm: Sage
     raw = cfn_strings(xgboost_request())
     assert raw["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"] == "1"
 
-    typed = handler.resolve_request(raw)
+    typed = PROPERTIES.resolve_request(raw)
 
     assert_same_types(xgboost_request(), typed)
     config = typed["HyperParameterTuningJobConfig"]
@@ -119,7 +137,15 @@ def test_create_sends_typed_request(handler: ModuleType, sm: SageMakerScript) ->
 
     handler.on_event(event("Create"))
 
-    assert_same_types({"HyperParameterTuningJobName": name, **xgboost_request()}, sent[0])
+    request = dict(sent[0])
+    tags = request.pop("Tags")
+    user_tags = [tag for tag in tags if not tag["Key"].startswith("sagemaker-hpo:")]
+    assert_same_types({"HyperParameterTuningJobName": name, **xgboost_request()}, {**request, "Tags": user_tags})
+    handler_tags = {tag["Key"]: tag["Value"] for tag in tags if tag["Key"].startswith("sagemaker-hpo:")}
+    assert handler_tags == {
+        **owner_tags(xgboost_request()),
+        "sagemaker-hpo:cfn-request-id": handler_tags.get("sagemaker-hpo:cfn-request-id"),
+    }
     sm.assert_done(owned={name})
 
 
@@ -156,11 +182,11 @@ def test_missing_required_member_is_reported_before_any_call(handler: ModuleType
 def test_integral_float_strings_are_accepted_for_integers(handler: ModuleType, sm: SageMakerScript) -> None:
     request = cfn_strings(xgboost_request())
     request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] = "2.0E1"
-    typed = handler.resolve_request(request)
+    typed = PROPERTIES.resolve_request(request)
     assert typed["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] == 20
     request["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxNumberOfTrainingJobs"] = "20.5"
     with pytest.raises(handler.PropertyError, match="MaxNumberOfTrainingJobs: expected an integer"):
-        handler.resolve_request(request)
+        PROPERTIES.resolve_request(request)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -172,14 +198,16 @@ def test_generated_name_format(handler: ModuleType) -> None:
     assert re.fullmatch(r"hpo-demo-[0-9a-f]{23}", name), name
     assert len(name) == 32 and name == name.lower()
     assert generated(handler) == name  # deterministic
-    assert handler.generated_job_name("HPO-Demo", STACK_ID, LOGICAL_ID, xgboost_request()) == name
+    assert PROPERTIES.generated_job_name("HPO-Demo", STACK_ID, LOGICAL_ID, xgboost_request()) == name
     changed = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": 21})
     assert generated(handler, changed) != name
     assert generated(handler, logical_id="OtherJob") != name
-    assert handler.generated_job_name(PREFIX, STACK_ID.replace("5b1c", "6c2d"), LOGICAL_ID, xgboost_request()) != name
-    longest = handler.generated_job_name("p" * 15, STACK_ID, LOGICAL_ID, xgboost_request())
+    assert (
+        PROPERTIES.generated_job_name(PREFIX, STACK_ID.replace("5b1c", "6c2d"), LOGICAL_ID, xgboost_request()) != name
+    )
+    longest = PROPERTIES.generated_job_name("p" * 15, STACK_ID, LOGICAL_ID, xgboost_request())
     assert len(longest) == 32 and re.fullmatch(r"p{15}-[0-9a-f]{16}", longest)
-    short = handler.generated_job_name("a", STACK_ID, LOGICAL_ID, xgboost_request())
+    short = PROPERTIES.generated_job_name("a", STACK_ID, LOGICAL_ID, xgboost_request())
     assert len(short) == 32
 
 
@@ -209,7 +237,10 @@ def test_create_with_generated_name(handler: ModuleType, sm: SageMakerScript) ->
 
     result = handler.on_event(event("Create"))
 
-    assert result == {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    assert cfn_result(result) == {
+        "PhysicalResourceId": name,
+        "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)},
+    }
     sm.assert_done(owned={name})
 
 
@@ -230,11 +261,13 @@ def test_retried_create_adopts_the_existing_job(handler: ModuleType, sm: SageMak
     sm.describe(name, "InProgress")
     sm.create_exists(name)
     sm.describe(name, "InProgress")
+    sm.list_tags(name)
 
     first = handler.on_event(event("Create"))
     second = handler.on_event(event("Create"))
 
-    assert first == second
+    assert cfn_result(first) == cfn_result(second)
+    assert started_job(first) and not started_job(second)  # the second Create adopted the first one's job
     assert sm.created == [name]  # one job, not two
     sm.assert_done(owned={name})
 
@@ -244,6 +277,7 @@ def test_fixed_name_taken_by_a_different_job_is_not_adopted(handler: ModuleType,
     sm.seed("shared-name", "InProgress", other)
     sm.create_exists("shared-name")
     sm.describe("shared-name", "InProgress")
+    sm.list_tags("shared-name")
 
     with pytest.raises(handler.HandlerError, match="already exists with a different configuration"):
         handler.on_event(event("Create", properties(name="shared-name")))
@@ -255,7 +289,7 @@ def test_fixed_name_taken_by_a_different_job_is_not_adopted(handler: ModuleType,
 def test_failed_create_stops_the_started_job(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
     sm.create(name)
-    sm.describe_faults(name, [("ThrottlingException", 400)] * handler.MAX_ATTEMPTS)
+    sm.describe_faults(name, [("ThrottlingException", 400)] * SAGEMAKER.CLIENT_MAX_ATTEMPTS)
     sm.stop(name)
 
     with pytest.raises(handler.HandlerError) as raised:
@@ -306,7 +340,7 @@ def test_create_denied_while_iam_propagates_is_retried(
 
     delays = sm.sleeps.delays
     assert len(delays) == 2
-    assert handler.IAM_BASE_DELAY_SECONDS / 2 <= delays[0] <= handler.IAM_BASE_DELAY_SECONDS
+    assert IAM.IAM_BASE_DELAY_SECONDS / 2 <= delays[0] <= IAM.IAM_BASE_DELAY_SECONDS
     assert sm.created == [name]
     sm.assert_done(owned={name})
 
@@ -350,7 +384,7 @@ def test_create_denied_for_good_fails_after_about_90_seconds_with_a_hint(
     assert "one the provider may pass (iam:PassRole)" in message
     assert raised.value.code == "AccessDeniedException"
     assert sm.sleeps.delays == [2.0, 4.0, 8.0, 16.0, 16.0, 16.0, 16.0]
-    assert sum(sm.sleeps.delays) <= handler.IAM_PROPAGATION_WAIT_SECONDS
+    assert sum(sm.sleeps.delays) <= IAM.IAM_PROPAGATION_WAIT_SECONDS
     assert sm.created == []
     sm.assert_done()
 
@@ -358,7 +392,7 @@ def test_create_denied_for_good_fails_after_about_90_seconds_with_a_hint(
 def test_iam_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
     sm.create_error(name, "ValidationException", COULD_NOT_ASSUME)
-    seconds = handler.DEADLINE_MARGIN_SECONDS + handler.ATTEMPT_WORST_CASE_SECONDS
+    seconds = LOGS.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
     context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
 
     with pytest.raises(handler.SageMakerError, match="Could not assume role.*IAM changes take a moment"):
@@ -438,7 +472,10 @@ def test_update_turning_on_wait_waits_for_the_running_job(handler: ModuleType, s
     sm.describe(name, "Completed", best=best_training_job(TUNED, name="hpo-demo-017"))
     second = handler.is_complete(waiting)
 
-    assert result == {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    assert cfn_result(result) == {
+        "PhysicalResourceId": name,
+        "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)},
+    }
     assert first == {"IsComplete": False}
     assert second["IsComplete"] is True
     assert second["Data"]["BestTrainingJobName"] == "hpo-demo-017"
@@ -483,6 +520,7 @@ def test_update_of_a_job_already_waited_for_does_not_wait_again(handler: ModuleT
 def test_update_with_fixed_name_and_changed_request_is_refused(handler: ModuleType, sm: SageMakerScript) -> None:
     sm.seed("my-tuning-job", "InProgress")
     sm.describe("my-tuning-job", "InProgress")
+    sm.list_tags("my-tuning-job")
     new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
     evt = event(
         "Update",
@@ -512,7 +550,9 @@ def test_rollback_update_adopts_the_old_job_and_delete_stops_the_new_one(
     # Rollback: CloudFormation sends the OLD properties with the NEW physical id.
     sm.create_exists(old_name)
     sm.describe(old_name, "InProgress")
+    sm.list_tags(old_name)
     sm.describe(new_name, "InProgress")
+    sm.list_tags(new_name)
     sm.stop(new_name)
 
     rollback = handler.on_event(event("Update", properties(), old=properties(new_request), physical_id=new_name))
@@ -534,13 +574,15 @@ def test_rollback_with_wait_adopts_the_old_job_as_before(
     sm.seed(new_name, "Failed", new_request)
     sm.create_exists(old_name)
     sm.describe(old_name, status)
+    sm.list_tags(old_name)
 
     with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
         rollback = handler.on_event(
             event("Update", properties(wait=True), old=properties(new_request, wait=True), physical_id=new_name)
         )
 
-    assert rollback == {
+    assert not started_job(rollback)
+    assert cfn_result(rollback) == {
         "PhysicalResourceId": old_name,
         "Data": {"TuningJobName": old_name, "TuningJobArn": job_arn(old_name)},
     }
@@ -570,6 +612,7 @@ def test_revert_to_a_stopped_configuration_fails_when_waiting(
     sm.seed(b_name, "InProgress")
     sm.create_exists(a_name)
     sm.describe(a_name, "Stopped")
+    sm.list_tags(a_name)
 
     with (
         caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"),
@@ -593,6 +636,7 @@ def test_revert_to_a_stopped_configuration_with_a_fixed_name(handler: ModuleType
     sm.seed(a_name, "Stopped")
     sm.create_exists(a_name)
     sm.describe(a_name, "Stopped")
+    sm.list_tags(a_name)
 
     with pytest.raises(handler.HandlerError, match="To run this configuration again, set a new TuningJobName"):
         handler.on_event(evt)
@@ -607,12 +651,16 @@ def test_revert_to_a_stopped_configuration_without_waiting_adopts_it(
     sm.seed(b_name, "InProgress")
     sm.create_exists(a_name)
     sm.describe(a_name, "Stopped")
+    sm.list_tags(a_name)
 
     with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):
         result = handler.on_event(evt)
     done = handler.is_complete(after_on_event(evt, result))
 
-    assert result == {"PhysicalResourceId": a_name, "Data": {"TuningJobName": a_name, "TuningJobArn": job_arn(a_name)}}
+    assert cfn_result(result) == {
+        "PhysicalResourceId": a_name,
+        "Data": {"TuningJobName": a_name, "TuningJobArn": job_arn(a_name)},
+    }
     assert done == {"IsComplete": True, "Data": result["Data"]}
     warnings = [
         json.loads(r.getMessage())
@@ -631,6 +679,7 @@ def test_revert_to_a_stopped_configuration_without_waiting_adopts_it(
 def test_delete_stops_a_running_job(handler: ModuleType, sm: SageMakerScript) -> None:
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop("hpo-demo-1")
 
     assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
@@ -688,8 +737,9 @@ def test_create_failed_marker_is_the_provider_frameworks_own() -> None:
 def test_delete_when_the_job_finishes_before_stop(handler: ModuleType, sm: SageMakerScript) -> None:
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
+    sm.finish("hpo-demo-1", "Completed")
     sm.stop_error("hpo-demo-1", "ValidationException", "The request was rejected because the job is not in progress.")
-    sm.jobs["hpo-demo-1"] = "Completed"
 
     assert handler.on_event(event("Delete", physical_id="hpo-demo-1")) == {"PhysicalResourceId": "hpo-demo-1"}
     sm.assert_done()
@@ -766,7 +816,7 @@ def test_wait_completed_prefers_the_overall_best_training_job(handler: ModuleTyp
             "WarmStartType": "IdenticalDataAndAlgorithm",
         }
     )
-    name = handler.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, request)
+    name = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, request)
     evt = event("Create", properties(request, wait=True))
     sm.create(name, request)
     sm.describe(name, "InProgress")
@@ -790,9 +840,9 @@ def test_result_data_uses_the_best_training_job_without_an_overall_best(handler:
         "HyperParameterTuningJobArn": job_arn("hpo-demo-1"),
         "BestTrainingJob": best_training_job({"eta": "0.4"}, value=0.91, name="own"),
     }
-    assert handler.result_data(description)["BestTrainingJobName"] == "own"
+    assert RESULTS.result_data(description)["BestTrainingJobName"] == "own"
     overall = best_training_job({"eta": "0.3"}, value=0.95, name="overall")
-    data = handler.result_data({**description, "OverallBestTrainingJob": overall})
+    data = RESULTS.result_data({**description, "OverallBestTrainingJob": overall})
     assert data["BestTrainingJobName"] == "overall" and data["BestObjectiveValue"] == "0.95"
     assert data["BestHyperparameter.eta"] == "0.3"
 
@@ -807,9 +857,9 @@ def test_wait_completed_data_stays_under_the_response_limit(handler: ModuleType,
     data = handler.is_complete(evt)["Data"]
 
     size = len(json.dumps(data, separators=(",", ":")).encode())
-    assert size <= handler.DATA_BUDGET_BYTES < 4096
+    assert size <= RESULTS.DATA_BUDGET_BYTES < 4096
     assert not any(key.startswith("BestHyperparameter.") for key in data)
-    assert data["BestHyperparameters"].endswith(handler.TRUNCATION_MARKER)
+    assert data["BestHyperparameters"].endswith(RESULTS.TRUNCATION_MARKER)
     assert data["TuningJobName"] == name and data["BestObjectiveValue"] == "0.9731"
     sm.assert_done()
 
@@ -821,10 +871,10 @@ def test_result_data_drops_per_name_keys_before_truncating(handler: ModuleType) 
         "HyperParameterTuningJobArn": job_arn("hpo-demo-1"),
         "BestTrainingJob": best_training_job(tuned),
     }
-    data = handler.result_data(description)
+    data = RESULTS.result_data(description)
     assert json.loads(data["BestHyperparameters"]) == tuned  # still complete, valid JSON
     assert not any(key.startswith("BestHyperparameter.") for key in data)
-    assert len(handler.result_data(description, budget=100_000)) == 5 + len(tuned)
+    assert len(RESULTS.result_data(description, budget=100_000)) == 5 + len(tuned)
 
 
 @pytest.mark.parametrize("status", ["Failed", "Stopped"])
@@ -906,11 +956,13 @@ def test_throttling_then_success(handler: ModuleType, sm: SageMakerScript) -> No
 
     assert handler.on_event(event("Create"))["PhysicalResourceId"] == name
 
-    delays = sm.sleeps.delays
+    # botocore's standard mode retried the create: four HTTP requests, full-jitter backoff of at most 1, 2, 4 s.
+    assert sm.stubber.requests.count("CreateHyperParameterTuningJob") == 4
+    delays = sm.backoff.delays
     assert len(delays) == 3
-    for attempt, delay in enumerate(delays, start=1):
-        ceiling = min(handler.MAX_DELAY_SECONDS, handler.BASE_DELAY_SECONDS * 2 ** (attempt - 1))
-        assert ceiling / 2 <= delay <= ceiling
+    for attempt, delay in enumerate(delays):
+        assert 0 <= delay <= min(2**attempt, SAGEMAKER.BACKOFF_CAP_SECONDS)
+    assert sm.sleeps.delays == []  # no retry of the handler's own on top
     sm.assert_done(owned={name})
 
 
@@ -927,11 +979,12 @@ def test_transient_server_errors_are_retried(handler: ModuleType, sm: SageMakerS
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe_faults("hpo-demo-1", errors)
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop("hpo-demo-1")
 
     handler.on_event(event("Delete", physical_id="hpo-demo-1"))
 
-    assert len(sm.sleeps.delays) == len(errors)
+    assert len(sm.backoff.delays) == len(errors)
     sm.assert_done()
 
 
@@ -940,53 +993,32 @@ def test_connection_errors_are_retried(handler: ModuleType, sm: SageMakerScript)
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe_faults("hpo-demo-1", [EndpointConnectionError(endpoint_url=url), ReadTimeoutError(endpoint_url=url)])
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop_faults("hpo-demo-1", [ConnectTimeoutError(endpoint_url=url)])
     sm.stop("hpo-demo-1")
 
     handler.on_event(event("Delete", physical_id="hpo-demo-1"))
 
-    assert len(sm.sleeps.delays) == 3
+    assert len(sm.backoff.delays) == 3
     sm.assert_done()
 
 
-def test_retries_are_bounded(handler: ModuleType, sm: SageMakerScript) -> None:
+def test_retries_are_bounded_by_one_attempt_budget(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
-    sm.create_faults(name, [("ThrottlingException", 400)] * handler.MAX_ATTEMPTS)
+    sm.create_faults(name, [("ThrottlingException", 400)] * SAGEMAKER.CLIENT_MAX_ATTEMPTS)
 
     with pytest.raises(handler.SageMakerError) as raised:
         handler.on_event(event("Create"))
 
     message = str(raised.value)
     assert f"CreateHyperParameterTuningJob failed for tuning job '{name}': ThrottlingException" in message
-    assert f"gave up after {handler.MAX_ATTEMPTS} attempts" in message
-    delays = sm.sleeps.delays
-    assert len(delays) == handler.MAX_ATTEMPTS - 1 and sum(delays) <= handler.MAX_TOTAL_DELAY_SECONDS
-    sm.assert_done()
-
-
-def test_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
-    name = generated(handler)
-    sm.create_faults(name, [("ThrottlingException", 400)])
-    seconds = handler.DEADLINE_MARGIN_SECONDS + handler.ATTEMPT_WORST_CASE_SECONDS
-    context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
-
-    with pytest.raises(handler.SageMakerError, match="ThrottlingException"):
-        handler.on_event(event("Create"), context)
-
+    assert f"gave up after {SAGEMAKER.CLIENT_MAX_ATTEMPTS} attempts" in message
+    assert sm.stubber.requests == ["CreateHyperParameterTuningJob"] * SAGEMAKER.CLIENT_MAX_ATTEMPTS
+    delays = sm.backoff.delays
+    assert len(delays) == SAGEMAKER.CLIENT_MAX_ATTEMPTS - 1
+    assert sum(delays) <= SAGEMAKER.MAX_BACKOFF_SECONDS == 15.0
     assert sm.sleeps.delays == []
     sm.assert_done()
-
-
-def test_retries_continue_when_the_lambda_has_time(handler: ModuleType, sm: SageMakerScript) -> None:
-    name = generated(handler)
-    sm.create_faults(name, [("ThrottlingException", 400)])
-    sm.create(name)
-    sm.describe(name, "InProgress")
-    context = SimpleNamespace(get_remaining_time_in_millis=lambda: 300_000)
-
-    assert handler.on_event(event("Create"), context)["PhysicalResourceId"] == name
-    assert len(sm.sleeps.delays) == 1
-    sm.assert_done(owned={name})
 
 
 @pytest.mark.parametrize(
@@ -1005,7 +1037,7 @@ def test_non_retryable_errors_fail_at_once(handler: ModuleType, sm: SageMakerScr
         handler.on_event(event("Create"))
 
     assert str(raised.value) == f"CreateHyperParameterTuningJob failed for tuning job '{name}': {code}: {message}"
-    assert sm.sleeps.delays == []
+    assert sm.sleeps.delays == [] and sm.backoff.delays == []
     sm.assert_done()
 
 
@@ -1017,14 +1049,14 @@ def test_default_client_configuration(handler: ModuleType, monkeypatch: pytest.M
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    client = handler._client()
-    assert handler._client() is client  # cached
+    client = SAGEMAKER.client()
+    assert SAGEMAKER.client() is client  # cached
     assert client.meta.service_model.service_name == "sagemaker"
     assert "sagemaker-hpo-cdk" in client.meta.config.user_agent_extra
-    assert client.meta.config.retries["mode"] == "standard"
-    assert client.meta.config.read_timeout == handler.CLIENT_READ_TIMEOUT_SECONDS
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": SAGEMAKER.CLIENT_MAX_ATTEMPTS}
+    assert client.meta.config.read_timeout == SAGEMAKER.CLIENT_READ_TIMEOUT_SECONDS
     handler.reset()
-    assert handler._client() is not client
+    assert SAGEMAKER.client() is not client
 
 
 def test_logs_are_json_and_never_contain_the_request(
@@ -1042,7 +1074,6 @@ def test_logs_are_json_and_never_contain_the_request(
     assert lines
     records = [json.loads(line) for line in lines]
     assert any(record.get("job") == name and record["requestType"] == "Create" for record in records)
-    assert any(record["message"] == "retrying" and record["code"] == "ThrottlingException" for record in records)
     assert SECRET not in caplog.text and "s3://hpo-demo-data" not in caplog.text
     sm.assert_done(owned={name})
 
@@ -1059,6 +1090,7 @@ def test_logs_use_extra_fields_with_lambdas_json_log_format(
     monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
     sm.seed("hpo-demo-1", "InProgress")
     sm.describe("hpo-demo-1", "InProgress")
+    sm.list_tags("hpo-demo-1")
     sm.stop("hpo-demo-1")
 
     with caplog.at_level(logging.INFO, logger="sagemaker_hpo.tuning_job"):

@@ -9,6 +9,7 @@ that point. ``docs/reliability.md`` lists these rows with their pytest node ids.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,20 +30,25 @@ from tests.handler_support import (
     after_on_event,
     best_training_job,
     event,
+    handler_module,
     job_arn,
     load_handler,
+    owner_tags,
     properties,
     stubbed_handler,
     xgboost_request,
 )
 
 HANDLER = load_handler()
+PROPERTIES = handler_module("properties")
+SAGEMAKER = handler_module("sagemaker")
+IAM = handler_module("iam_propagation")
 A_REQUEST = xgboost_request()
 B_REQUEST = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
-A = HANDLER.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_REQUEST)
-B = HANDLER.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, B_REQUEST)
+A = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_REQUEST)
+B = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, B_REQUEST)
 FOREIGN_REQUEST = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs": 50})
-ATTEMPTS = HANDLER.MAX_ATTEMPTS
+ATTEMPTS = SAGEMAKER.CLIENT_MAX_ATTEMPTS
 URL = "https://api.sagemaker.us-east-1.amazonaws.com/"
 THROTTLE = ("ThrottlingException", 400)
 REASON = "ClientError: No training job succeeded after 5 attempts. AlgorithmError: see the training job logs"
@@ -55,6 +61,30 @@ COULD_NOT_ASSUME = (
     f"Could not assume role {ROLE_ARN}. Please ensure that the role exists and allows principal "
     "'sagemaker.amazonaws.com' to assume the role."
 )
+
+# Issue 10: ownership and orphans.
+OTHER_STACK = STACK_ID.replace("stack/hpo-demo/", "stack/hpo-other-team/")
+FOREIGN_TAGS = owner_tags(A_REQUEST, stack_id=OTHER_STACK, request_id="another-stacks-request")
+A_TAGGED_REQUEST = xgboost_request(
+    Tags=[{"Key": "project", "Value": "hpo-demo"}, {"Key": "cost-center", "Value": "42"}]
+)
+FIXED = "fixed-a"
+FIXED_PROPS = properties(A_REQUEST, name=FIXED)
+# 52 static hyperparameters of 2,500 characters: an Update event (old and new properties) passes 262,144 bytes.
+BIG_STATIC = {f"long_value_{index:02d}": "x" * 2500 for index in range(52)}
+A_BIG_REQUEST = xgboost_request(
+    **{
+        "TrainingJobDefinition.StaticHyperParameters": {
+            **A_REQUEST["TrainingJobDefinition"]["StaticHyperParameters"],
+            **BIG_STATIC,
+        }
+    }
+)
+B_BIG_REQUEST = copy.deepcopy(A_BIG_REQUEST)
+B_BIG_REQUEST["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxParallelTrainingJobs"] = 4
+B_BIG = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, B_BIG_REQUEST)
+A_BIG = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_BIG_REQUEST)
+FIVE_HOURS = 5 * 3600
 
 A_PROPS = properties(A_REQUEST)
 B_PROPS = properties(B_REQUEST)
@@ -82,6 +112,8 @@ class Step:
     event: dict[str, Any]
     plan: tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]
     outcome: Ok | Fails
+    after_on_event: bool = False  # is_complete gets this event merged with the previous on_event result
+    clock: float = 0.0  # seconds after NOW at which the step runs
 
 
 @dataclass(frozen=True)
@@ -89,11 +121,14 @@ class Row:
     id: str
     steps: tuple[Step, ...]
     owned: frozenset[str] = frozenset()  # jobs the stack keeps (may legitimately still run)
-    seeded: tuple[tuple[str, str, dict[str, Any]], ...] = ()  # jobs that exist before the scenario
+    seeded: tuple[
+        tuple[Any, ...], ...
+    ] = ()  # (name, status, request[, tags]): jobs existing before  # jobs that exist before the scenario
     started: tuple[str, ...] = field(default=())  # jobs the handler creates, in order (never a duplicate)
     retries: int | None = None  # when set: the number of backoff sleeps (0 = failed at once)
     jitter: float | None = None  # when set: a fixed jitter, so that the retry schedule is exact
     max_delay: float | None = None  # the most backoff the row may sleep; default: the retry budget per step
+    still_running: frozenset[str] = frozenset()  # jobs that must be left InProgress (another owner's, say)
 
 
 def op(method: str, *args: Any, **kwargs: Any) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -130,13 +165,13 @@ ROWS = [
             Step(
                 "on_event",
                 event("Create", A_PROPS),
-                (op("create_faults", A, [THROTTLE] * 5), *create_ok(A)),
+                (op("create_faults", A, [THROTTLE] * (ATTEMPTS - 1)), *create_ok(A)),
                 ok(PhysicalResourceId=A),
             ),
         ),
         owned=frozenset({A}),
         started=(A,),
-        retries=5,
+        retries=ATTEMPTS - 1,
     ),
     Row(
         "create-5xx-and-connection-errors",
@@ -229,7 +264,7 @@ ROWS = [
                 fails("ThrottlingException", f"gave up after {ATTEMPTS} attempts"),
             ),
         ),
-        retries=7,
+        retries=ATTEMPTS - 1,
     ),
     Row(
         "create-denied-while-iam-propagates",
@@ -268,7 +303,7 @@ ROWS = [
         ),
         retries=7,
         jitter=1.0,  # delays at their ceilings: 2, 4, 8, 16, 16, 16, 16 s; the next 16 s would pass 90 s
-        max_delay=HANDLER.IAM_PROPAGATION_WAIT_SECONDS,
+        max_delay=IAM.IAM_PROPAGATION_WAIT_SECONDS,
     ),
     Row(
         "create-retried-adopts-existing-job",
@@ -277,7 +312,7 @@ ROWS = [
             Step(
                 "on_event",
                 event("Create", A_PROPS),
-                (op("create_exists", A), op("describe", A, "InProgress")),
+                (op("create_exists", A), op("describe", A, "InProgress"), op("list_tags", A)),
                 ok(PhysicalResourceId=A),
             ),
         ),
@@ -324,7 +359,11 @@ ROWS = [
             Step(
                 "on_event",
                 event("Create", properties(A_REQUEST, name="shared-name")),
-                (op("create_exists", "shared-name"), op("describe", "shared-name", "InProgress")),
+                (
+                    op("create_exists", "shared-name"),
+                    op("describe", "shared-name", "InProgress"),
+                    op("list_tags", "shared-name"),
+                ),
                 fails("'shared-name' already exists with a different configuration"),
             ),
         ),
@@ -349,7 +388,12 @@ ROWS = [
             Step(
                 "on_event",
                 event("Delete", A_PROPS, physical_id=A),
-                (op("describe", A, "InProgress"), op("stop_faults", A, [THROTTLE] * 3), op("stop", A)),
+                (
+                    op("describe", A, "InProgress"),
+                    op("list_tags", A),
+                    op("stop_faults", A, [THROTTLE] * 3),
+                    op("stop", A),
+                ),
                 ok(PhysicalResourceId=A),
             ),
         ),
@@ -364,6 +408,7 @@ ROWS = [
                 event("Delete", A_PROPS, physical_id=A),
                 (
                     op("describe", A, "InProgress"),
+                    op("list_tags", A),
                     op("finish", A, "Completed"),
                     op("stop_error", A, "ValidationException", f"Job {A} is not in a stoppable state: Completed"),
                 ),
@@ -452,7 +497,7 @@ ROWS = [
             Step(
                 "on_event",
                 event("Update", A_WAIT, old=B_WAIT, physical_id=B),
-                (op("create_exists", A), op("describe", A, "Completed")),
+                (op("create_exists", A), op("describe", A, "Completed"), op("list_tags", A)),
                 ok(PhysicalResourceId=A),
             ),
             Step(
@@ -484,13 +529,13 @@ ROWS = [
             Step(
                 "on_event",
                 event("Update", A_PROPS, old=B_PROPS, physical_id=B),
-                (op("create_exists", A), op("describe", A, "InProgress")),
+                (op("create_exists", A), op("describe", A, "InProgress"), op("list_tags", A)),
                 ok(PhysicalResourceId=A),
             ),
             Step(
                 "on_event",
                 event("Delete", B_PROPS, physical_id=B),
-                (op("describe", B, "InProgress"), op("stop", B)),
+                (op("describe", B, "InProgress"), op("list_tags", B), op("stop", B)),
                 ok(PhysicalResourceId=B),
             ),
         ),
@@ -552,7 +597,7 @@ ROWS = [
             Step(
                 "on_event",
                 event("Update", A_WAIT, old=B_WAIT, physical_id=B),
-                (op("create_exists", A), op("describe", A, "Stopped")),
+                (op("create_exists", A), op("describe", A, "Stopped"), op("list_tags", A)),
                 fails(
                     f"Tuning job '{A}' for this configuration already exists and was stopped earlier",
                     "cannot wait for it to complete",
@@ -569,14 +614,14 @@ ROWS = [
             Step(
                 "on_event",
                 event("Update", A_PROPS, old=B_PROPS, physical_id=B),
-                (op("create_exists", A), op("describe", A, "Stopped")),
+                (op("create_exists", A), op("describe", A, "Stopped"), op("list_tags", A)),
                 ok(PhysicalResourceId=A, Data={"TuningJobName": A, "TuningJobArn": job_arn(A)}),
             ),
             Step("is_complete", waiting(A_PROPS, A, "Update", old=B_PROPS, physical_id=B), (), ok(IsComplete=True)),
             Step(
                 "on_event",
                 event("Delete", B_PROPS, physical_id=B),
-                (op("describe", B, "InProgress"), op("stop", B)),
+                (op("describe", B, "InProgress"), op("list_tags", B), op("stop", B)),
                 ok(PhysicalResourceId=B),
             ),
         ),
@@ -654,6 +699,252 @@ ROWS = [
         ),
         seeded=((A, "InProgress", A_REQUEST),),
     ),
+    # ---- issue 10: ownership ------------------------------------------------------------------------------------
+    Row(
+        "fixed-name-owned-by-another-stack-not-adopted-nor-stopped",
+        (
+            Step(
+                "on_event",
+                event("Create", properties(A_REQUEST, name="shared-name")),
+                (
+                    op("create_exists", "shared-name"),
+                    op("describe", "shared-name", "InProgress"),
+                    op("list_tags", "shared-name"),
+                ),
+                fails("'shared-name' already exists and is not this resource's", OTHER_STACK, "left untouched"),
+            ),
+            # The Create failed, so the framework answers its Delete; a Delete naming the job directly changes nothing.
+            Step(
+                "on_event",
+                event("Delete", properties(A_REQUEST, name="shared-name"), physical_id="shared-name"),
+                (op("describe", "shared-name", "InProgress"), op("list_tags", "shared-name")),
+                ok(PhysicalResourceId="shared-name"),
+            ),
+        ),
+        seeded=(("shared-name", "InProgress", A_REQUEST, FOREIGN_TAGS),),
+        still_running=frozenset({"shared-name"}),
+    ),
+    Row(
+        "name-differing-only-in-case-not-adopted",
+        (
+            Step(
+                "on_event",
+                event("Create", properties(A_REQUEST, name="shared-name")),
+                (
+                    op("create_exists", "shared-name"),
+                    op("describe", "shared-name", "InProgress"),
+                    op("list_tags", "Shared-Name"),
+                ),
+                fails("already exists and is not this resource's", "compare case-insensitively"),
+            ),
+        ),
+        seeded=(("Shared-Name", "InProgress", A_REQUEST, FOREIGN_TAGS),),
+        still_running=frozenset({"Shared-Name"}),
+    ),
+    Row(
+        "smaller-request-does-not-adopt-a-fuller-job",
+        (
+            # This resource's own job for the tagged request; the new request lacks the tags: not equal, not adopted.
+            Step(
+                "on_event",
+                event("Create", FIXED_PROPS),
+                (op("create_exists", FIXED), op("describe", FIXED, "InProgress"), op("list_tags", FIXED)),
+                fails(f"'{FIXED}' already exists with a different configuration", "left untouched"),
+            ),
+        ),
+        seeded=((FIXED, "InProgress", A_TAGGED_REQUEST, owner_tags(A_TAGGED_REQUEST, request_id="earlier")),),
+        still_running=frozenset({FIXED}),
+    ),
+    Row(
+        "delete-of-another-stacks-job-leaves-it-running",
+        (
+            Step(
+                "on_event",
+                event("Delete", A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"), op("list_tags", A)),
+                ok(PhysicalResourceId=A),
+            ),
+        ),
+        seeded=((A, "InProgress", A_REQUEST, FOREIGN_TAGS),),
+        still_running=frozenset({A}),
+    ),
+    Row(
+        "delete-of-untagged-job-leaves-it-running",
+        (
+            Step(
+                "on_event",
+                event("Delete", A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"), op("list_tags", A)),
+                ok(PhysicalResourceId=A),
+            ),
+        ),
+        seeded=((A, "InProgress", A_REQUEST, {}),),
+        still_running=frozenset({A}),
+    ),
+    # ---- issue 10: no orphans -------------------------------------------------------------------------------------
+    Row(
+        "create-answer-lost-then-describe-fails-job-stopped",
+        (
+            Step(
+                "on_event",
+                event("Create", FIXED_PROPS),
+                (
+                    op("create_lost", FIXED),
+                    op("create_exists", FIXED),
+                    op("describe_faults", FIXED, [THROTTLE] * ATTEMPTS),
+                    op("stop", FIXED),
+                ),
+                fails(f"DescribeHyperParameterTuningJob failed for tuning job '{FIXED}'", "was stopped"),
+            ),
+        ),
+        started=(FIXED,),
+    ),
+    Row(
+        "create-answer-lost-job-recognised-as-its-own",
+        (
+            Step(
+                "on_event",
+                event("Create", FIXED_PROPS),
+                (
+                    op("create_lost", FIXED),
+                    op("create_exists", FIXED),
+                    op("describe", FIXED, "InProgress"),
+                    op("list_tags", FIXED),
+                ),
+                ok(
+                    PhysicalResourceId=FIXED,
+                    SageMakerHpoState={"startedJob": "true", "waitStartedAt": repr(NOW.timestamp())},
+                ),
+            ),
+        ),
+        owned=frozenset({FIXED}),
+        started=(FIXED,),
+    ),
+    Row(
+        "create-never-answered-job-found-and-stopped",
+        (
+            Step(
+                "on_event",
+                event("Create", FIXED_PROPS),
+                (
+                    op("create_lost", FIXED),
+                    op("create_faults", FIXED, [ReadTimeoutError(endpoint_url=URL)] * (ATTEMPTS - 1)),
+                    op("describe", FIXED, "InProgress"),
+                    op("list_tags", FIXED),
+                    op("stop", FIXED),
+                ),
+                fails("ReadTimeoutError", "was stopped"),
+            ),
+        ),
+        started=(FIXED,),
+    ),
+    Row(
+        "update-answer-lost-then-describe-fails-new-job-stopped",
+        (
+            Step(
+                "on_event",
+                event("Update", B_PROPS, old=A_PROPS, physical_id=A),
+                (
+                    op("create_lost", B, B_REQUEST),
+                    op("create_exists", B, B_REQUEST),
+                    op("describe_faults", B, [THROTTLE] * ATTEMPTS),
+                    op("stop", B),
+                ),
+                fails(f"DescribeHyperParameterTuningJob failed for tuning job '{B}'", "was stopped"),
+            ),
+            # The failed update reported the old id: the rollback keeps A and starts nothing.
+            Step(
+                "on_event",
+                event("Update", A_PROPS, old=B_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"),),
+                ok(PhysicalResourceId=A),
+            ),
+        ),
+        owned=frozenset({A}),
+        seeded=((A, "InProgress", A_REQUEST),),
+        started=(B,),
+    ),
+    Row(
+        "update-event-over-waiter-input-limit-starts-nothing",
+        (
+            Step(
+                "on_event",
+                event(
+                    "Update",
+                    properties(B_BIG_REQUEST, wait=True),
+                    old=properties(A_BIG_REQUEST, wait=True),
+                    physical_id=A_BIG,
+                ),
+                (),
+                fails("262144-byte", "Nothing was started"),
+            ),
+        ),
+        owned=frozenset({A_BIG}),
+        seeded=((A_BIG, "InProgress", A_BIG_REQUEST),),
+    ),
+    # ---- issue 10: waiting, handler-side updates, fixed names ------------------------------------------------------
+    Row(
+        "update-turns-on-wait-for-long-running-job-never-stops-it",
+        (
+            Step(
+                "on_event",
+                event("Update", A_WAIT, old=A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress", created=NOW - timedelta(seconds=FIVE_HOURS)),),
+                ok(PhysicalResourceId=A),
+            ),
+            Step(
+                "is_complete",
+                event("Update", A_WAIT, old=A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress", created=NOW - timedelta(seconds=FIVE_HOURS)),),
+                ok(IsComplete=False),
+                after_on_event=True,
+                clock=60,
+            ),
+            Step(
+                "is_complete",
+                event("Update", A_WAIT, old=A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress", created=NOW - timedelta(seconds=FIVE_HOURS)),),
+                fails(
+                    f"Tuning job '{A}' is still InProgress after this deployment waited 1800 s", "It was not stopped"
+                ),
+                after_on_event=True,
+                clock=1800,
+            ),
+        ),
+        seeded=((A, "InProgress", A_REQUEST),),
+        still_running=frozenset({A}),
+    ),
+    Row(
+        "update-of-handler-settings-never-recreates-a-deleted-job",
+        (
+            Step(
+                "on_event",
+                event("Update", properties(A_REQUEST, wait=True, timeout=1200), old=A_WAIT, physical_id=A),
+                (
+                    op(
+                        "describe_error",
+                        A,
+                        "ResourceNotFound",
+                        f"Amazon SageMaker can't find a tuning job with name {A}",
+                    ),
+                ),
+                ok(PhysicalResourceId=A, Data={"TuningJobName": A, "TuningJobArn": job_arn(A)}),
+            ),
+        ),
+    ),
+    Row(
+        "fixed-name-tags-only-update-refused",
+        (
+            Step(
+                "on_event",
+                event("Update", properties(A_TAGGED_REQUEST, name=FIXED), old=FIXED_PROPS, physical_id=FIXED),
+                (op("describe", FIXED, "InProgress"), op("list_tags", FIXED)),
+                fails(f"Tuning job '{FIXED}' cannot be updated in place", "its tags included"),
+            ),
+        ),
+        owned=frozenset({FIXED}),
+        seeded=((FIXED, "InProgress", A_REQUEST),),
+    ),
 ]
 
 
@@ -663,37 +954,43 @@ def script() -> Iterator[SageMakerScript]:
         yield plan
 
 
-def run_step(script: SageMakerScript, step: Step) -> None:
+def run_step(script: SageMakerScript, step: Step, previous: dict[str, Any]) -> dict[str, Any]:
     for method, args, kwargs in step.plan:
         getattr(script, method)(*args, **kwargs)
+    HANDLER.set_clock(lambda: NOW.timestamp() + step.clock)
     entry = getattr(HANDLER, step.handler)
+    evt = after_on_event(step.event, previous) if step.after_on_event else step.event
     if isinstance(step.outcome, Fails):
         with pytest.raises(HANDLER.HandlerError) as raised:
-            entry(step.event)
+            entry(evt)
         for fragment in step.outcome.fragments:
             assert fragment in str(raised.value), f"{fragment!r} not in {str(raised.value)!r}"
-        return
-    result = entry(step.event)
+        return previous
+    result: dict[str, Any] = entry(evt)
     for key, value in step.outcome.expected.items():
         assert result.get(key) == value, f"{key}: {result.get(key)!r} != {value!r}"
     if step.handler == "is_complete" and result.get("IsComplete") is False:
         assert "Data" not in result
+    return result if step.handler == "on_event" else previous
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_fault_matrix(script: SageMakerScript, row: Row) -> None:
     if row.jitter is not None:
         HANDLER.set_jitter(lambda: row.jitter)
-    for name, status, request in row.seeded:
-        script.seed(name, status, request)
+    for name, status, request, *tags in row.seeded:
+        script.seed(name, status, request, *tags)
+    previous: dict[str, Any] = {}
     for step in row.steps:
-        run_step(script, step)
-    script.assert_done(owned=row.owned)
+        previous = run_step(script, step, previous)
+    script.assert_done(owned=row.owned | row.still_running)
+    assert row.still_running <= script.running(), f"stopped a job it does not own: {script.jobs}"
     assert tuple(script.created) == row.started, "a job was created twice or unexpectedly"
     if row.retries is not None:
-        assert len(script.sleeps.delays) == row.retries
-    budget = row.max_delay if row.max_delay is not None else HANDLER.MAX_TOTAL_DELAY_SECONDS * len(row.steps)
-    assert sum(script.sleeps.delays) <= budget
+        assert len(script.backoff.delays) + len(script.sleeps.delays) == row.retries
+    if row.max_delay is not None:
+        assert sum(script.sleeps.delays) <= row.max_delay
+    assert sum(script.backoff.delays) <= SAGEMAKER.MAX_BACKOFF_SECONDS * len(script.stubber.requests)
 
 
 def test_matrix_ids_are_unique() -> None:
@@ -705,3 +1002,17 @@ def test_reliability_doc_matches_the_matrix() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
     listed = re.findall(r"`tests/test_handler_faults\.py::test_fault_matrix\[([a-z0-9-]+)\]`", doc)
     assert listed == [row.id for row in ROWS]
+
+
+def test_reliability_doc_cites_existing_tests() -> None:
+    """Every test docs/reliability.md names exists, and the retry numbers it states are the handler's."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "reliability.md").read_text()
+    cited = set(re.findall(r"`(tests/[a-z_/]+\.py)::([A-Za-z_][A-Za-z0-9_]*)", doc))
+    assert len(cited) > 30
+    for path, name in sorted(cited):
+        source = (root / path).read_text()
+        assert re.search(rf"^(def|class) {name}\b", source, re.MULTILINE), f"{path}::{name} is cited but missing"
+    assert f"at most {SAGEMAKER.CLIENT_MAX_ATTEMPTS} HTTP requests per" in doc
+    assert f"sleeps at most {SAGEMAKER.MAX_BACKOFF_SECONDS:.0f} s" in doc
+    assert f"makes exactly {SAGEMAKER.CLIENT_MAX_ATTEMPTS} requests" in doc

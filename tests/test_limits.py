@@ -24,12 +24,13 @@ from sagemaker_hpo.limits import (
 )
 from tests.construct_support import job, new_stack, training
 
-#: One static hyperparameter value at SageMaker's limit (2,500 characters); 90 of them make a job of about 232 KB.
+#: One static hyperparameter value at SageMaker's limit (2,500 characters); 45 of them make a job of about 117 KB,
+#: which an Update event (old and new properties) still carries within the waiter's input limit (HPO-EVENT-010).
 BIG_VALUE = "x" * 2500
 
 
 def _big_job(stack: cdk.Stack, construct_id: str, role: TrainingRole) -> None:
-    hyperparameters = {f"h{i}": BIG_VALUE for i in range(90)}
+    hyperparameters = {f"h{i}": BIG_VALUE for i in range(45)}
     job(stack, construct_id, training=training(role=role, static_hyperparameters=hyperparameters))
 
 
@@ -97,27 +98,27 @@ def test_too_many_resources_fail_synthesis_with_a_clear_error() -> None:
 def test_too_large_a_template_fails_synthesis_with_a_clear_error() -> None:
     stack = new_stack("Heavy")
     role = TrainingRole(stack, "Role")
-    for index in range(5):
+    for index in range(10):
         _big_job(stack, f"Job{index}", role)
     with pytest.raises(RuntimeError) as raised:
         cdk.App.of(stack).synth()  # type: ignore[union-attr]
     message = str(raised.value)
     assert "Stack 'Heavy' is too large to deploy" in message
     assert f"template bytes (estimated) exceed CloudFormation's limit of {MAX_TEMPLATE_BYTES:,} bytes" in message
-    assert "5 tuning job(s), each 1 resource of about" in message
+    assert "10 tuning job(s), each 1 resource of about" in message
     assert "one stack per team or experiment" in message
 
 
 def test_a_stack_above_80_percent_of_a_limit_warns_and_still_synthesizes() -> None:
     stack = new_stack("Close")
     role = TrainingRole(stack, "Role")
-    for index in range(4):  # about 930 KB of 1 MB
+    for index in range(8):  # about 935 KB of 1 MB
         _big_job(stack, f"Job{index}", role)
     path = _written_template(stack)
     assert 0.8 * MAX_TEMPLATE_BYTES < path.stat().st_size < MAX_TEMPLATE_BYTES
     (warning,) = _limit_warnings(stack)
     assert "Stack 'Close' uses 9" in warning and "bytes for a template read from S3" in warning
-    assert "4 tuning job(s)" in warning and "Split the tuning jobs" in warning
+    assert "8 tuning job(s)" in warning and "Split the tuning jobs" in warning
 
 
 @pytest.mark.parametrize(

@@ -186,12 +186,86 @@ def test_handler_may_only_manage_this_stacks_jobs(example: tuple[cdk.Stack, dict
         "sagemaker:AddTags",
         "sagemaker:CreateHyperParameterTuningJob",
         "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:ListTags",
         "sagemaker:StopHyperParameterTuningJob",
     }
     for statement in sagemaker:
         for resource in as_list(statement["Resource"]):
             text = json.dumps(resource)
             assert f"hyper-parameter-tuning-job/{prefix}-*" in text, text
+
+
+def test_handler_may_create_tag_and_stop_only_with_its_owner_tag(example: tuple[cdk.Stack, dict[str, Any]]) -> None:
+    """Issue 10, finding 1: the IAM policy enforces ownership (condition keys from the service authorization
+    reference: CreateHyperParameterTuningJob takes aws:RequestTag, AddTags sagemaker:TaggingAction, aws:RequestTag
+    and aws:ResourceTag, StopHyperParameterTuningJob aws:ResourceTag)."""
+    template = example[1]
+    prefix = next(iter(_custom_resources(template).values()))["Properties"][contract.PROP_NAME_PREFIX]
+    owner = contract.OWNER_TAG_PROVIDER
+    by_action: dict[str, list[dict[str, Any]]] = {}
+    for statement in _handler_statements(template):
+        for action in as_list(statement["Action"]):
+            by_action.setdefault(action, []).append(statement)
+    (create,) = by_action["sagemaker:CreateHyperParameterTuningJob"]
+    assert create["Condition"]["StringEquals"] == {f"aws:RequestTag/{owner}": prefix}
+    assert create["Condition"]["Null"] == {f"aws:RequestTag/{key}": "false" for key in contract.OWNER_TAG_KEYS}
+    (stop,) = by_action["sagemaker:StopHyperParameterTuningJob"]
+    assert stop["Condition"] == {"StringEquals": {f"aws:ResourceTag/{owner}": prefix}}
+    (tag,) = by_action["sagemaker:AddTags"]
+    assert tag["Condition"]["StringEquals"] == {
+        "sagemaker:TaggingAction": "CreateHyperParameterTuningJob",
+        f"aws:RequestTag/{owner}": prefix,
+    }
+    assert tag["Condition"]["StringEqualsIfExists"] == {f"aws:ResourceTag/{owner}": prefix}
+    for action in ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags"):
+        assert all("Condition" not in statement for statement in by_action[action])  # to see who owns a job
+    functions = [
+        f for f in resources_of_type(template, "AWS::Lambda::Function").values() if "Environment" in f["Properties"]
+    ]
+    owner_env = [f["Properties"]["Environment"]["Variables"].get(contract.ENV_OWNER_PROVIDER) for f in functions]
+    assert owner_env.count(prefix) == 2  # on_event and is_complete know the provider's owner-tag value
+
+
+def test_handler_log_group_is_encrypted_and_the_role_description_is_true(
+    example: tuple[cdk.Stack, dict[str, Any]],
+) -> None:
+    """Issue 10, finding 7: a KMS key (created by the provider, CloudWatch Logs allowed in its key policy)."""
+    template = example[1]
+    (log_group,) = resources_of_type(template, "AWS::Logs::LogGroup").values()
+    key_ref = log_group["Properties"]["KmsKeyId"]
+    (key_id,) = key_ref["Fn::GetAtt"][:1]
+    key = template["Resources"][key_id]
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+    logs_statements = [
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if "logs." in json.dumps(s.get("Principal", {}))
+    ]
+    (logs_statement,) = logs_statements
+    assert "kms:GenerateDataKey*" in as_list(logs_statement["Action"])
+    assert "kms:EncryptionContext:aws:logs:arn" in json.dumps(logs_statement["Condition"])
+    (role_id,) = [k for k in resources_of_type(template, "AWS::IAM::Role") if "HandlerRole" in k]
+    description = template["Resources"][role_id]["Properties"]["Description"]
+    assert "this stack's tuning jobs only" not in description
+    assert (
+        f"tagged {contract.OWNER_TAG_PROVIDER}=" in description and "stops only jobs carrying that tag" in description
+    )
+
+
+def test_platform_provider_log_group_uses_the_platform_key() -> None:
+    from sagemaker_hpo import HpoPlatform
+
+    stack = new_stack("Platform")
+    platform = HpoPlatform(stack, "Platform")
+    template = Template.from_stack(stack).to_json()
+    (log_group,) = [g for k, g in resources_of_type(template, "AWS::Logs::LogGroup").items() if "HandlerLogs" in k]
+    key_id = stack.resolve(platform.key.key_arn)["Fn::GetAtt"][0]
+    assert log_group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert not [k for k in resources_of_type(template, "AWS::KMS::Key") if "HandlerLogsKey" in k]
+
+
+def test_reserved_owner_tag_keys_are_refused() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match="sagemaker-hpo: prefix is reserved"):
+        job(stack, "Job", tags={"sagemaker-hpo:provider": "someone-else"})
 
 
 def test_pass_role_is_scoped_to_the_training_role_and_sagemaker(example: tuple[cdk.Stack, dict[str, Any]]) -> None:

@@ -128,11 +128,6 @@ class TrainingImage:
         """
         return TrainingImage("uri", image_uri, "", tuple(metric_definitions))
 
-    @property
-    def is_builtin(self) -> bool:
-        """True for SageMaker built-in algorithms, which define their own metrics."""
-        return self._kind == "builtin"
-
     def bind(self, scope: Construct, grantee: iam.IGrantable | None) -> BoundImage:
         """The image URI for a training definition in ``scope``; grants ``grantee`` pull access if it needs any."""
         if self._kind == "builtin":

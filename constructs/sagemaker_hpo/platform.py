@@ -196,7 +196,11 @@ class HpoPlatform(Construct, BucketHelpers):
             provider = existing
         else:
             provider = TuningJobProvider(
-                stack, PROVIDER_ID, log_retention=log_retention, training_roles=[self.training_role]
+                stack,
+                PROVIDER_ID,
+                log_retention=log_retention,
+                training_roles=[self.training_role],
+                encryption_key=self.key,
             )
         #: The stack's tuning-job provider; jobs using it may pass :attr:`training_role`.
         self.provider: TuningJobProvider = provider

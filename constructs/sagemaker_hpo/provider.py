@@ -7,8 +7,9 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
@@ -43,12 +44,15 @@ class TuningJobProvider(Construct):
     """The Lambda functions and Provider framework behind ``Custom::SageMakerHyperParameterTuningJob``.
 
     There is one per stack, found or created by ``TuningJobProvider.of``: a hundred tuning jobs share one set of
-    functions. The handler may only create, describe, stop and tag tuning jobs whose names carry this stack's
-    prefix (or the fixed names of its jobs), and pass only the training roles its jobs use, to SageMaker only.
+    functions. The handler may only describe tuning jobs whose names carry this provider's prefix (or the fixed
+    names of its jobs), create them only with its owner tag (``contract.OWNER_TAG_PROVIDER`` equal to the prefix),
+    stop only jobs carrying that tag, and pass only the training roles its jobs use, to SageMaker only.
 
     :param log_retention: retention of the handler's log group. Default: three months.
     :param training_roles: roles the handler may pass from the start, e.g. a platform's role for jobs declared in
         other apps. Default: none (each ``TuningJob`` adds its own role).
+    :param encryption_key: the KMS key of the handler's log group (CloudWatch Logs is allowed to use it through the
+        key policy, when the key is created in this app). Default: a key this provider creates, with rotation.
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class TuningJobProvider(Construct):
         *,
         log_retention: logs.RetentionDays | None = None,
         training_roles: list[iam.IRole] | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -68,35 +73,41 @@ class TuningJobProvider(Construct):
         self._passed_roles: dict[str, iam.IRole] = {}
         self._passed_role_objects: dict[int, iam.IRole] = {}
 
+        #: The KMS key of the handler's log group.
+        self.log_key: kms.IKey = encryption_key or kms.Key(
+            self,
+            "HandlerLogsKey",
+            description="sagemaker-hpo: encrypts the tuning-job provider's handler logs",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._allow_logs_to_use(self.log_key)
         self.log_group = logs.LogGroup(
             self,
             "HandlerLogs",
             retention=log_retention or logs.RetentionDays.THREE_MONTHS,
             removal_policy=RemovalPolicy.RETAIN,
+            encryption_key=self.log_key,
         )
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="sagemaker-hpo tuning-job handler: manages this stack's tuning jobs only",
+            description=(
+                f"sagemaker-hpo tuning-job handler: describes tuning jobs named {self.name_prefix}-* (and the fixed "
+                f"names of the jobs using this provider), creates them only tagged {contract.OWNER_TAG_PROVIDER}="
+                f"{self.name_prefix}, stops only jobs carrying that tag, and passes only its jobs' training roles"
+            ),
         )
         self.log_group.grant_write(self.handler_role)
-        self._job_statement = iam.PolicyStatement(
-            sid="ManageThisStacksTuningJobs",
-            actions=[
-                "sagemaker:AddTags",
-                "sagemaker:CreateHyperParameterTuningJob",
-                "sagemaker:DescribeHyperParameterTuningJob",
-                "sagemaker:StopHyperParameterTuningJob",
-            ],
-            resources=[tuning_job_arn(f"{self.name_prefix}-*")],
-        )
+        self._job_statements = self._owner_scoped_job_statements()
+        for statement in self._job_statements:
+            self.handler_role.add_to_policy(statement)
         self._pass_role_statement = iam.PolicyStatement(
             sid="PassTrainingRolesToSageMaker",
             actions=["iam:PassRole"],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         )
-        self.handler_role.add_to_policy(self._job_statement)
 
         code = lambda_.Code.from_asset(str(handler_asset_dir()), exclude=["__pycache__", "*.pyc"])
         self.on_event_function = self._handler_function(
@@ -146,7 +157,78 @@ class TuningJobProvider(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             architecture=lambda_.Architecture.ARM_64,
+            environment={contract.ENV_OWNER_PROVIDER: self.name_prefix},
         )
+
+    def _owner_scoped_job_statements(self) -> list[iam.PolicyStatement]:
+        """The handler's tuning-job permissions, scoped by name prefix and by the provider's owner tag.
+
+        ``CreateHyperParameterTuningJob`` needs the owner tags in the request (``aws:RequestTag``); tagging is allowed
+        only as part of that create (``sagemaker:TaggingAction``), never on an existing job of another owner
+        (``aws:ResourceTag``); ``StopHyperParameterTuningJob`` only on jobs carrying this provider's owner tag.
+        """
+        owner = contract.OWNER_TAG_PROVIDER
+        resources = [tuning_job_arn(f"{self.name_prefix}-*")]
+        request_tags = {
+            "StringEquals": {f"aws:RequestTag/{owner}": self.name_prefix},
+            "Null": {f"aws:RequestTag/{key}": "false" for key in contract.OWNER_TAG_KEYS},
+        }
+        return [
+            iam.PolicyStatement(
+                sid="DescribeTuningJobs",
+                actions=["sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTags"],
+                resources=list(resources),
+            ),
+            iam.PolicyStatement(
+                sid="CreateOwnerTaggedTuningJobs",
+                actions=["sagemaker:CreateHyperParameterTuningJob"],
+                resources=list(resources),
+                conditions=request_tags,
+            ),
+            iam.PolicyStatement(
+                sid="TagOnlyWhileCreating",
+                actions=["sagemaker:AddTags"],
+                resources=list(resources),
+                conditions={
+                    "StringEquals": {
+                        "sagemaker:TaggingAction": "CreateHyperParameterTuningJob",
+                        f"aws:RequestTag/{owner}": self.name_prefix,
+                    },
+                    "StringEqualsIfExists": {f"aws:ResourceTag/{owner}": self.name_prefix},
+                },
+            ),
+            iam.PolicyStatement(
+                sid="StopOwnTuningJobs",
+                actions=["sagemaker:StopHyperParameterTuningJob"],
+                resources=list(resources),
+                conditions={"StringEquals": {f"aws:ResourceTag/{owner}": self.name_prefix}},
+            ),
+        ]
+
+    def _allow_logs_to_use(self, key: kms.IKey) -> None:
+        """Let CloudWatch Logs use ``key`` for this account's log groups (a key policy statement)."""
+        added = key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsForSageMakerHpoHandler",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        if not added.statement_added:
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-hpo:ImportedLogKey",
+                "The handler log group's KMS key is imported: its key policy cannot be changed here. It must allow "
+                "logs.<region>.amazonaws.com to use it (kms:Encrypt*, kms:Decrypt*, kms:GenerateDataKey*) for "
+                "log groups of this account, or the deployment fails when the log group is created.",
+            )
 
     def _framework_role(self, construct_id: str, functions: str) -> iam.Role:
         role = iam.Role(
@@ -164,7 +246,8 @@ class TuningJobProvider(Construct):
             self.handler_role,
             tuning_job_arn(f"{self.name_prefix}-*"),
             "Tuning job names are generated at deploy time from the stack's name prefix and a hash of the request; "
-            "the handler may create, describe, stop and tag only tuning jobs whose names start with this prefix",
+            "the handler may describe only tuning jobs whose names start with this prefix, and create, tag and stop "
+            "them only with this provider's owner tag",
         )
         invoke_reason = (
             "lambda:InvokeFunction on '<function ARN>:*' (the function's versions and aliases) is how the CDK "
@@ -217,10 +300,11 @@ class TuningJobProvider(Construct):
         return self.provider.service_token
 
     def allow_job_name(self, name: str) -> None:
-        """Let the handler manage a tuning job with a fixed name outside the stack's prefix."""
+        """Let the handler manage a tuning job with a fixed name outside the stack's prefix (owner tags still apply)."""
         for arn in {tuning_job_arn(name), tuning_job_arn(name.lower())}:
-            if arn not in self._job_statement.resources:
-                self._job_statement.add_resources(arn)
+            for statement in self._job_statements:
+                if arn not in statement.resources:
+                    statement.add_resources(arn)
 
     def allow_pass_role(self, role: iam.IRole) -> None:
         """Let the handler pass ``role`` to SageMaker (and to no other service)."""

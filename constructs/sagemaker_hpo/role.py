@@ -181,11 +181,6 @@ class TrainingRole(iam.Role):
         self._vpc_access = True
         self.add_to_policy(iam.PolicyStatement(sid="TrainingInVpc", actions=_VPC_ACTIONS, resources=["*"]))
 
-    @property
-    def has_vpc_access(self) -> bool:
-        """Whether the EC2 network-interface permissions were granted."""
-        return self._vpc_access
-
     @staticmethod
     def _list_statement(location: S3Location) -> iam.PolicyStatement:
         statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[location.bucket_arn])

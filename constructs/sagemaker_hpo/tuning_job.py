@@ -13,6 +13,7 @@ from constructs import Construct
 
 from ._contract import contract
 from ._validation import Checker, is_unresolved
+from .lifecycle_checks import check_tuning_job
 from .limits import StackLimits
 from .objective import Objective
 from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
@@ -28,7 +29,8 @@ MAX_TUNING_RUNTIME_SECONDS = 2_592_000
 MAX_TUNABLE_HYPERPARAMETERS = 30
 MAX_HYPERPARAMETERS = 100
 DEFAULT_PARALLEL_QUOTA = 10
-MAX_TAGS = 50
+#: SageMaker allows 50 tags per job; the handler adds its owner tags (``contract.HANDLER_TAG_KEYS``).
+MAX_TAGS = contract.MAX_USER_TAGS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +88,8 @@ class TuningJob(Construct):
     :param max_runtime: the longest the tuning job may run (2 minutes to 30 days). Default: SageMaker's limit.
     :param completion_criteria: when to stop early. Default: none.
     :param random_seed: seed for the hyperparameter search, for reproducible searches. Default: none.
-    :param tags: tags on the tuning job (at most 50). Default: none.
+    :param tags: tags on the tuning job (at most 45: SageMaker's 50 less the handler's owner tags; keys may not start
+        with ``aws:`` or ``sagemaker-hpo:``). Default: none.
     :param tuning_job_name: a fixed job name (1 to 32 characters). Default: a name generated from the stack's
         prefix and the job's configuration, so that each change gets a new name. A fixed name cannot be kept
         across a change of the job: change the name with it.
@@ -197,6 +200,7 @@ class TuningJob(Construct):
                 )
             properties[contract.PROP_TUNING_JOB_NAME] = tuning_job_name
             self.provider.allow_job_name(tuning_job_name)
+        check_tuning_job(self, properties, tuning_job_name)
         service_token = self.provider.service_token
         self.resource = CustomResource(
             self,
@@ -295,6 +299,12 @@ class TuningJob(Construct):
             check.length_between(f"tags[{key!r}]", value, 0, 256)
             if not is_unresolved(key):
                 check.require(not key.lower().startswith("aws:"), "tags key", key, "the aws: prefix is reserved")
+                check.require(
+                    not key.lower().startswith(contract.OWNER_TAG_PREFIX),
+                    "tags key",
+                    key,
+                    f"the {contract.OWNER_TAG_PREFIX} prefix is reserved for the owner tags the handler sets",
+                )
 
     def _validate_ranges(self, check: Checker, static: dict[str, str]) -> None:
         ranges = self.parameter_ranges

@@ -44,10 +44,10 @@ ATTR_BEST_HYPERPARAMETER_PREFIX = "BestHyperparameter."
 
 # Tuning job names (SageMaker's HyperParameterTuningJobName pattern and length; names compare case-insensitively).
 JOB_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$"
-# Generated names: "<prefix>-<hash>", lower-case, at most MAX_JOB_NAME_LENGTH characters.
+# Generated names: "<prefix>-<hash>", lower-case, at most MAX_JOB_NAME_LENGTH characters (prefix at most
+# NAME_PREFIX_MAX_LENGTH).
 MAX_JOB_NAME_LENGTH = 32
 NAME_PREFIX_MAX_LENGTH = 15
-NAME_HASH_LENGTH = MAX_JOB_NAME_LENGTH - NAME_PREFIX_MAX_LENGTH - 1
 
 # The Provider framework's ceiling for a waiting deployment, and the margin the handler keeps below it.
 PROVIDER_TOTAL_TIMEOUT_SECONDS = 3600
@@ -59,8 +59,44 @@ JOB_STOPPING_MARGIN_SECONDS = 600
 MAX_WAITED_JOB_RUNTIME_SECONDS = MAX_WAIT_TIMEOUT_SECONDS - JOB_STOPPING_MARGIN_SECONDS
 QUERY_INTERVAL_SECONDS = 60
 
-# CloudFormation's limit on a custom resource response.
-MAX_RESPONSE_BYTES = 4096
+# Ownership: tags the handler (never the user) sets on every job it creates, on CreateHyperParameterTuningJob.
+#: Reserved tag-key prefix: user tags may not start with it.
+OWNER_TAG_PREFIX = "sagemaker-hpo:"
+#: The provider (tenant) that manages the job: its name prefix. The handler's IAM policy allows
+#: ``StopHyperParameterTuningJob`` only on jobs whose ``aws:ResourceTag/<this key>`` is the provider's value, and
+#: ``CreateHyperParameterTuningJob`` only with ``aws:RequestTag/<this key>`` equal to it.
+OWNER_TAG_PROVIDER = "sagemaker-hpo:provider"
+#: The owning CloudFormation stack's id (``StackId``) and the resource's logical id.
+OWNER_TAG_STACK_ID = "sagemaker-hpo:stack-id"
+OWNER_TAG_LOGICAL_ID = "sagemaker-hpo:logical-id"
+#: The CloudFormation request that created the job (tells "created by this event" from "found existing").
+OWNER_TAG_REQUEST_ID = "sagemaker-hpo:cfn-request-id"
+#: SHA-256 of the normalised request (typed, user tags included): adoption needs an exactly equal request.
+OWNER_TAG_REQUEST_SHA256 = "sagemaker-hpo:request-sha256"
+#: The keys that say who owns a job (all must be equal to adopt or stop it), and every key the handler sets.
+OWNER_TAG_KEYS = (OWNER_TAG_PROVIDER, OWNER_TAG_STACK_ID, OWNER_TAG_LOGICAL_ID)
+HANDLER_TAG_KEYS = (*OWNER_TAG_KEYS, OWNER_TAG_REQUEST_ID, OWNER_TAG_REQUEST_SHA256)
+#: SageMaker's limit on tags per job, and what is left for the user's tags.
+MAX_JOB_TAGS = 50
+MAX_USER_TAGS = MAX_JOB_TAGS - len(HANDLER_TAG_KEYS)
+#: Environment variable of the handler functions holding the provider's owner-tag value (its name prefix).
+ENV_OWNER_PROVIDER = "SAGEMAKER_HPO_PROVIDER"
+
+# Event size: with an isComplete handler the Provider framework starts a Step Functions execution for every event,
+# whose input (the event, ResourceProperties and, on Update, OldResourceProperties, plus the onEvent result) may be
+# at most 262,144 bytes of UTF-8.
+WAITER_INPUT_LIMIT_BYTES = 262_144
+#: Room kept for what the handler cannot measure in advance: the pre-signed ResponseURL, Data, the physical id.
+WAITER_EVENT_ALLOWANCE_BYTES = 4096
+#: Key of the onEvent result that carries the handler's state to isComplete (the framework merges it into the
+#: event it passes on; CloudFormation never sees it).
+EVENT_STATE_KEY = "SageMakerHpoState"
+
+# Construct-side wording the handler's messages use (the runtime does not know the construct API otherwise).
+CONSTRUCT_PROP_TUNING_JOB_NAME = "tuning_job_name"
+CONSTRUCT_PROP_WAIT_FOR_COMPLETION = "wait_for_completion"
+CONSTRUCT_PROP_MAX_RUNTIME = "max_runtime"
+CONSTRUCT_NAME = "TuningJob"
 
 # Handler entry points, relative to the asset folder (the ``lambda/`` folder: one package per function).
 ON_EVENT_HANDLER = "tuning_job.index.on_event"

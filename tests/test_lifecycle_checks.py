@@ -1,0 +1,72 @@
+"""Synth-time lifecycle checks (issue 10): one owner per fixed job name, and events the provider's waiter can take."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+
+from sagemaker_hpo import TrainingDefinition
+from sagemaker_hpo._validation import ValidationError
+from sagemaker_hpo.lifecycle_checks import RULE_DUPLICATE_FIXED_NAME, RULE_WAITER_EVENT_SIZE, estimated_json_bytes
+from tests.construct_support import job, new_stack, training
+
+
+def test_duplicate_fixed_names_in_one_stack_are_a_synth_error_naming_both_paths() -> None:
+    stack = new_stack("Team")
+    job(stack, "First", tuning_job_name="shared-name")
+    with pytest.raises(ValidationError) as raised:
+        job(stack, "Second", tuning_job_name="shared-name")
+    message = str(raised.value)
+    assert RULE_DUPLICATE_FIXED_NAME in message
+    assert "Team/Second: invalid tuning_job_name: 'shared-name'" in message and "Team/First" in message
+
+
+def test_fixed_names_differing_only_in_case_collide_across_stacks_of_one_app() -> None:
+    app = cdk.App()
+    job(cdk.Stack(app, "TeamA"), "Job", tuning_job_name="Shared-Name")
+    with pytest.raises(ValidationError, match=r"TeamB/Job: invalid tuning_job_name: 'shared-name'.*TeamA/Job"):
+        job(cdk.Stack(app, "TeamB"), "Job", tuning_job_name="shared-name")
+
+
+def test_the_same_fixed_name_in_two_apps_is_fine() -> None:
+    job(new_stack("One"), "Job", tuning_job_name="shared-name")
+    job(new_stack("Two"), "Job", tuning_job_name="shared-name")
+
+
+def _big_training(values: int, length: int) -> TrainingDefinition:
+    static = {f"long_value_{index:02d}": "x" * length for index in range(values)}
+    return training(static_hyperparameters=static)
+
+
+def test_a_job_whose_update_event_would_pass_the_waiter_limit_is_a_synth_error() -> None:
+    """The finding's case: 52 values of 2,500 characters (the waited Update event reached 265,711 bytes)."""
+    stack = new_stack("Team")
+    with pytest.raises(ValidationError) as raised:
+        job(
+            stack,
+            "Big",
+            training=_big_training(52, 2500),
+            wait_for_completion=True,
+            max_runtime=cdk.Duration.minutes(30),
+        )
+    message = str(raised.value)
+    assert RULE_WAITER_EVENT_SIZE in message and "Team/Big: invalid request size" in message
+    assert "262144" in message
+
+
+def test_a_large_job_below_the_waiter_limit_synthesizes() -> None:
+    job(
+        new_stack("Team"),
+        "Large",
+        training=_big_training(40, 2500),
+        wait_for_completion=True,
+        max_runtime=cdk.Duration.minutes(30),
+    )
+
+
+def test_tokens_are_counted_with_an_allowance() -> None:
+    stack = new_stack()
+    token = cdk.Aws.ACCOUNT_ID
+    assert estimated_json_bytes({"a": token}) == len('{"a":}') + 256
+    assert estimated_json_bytes({"a": [1, "b"]}) == len('{"a":[1,"b"]}')
+    assert stack  # the token belongs to an app
