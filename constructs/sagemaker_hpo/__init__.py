@@ -3,6 +3,7 @@
 from ._validation import ValidationError
 from .buckets import TrainingBuckets
 from .gpu_image import GpuTrainingImage
+from .hyperparameters import Json
 from .image import TrainingImage, TrainingImageSource
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
 from .objective import MetricDefinition, Objective, ObjectiveType
@@ -30,6 +31,7 @@ __all__ = [
     "ImportedTuningJobProvider",
     "InputMode",
     "IntegerRange",
+    "Json",
     "MetricDefinition",
     "Objective",
     "ObjectiveType",

@@ -11,17 +11,42 @@ from constructs import Construct
 
 
 class ValidationError(ValueError):
-    """Raised at synth time when a prop would be rejected by SageMaker.
+    """Raised at synth time when a prop would be rejected by SageMaker (or is not of the type the prop takes).
 
-    The message names the construct path, the field, the offending value and what is allowed.
+    The message names the construct path, the field, the offending value, what is allowed and the rule's id
+    (see docs/rules.md): ``Stack/Job: invalid max_jobs: 751; must be <= 750 [HPO-STRATEGY-007]``.
+
+    :param path: the construct path (or the value type, for a check made before any construct exists).
+    :param field: the prop, e.g. ``training.max_runtime``.
+    :param value: the offending value.
+    :param allowed: what is allowed.
+    :param rule_id: the id of the rule that failed. Default: none.
     """
 
-    def __init__(self, path: str, field: str, value: Any, allowed: str) -> None:
+    def __init__(self, path: str, field: str, value: Any, allowed: str, *, rule_id: str | None = None) -> None:
         self.path = path
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{path}: invalid {field}: {value!r}; {allowed}")
+        self.rule_id = rule_id
+        suffix = f" [{rule_id}]" if rule_id else ""
+        super().__init__(f"{path}: invalid {field}: {value!r}; {allowed}{suffix}")
+
+    @classmethod
+    def wrong_type(
+        cls, path: str, field: str, value: Any, expected: str, *, rule_id: str | None = None
+    ) -> ValidationError:
+        """The error for a prop of the wrong type: ``Stack/Job: max_runtime: expected a Duration (e.g.
+        Duration.hours(2)), got str '2h' [HPO-TYPE-001]``."""
+        error = cls(path, field, value, f"expected {expected}", rule_id=rule_id)
+        suffix = f" [{rule_id}]" if rule_id else ""
+        error.args = (f"{path}: {field}: expected {expected}, got {type(value).__name__} {_shown(value)}{suffix}",)
+        return error
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 #: Encoded string tokens contain this marker (CDK's ``BEGIN_STRING_TOKEN_MARKER``); encoded lists carry

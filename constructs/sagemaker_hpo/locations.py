@@ -11,10 +11,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from ._validation import Checker, is_unresolved
-
-#: The API's pattern for S3 URIs.
-S3_URI_PATTERN = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
+from ._validation import ValidationError
 
 
 @dataclass(frozen=True)
@@ -35,11 +32,17 @@ class S3Location:
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key_prefix: str = "", *, kms_key: kms.IKey | None = None) -> S3Location:
         """A prefix in a CDK bucket. The key defaults to the bucket's own encryption key."""
+        if isinstance(bucket, (str, type)) or not hasattr(bucket, "bucket_name"):
+            raise ValidationError.wrong_type(
+                "S3Location.from_bucket", "bucket", bucket, "an s3.IBucket (for a URI use S3Location.from_uri)"
+            )
         return S3Location(bucket.bucket_name, key_prefix.lstrip("/"), bucket, kms_key or bucket.encryption_key)
 
     @staticmethod
     def from_uri(uri: str, *, kms_key: kms.IKey | None = None) -> S3Location:
         """A location from an ``s3://bucket/prefix`` URI. Raises ``ValueError`` if the URI is not an S3 URI."""
+        if not isinstance(uri, str):
+            raise ValidationError.wrong_type("S3Location.from_uri", "uri", uri, "an s3:// URI string")
         match = re.match(r"^s3://([^/]+)/?(.*)$", uri)
         if not match:
             raise ValueError(f"not an S3 URI: {uri!r}; expected s3://bucket/prefix")
@@ -60,12 +63,6 @@ class S3Location:
     def objects_arn(self) -> str:
         """The ARN pattern of every object under the prefix."""
         return f"{self.bucket_arn}/{self.key_prefix}*"
-
-    def _validate(self, check: Checker, field: str) -> None:
-        uri = self.uri
-        if not is_unresolved(uri):
-            check.require(bool(S3_URI_PATTERN.match(uri)), field, uri, "must match ^(https|s3)://([^/]+)/?(.*)$")
-            check.length_between(field, uri, 1, 1024)
 
 
 def as_location(value: str | S3Location) -> S3Location:
