@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._validation import is_unresolved
+from ..strategy import EPOCH_HYPERPARAMETERS, HYPERBAND_MAX_RESOURCE_LIMIT, HYPERBAND_MAX_TRAINING_JOBS, Hyperband
 from . import service_model as model
 from ._registry import Finding, Level, Source, rule
-from ..strategy import EPOCH_HYPERPARAMETERS, HYPERBAND_MAX_RESOURCE_LIMIT, HYPERBAND_MAX_TRAINING_JOBS, Hyperband
 from .subjects import JobSpec
 
 

@@ -76,7 +76,7 @@ def _spec_of(cls_name: str) -> dict[str, Expect]:
 
 def _specs() -> dict[str, dict[str, Expect]]:
     from ..image import TrainingImage
-    from ..locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
+    from ..locations import CompressionType, InputMode, S3DataDistribution, S3Location
     from ..objective import MetricDefinition, Objective, ObjectiveType
     from ..provider import ImportedTuningJobProvider, TuningJobProvider
     from ..ranges import ScalingType
@@ -220,6 +220,9 @@ def _strategy_instance(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _prop_types(job: JobSpec, finding: Finding) -> None:
+    from ..locations import S3Input, S3Location
+    from ..tuning_job import TuningJob
+
     props = {name: getattr(job, name) for name in _spec_of("TuningJob")}
     check_props(finding, "", props, _spec_of("TuningJob"))
     check_value(finding, "objective", job.objective)
@@ -229,8 +232,6 @@ def _prop_types(job: JobSpec, finding: Finding) -> None:
     if job.warm_start is not None:
         check_value(finding, "warm_start", job.warm_start)
         for index, parent in enumerate(job.warm_start.parents):
-            from ..tuning_job import TuningJob
-
             if not isinstance(parent, (str, TuningJob)):
                 finding.wrong_type(f"warm_start.parents[{index}]", parent, "a TuningJob or a tuning job name")
     for index, parameter_range in enumerate(job.parameter_ranges):
@@ -244,12 +245,13 @@ def _prop_types(job: JobSpec, finding: Finding) -> None:
         where = f"training.inputs[{name!r}]"
         if not isinstance(name, str):
             finding.wrong_type("training.inputs channel name", name, "a string")
-        if not isinstance(channel, str):
+        if isinstance(channel, S3Input):
             check_value(finding, where, channel)
-            if type(channel).__name__ == "S3Input":
-                check_value(finding, f"{where}.location", channel.location)
-            elif type(channel).__name__ != "S3Location":
-                finding.wrong_type(where, channel, "an s3:// URI string, an S3Location or an S3Input")
+            check_value(finding, f"{where}.location", channel.location)
+        elif isinstance(channel, S3Location):
+            check_value(finding, where, channel)
+        elif not isinstance(channel, str):
+            finding.wrong_type(where, channel, "an s3:// URI string, an S3Location or an S3Input")
     for field_name in ("output_path", "checkpoint_path"):
         location = getattr(training, field_name)
         if location is not None and not isinstance(location, str):
