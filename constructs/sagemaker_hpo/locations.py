@@ -19,9 +19,9 @@ class S3Location:
     """A bucket and key prefix. Build it with ``S3Location.from_bucket`` or ``S3Location.from_uri``.
 
     :param bucket_name: the bucket's name (may be a deploy-time token).
-    :param key_prefix: the key prefix, without a leading slash; ``""`` is the whole bucket.
-    :param bucket: the bucket construct, when known; its encryption key is then used for grants.
-    :param kms_key: the KMS key that encrypts the objects, when not the bucket's own.
+    :param key_prefix: the key prefix, without a leading slash. Default: ``""``, the whole bucket.
+    :param bucket: the bucket construct, when known; its encryption key is then used for grants. Default: none.
+    :param kms_key: the KMS key that encrypts the objects, when not the bucket's own. Default: none.
     """
 
     bucket_name: str
@@ -97,7 +97,9 @@ class S3Input:
     """A training channel read from S3. Build it with ``S3Input.from_bucket`` or ``S3Input.from_uri``.
 
     :param location: where the channel's objects are.
-    :param content_type: the MIME type of the data, e.g. ``text/csv``. Default: none (the algorithm's default).
+    :param content_type: the MIME type of the data, e.g. ``text/csv``. Required for built-in XGBoost's ``train``
+        and ``validation`` channels (without one XGBoost reads libsvm: rule HPO-DATA-006). Default: none (the
+        algorithm's or program's own default).
     :param input_mode: overrides the training definition's input mode for this channel. Default: inherit.
     :param distribution: how objects are spread over instances. Default: ``FULLY_REPLICATED``.
     :param compression: compression of the objects. Default: none.

@@ -52,9 +52,9 @@ class _NumericRange:
 class ContinuousRange(_NumericRange):
     """A real-valued hyperparameter searched between ``min_value`` and ``max_value``.
 
-    :param name: the hyperparameter's name as the training program reads it.
-    :param min_value: the lower bound (inclusive).
-    :param max_value: the upper bound (inclusive); must be greater than ``min_value``.
+    :param name: the hyperparameter's name as the training program reads it (1 to 256 characters).
+    :param min_value: the lower bound (inclusive), a finite number.
+    :param max_value: the upper bound (inclusive), a finite number greater than ``min_value``.
     :param scaling: how the range is searched. Default: ``ScalingType.AUTO``.
     """
 
@@ -63,6 +63,9 @@ class ContinuousRange(_NumericRange):
 class IntegerRange(_NumericRange):
     """An integer hyperparameter searched between ``min_value`` and ``max_value`` (both inclusive).
 
+    :param name: the hyperparameter's name as the training program reads it (1 to 256 characters).
+    :param min_value: the lower bound, an ``int`` (64-bit).
+    :param max_value: the upper bound, an ``int`` greater than ``min_value``.
     :param scaling: ``AUTO``, ``LINEAR`` or ``LOGARITHMIC``. Default: ``ScalingType.AUTO``.
     """
 
@@ -79,8 +82,9 @@ class IntegerRange(_NumericRange):
 class CategoricalRange:
     """A hyperparameter that takes one of a list of values (1 to 30 values; sent as strings).
 
-    :param name: the hyperparameter's name.
-    :param values: the candidate values; ``str``, ``int``, ``float`` or ``bool``.
+    :param name: the hyperparameter's name (1 to 256 characters).
+    :param values: the candidate values, a list of ``str``, ``int``, ``float`` or ``bool`` (a bare string is
+        refused: ``CategoricalRange("booster", ["dart"])``, not ``"dart"``). Default: none; 1 to 30 are required.
     """
 
     name: str
