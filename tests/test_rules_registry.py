@@ -37,6 +37,17 @@ def test_rule_ids_are_stable_and_well_formed() -> None:
     assert get_rule("HPO-RANGE-011").statement.startswith("A CategoricalRange's values are a list")
 
 
+def test_rules_run_in_module_order_whatever_is_imported_first() -> None:
+    """Typed props first (the other rules read the props), then static hyperparameters (ranges read their strings):
+    importing the package (or any of its modules) registers the rule modules in ``RULE_MODULES`` order."""
+    from sagemaker_hpo.rules import RULE_MODULES
+
+    order = [m.rsplit(".", 1)[1] for m in RULE_MODULES]
+    modules = [r.check.__module__.rsplit(".", 1)[1] for r in all_rules()]
+    assert modules == sorted(modules, key=order.index)
+    assert [r.family for r in all_rules()][:4] == ["TYPE", "TYPE", "TYPE", "HP"]
+
+
 def test_register_refuses_duplicate_and_malformed_ids() -> None:
     existing = get_rule("HPO-JOB-001")
     with pytest.raises(ValueError, match="registered twice"):

@@ -947,6 +947,24 @@ def test_value_factories_check_their_arguments() -> None:
         S3Location.from_uri(5)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"S3Location.from_bucket: bucket: expected an s3.IBucket"):
         S3Location.from_bucket("my-bucket")  # type: ignore[arg-type]
+    with pytest.raises(
+        ValidationError, match=r"TrainingImage.builtin_algorithm: version: expected a string.*got float"
+    ):
+        TrainingImage.builtin_algorithm("xgboost", 1.7)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"TrainingImage.from_ecr_repository: repository: expected an ecr.IRepo"):
+        TrainingImage.from_ecr_repository("my-training")  # type: ignore[arg-type]
+
+
+def test_gpu_training_image_checks_its_prop_types() -> None:
+    from sagemaker_hpo import GpuTrainingImage
+
+    stack = new_stack("Gpu")
+    with pytest.raises(
+        ValidationError, match=r"^Gpu/Image: metric_definitions: expected a list of MetricDefinition.*\[HPO-TYPE-002\]"
+    ):
+        GpuTrainingImage(stack, "Image", metric_definitions=[("validation:accuracy", "acc=(.*)")])  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match=r"^Gpu/Other: build_args: expected a dict of str to str, got dict"):
+        GpuTrainingImage(stack, "Other", build_args={"N": 1})  # type: ignore[dict-item]
 
 
 def test_json_hyperparameters_are_sent_as_json_text() -> None:

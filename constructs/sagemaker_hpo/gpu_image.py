@@ -98,7 +98,7 @@ class GpuTrainingImage(Construct):
         scope: Construct,
         id: str,
         *,
-        directory: str | None = None,
+        directory: str | os.PathLike[str] | None = None,
         build_args: Mapping[str, str] | None = None,
         metric_definitions: Sequence[MetricDefinition] | None = None,
         sample_log_lines: Sequence[str] | None = None,
@@ -117,6 +117,15 @@ class GpuTrainingImage(Construct):
         :raises ValidationError: for a folder without a Dockerfile or metric definitions that break a rule.
         """
         super().__init__(scope, id)
+        from .rules import ConstructProps, MetricSet, run_rules
+
+        props = {
+            "directory": directory,
+            "build_args": build_args,
+            "metric_definitions": metric_definitions,
+            "sample_log_lines": sample_log_lines,
+        }
+        run_rules(ConstructProps("GpuTrainingImage", props), path=self.node.path, scope=self)
         folder = PACKAGED_DIRECTORY if directory is None else Path(directory).resolve()
         if not (folder / "Dockerfile").is_file():
             raise ValidationError(self.node.path, "directory", str(folder), "must be a folder with a Dockerfile")
@@ -139,9 +148,6 @@ class GpuTrainingImage(Construct):
         if not definitions:
             raise ValidationError(self.node.path, "metric_definitions", [], "needs at least one metric definition")
         samples = load_sample_log_lines(folder) if sample_log_lines is None else tuple(sample_log_lines)
-        from .rules import MetricSet, load_rules, run_rules
-
-        load_rules()
         run_rules(MetricSet(definitions, "metric_definitions", samples), path=self.node.path, scope=self)
         #: The lines the image's program prints, on which the regexes are tried.
         self.sample_log_lines: tuple[str, ...] = samples

@@ -17,6 +17,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ._validation import ValidationError
 from .objective import MetricDefinition
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -90,6 +91,14 @@ class TrainingImage:
         The registry account is looked up per region; in environment-agnostic stacks through a ``CfnMapping``.
         Built-in algorithms define their own metrics. SageMaker pulls these images itself: no ECR grant is added.
         """
+        for label, value in (("name", name), ("version", version)):
+            if not isinstance(value, str):
+                raise ValidationError.wrong_type(
+                    "TrainingImage.builtin_algorithm",
+                    label,
+                    value,
+                    "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))",
+                )
         algorithms = _builtin_algorithms()
         key = name.lower()
         if key not in algorithms:
@@ -107,6 +116,13 @@ class TrainingImage:
         sample_log_lines: Sequence[str] = (),
     ) -> TrainingImage:
         """An image in an ECR repository; the training role is granted pull on that repository only."""
+        if isinstance(repository, (str, type)) or not hasattr(repository, "repository_uri_for_tag"):
+            raise ValidationError.wrong_type(
+                "TrainingImage.from_ecr_repository",
+                "repository",
+                repository,
+                "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri",
+            )
         return TrainingImage(
             "ecr", repository, tag, tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines)
         )

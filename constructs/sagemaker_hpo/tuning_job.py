@@ -14,7 +14,7 @@ from .limits import StackLimits
 from .objective import Objective
 from .provider import AnyTuningJobProvider, TuningJobProvider
 from .ranges import ParameterRange, render_parameter_ranges
-from .rules import JobSpec, MetricSet, load_rules, run_rules
+from .rules import JobSpec, MetricSet, run_rules
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 from .warm_start import WarmStart
@@ -222,7 +222,6 @@ class TuningJob(Construct):
 
 def validate_tuning_job(spec: JobSpec) -> None:
     """Run every rule of the registry on ``spec``: the job's own rules, then its metric definitions'."""
-    load_rules()
     path = spec.job.node.path
     run_rules(spec, path=path, scope=spec.job)
     metrics = MetricSet(spec.metric_definitions, "training.metric_definitions", spec.image.sample_log_lines)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._registry import Finding, Level, Rule, Source, all_rules, get_rule, register, rule, run_rules
-from .subjects import JobSpec, MetricSet
+from .subjects import ConstructProps, JobSpec, MetricSet
 
 #: The modules that register rules, in check order (typed props first: the other rules rely on them).
 RULE_MODULES = (
@@ -41,20 +41,19 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.warm_start",
 )
 
-_loaded = False
-
 
 def load_rules() -> None:
-    """Import every module of ``RULE_MODULES`` (each registers its rules once)."""
-    global _loaded
-    if not _loaded:
-        for module in RULE_MODULES:
-            import_module(module)
-        _loaded = True
+    """Import every module of ``RULE_MODULES``, in order (each registers its rules once, on first import).
+
+    Runs when this package is imported, so the check order is ``RULE_MODULES``' whichever module is imported first.
+    """
+    for module in RULE_MODULES:
+        import_module(module)
 
 
 __all__ = [
     "RULE_MODULES",
+    "ConstructProps",
     "Finding",
     "JobSpec",
     "Level",
@@ -68,3 +67,5 @@ __all__ = [
     "rule",
     "run_rules",
 ]
+
+load_rules()

@@ -88,3 +88,13 @@ class MetricSet:
     definitions: Sequence[MetricDefinition]
     field: str
     sample_log_lines: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ConstructProps:
+    """A construct's props as passed, checked by HPO-TYPE-002 against the type spec named ``construct`` (see
+    ``rules/types.py``): ``run_rules(ConstructProps("GpuTrainingImage", {"directory": ...}), path=..., scope=...)``.
+    """
+
+    construct: str
+    props: Mapping[str, Any]

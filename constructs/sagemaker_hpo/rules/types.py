@@ -8,6 +8,7 @@ nor the prop.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from aws_cdk import aws_ec2 as ec2
 
 from .._validation import is_unresolved
 from ._registry import Finding, Source, rule
-from .subjects import JobSpec
+from .subjects import ConstructProps, JobSpec
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,18 @@ def _specs() -> dict[str, dict[str, Expect]]:
             "output_kms_key": Expect(_has("key_arn"), "a kms.IKey", True),
             "input_mode": enum(InputMode),
         },
+        "GpuTrainingImage": {
+            "directory": Expect(_instance(str, os.PathLike), "a folder path (str or pathlib.Path)", True),
+            "build_args": STRING_MAP.maybe(),
+            "metric_definitions": Expect(
+                lambda v: _sequence(v) and all(isinstance(m, MetricDefinition) for m in v),
+                "a list of MetricDefinition",
+                True,
+            ),
+            "sample_log_lines": Expect(
+                lambda v: _sequence(v) and all(isinstance(line, str) for line in v), "a list of str", True
+            ),
+        },
         "Objective": {"metric_name": STRING, "type": enum(ObjectiveType)},
         "MetricDefinition": {"name": STRING, "regex": STRING},
         "ContinuousRange": {"name": STRING, "min_value": NUMBER, "max_value": NUMBER, "scaling": enum(ScalingType)},
@@ -214,12 +227,16 @@ def _strategy_instance(job: JobSpec, finding: Finding) -> None:
 
 @rule(
     "HPO-TYPE-002",
-    statement="Every prop of TuningJob and of the value types it takes has the type its documentation states.",
+    statement="Every prop of TuningJob (and of the value types it takes) and of GpuTrainingImage has the type its "
+    "documentation states.",
     field="(every prop)",
     source=Source.LIBRARY,
-    subjects=JobSpec,
+    subjects=(JobSpec, ConstructProps),
 )
-def _prop_types(job: JobSpec, finding: Finding) -> None:
+def _prop_types(job: JobSpec | ConstructProps, finding: Finding) -> None:
+    if isinstance(job, ConstructProps):
+        check_props(finding, "", job.props, _spec_of(job.construct))
+        return
     from ..locations import S3Input, S3Location
     from ..tuning_job import TuningJob
 
