@@ -214,3 +214,24 @@ def test_construct_init_documents_every_keyword(name: str) -> None:
     for parameter in list(inspect.signature(init).parameters)[1:]:
         assert f":param {parameter}:" in doc, f"{name}.__init__ {parameter} is not documented"
     assert "Default: ``Hyperband()``" in pydoc.render_doc(sagemaker_hpo.TuningJob.__init__)
+
+
+@pytest.mark.parametrize(
+    ("enum_type", "shape"),
+    [
+        (sagemaker_hpo.InputMode, "TrainingInputMode"),
+        (sagemaker_hpo.S3DataDistribution, "S3DataDistribution"),
+        (sagemaker_hpo.CompressionType, "CompressionType"),
+        (sagemaker_hpo.ScalingType, "HyperParameterScalingType"),
+        (sagemaker_hpo.ObjectiveType, "HyperParameterTuningJobObjectiveType"),
+        (sagemaker_hpo.WarmStartType, "HyperParameterTuningJobWarmStartType"),
+    ],
+)
+def test_the_library_enums_hold_the_models_values(enum_type: type, shape: str) -> None:
+    assert sorted(member.value for member in enum_type) == sorted(service_model.enum(shape))  # type: ignore[attr-defined]
+
+
+def test_strategy_names_are_the_models() -> None:
+    names = {cls.name for cls in (sagemaker_hpo.Hyperband, sagemaker_hpo.Bayesian, sagemaker_hpo.RandomSearch)}
+    names.add(sagemaker_hpo.GridSearch.name)
+    assert names == set(service_model.enum("HyperParameterTuningJobStrategyType"))

@@ -927,7 +927,8 @@ def test_unresolved_tokens_are_skipped() -> None:
     bucket = cdk.CfnParameter(stack, "Bucket").value_as_string
     content_type = cdk.CfnParameter(stack, "ContentType").value_as_string
     instance_type = cdk.CfnParameter(stack, "InstanceType").value_as_string
-    job(
+    volume = cdk.CfnParameter(stack, "Volume", type="Number").value_as_number
+    tuning = job(
         stack,
         max_jobs=max_jobs,
         tuning_job_name=name,
@@ -936,8 +937,11 @@ def test_unresolved_tokens_are_skipped() -> None:
             output_path=f"s3://{bucket}/out/",
             inputs={"train": S3Input.from_uri(f"s3://{bucket}/train/", content_type=content_type)},
             instance_type=instance_type,
+            volume_size=cdk.Size.gibibytes(volume),
         ),
     )
+    resources = tuning.request["TrainingJobDefinition"]["ResourceConfig"]
+    assert stack.resolve(resources["VolumeSizeInGB"]) == {"Ref": "Volume"}
 
 
 def test_value_factories_check_their_arguments() -> None:

@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ._validation import is_unresolved
 from .hyperparameters import HyperparameterValue, hyperparameter_text
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
@@ -151,7 +152,7 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
         "ResourceConfig": {
             "InstanceType": training.instance_type,
             "InstanceCount": training.instance_count,
-            "VolumeSizeInGB": int(volume_gib) if float(volume_gib).is_integer() else volume_gib,
+            "VolumeSizeInGB": volume_gib if is_unresolved(volume_gib) else int(volume_gib),
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": runtime_seconds},
         "EnableNetworkIsolation": training.enable_network_isolation,

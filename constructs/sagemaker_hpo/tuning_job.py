@@ -135,7 +135,7 @@ class TuningJob(Construct):
         self.provider: AnyTuningJobProvider = provider
 
         validate_tuning_job(spec)
-        bound = bind_training(self, training, volume_gib=spec.cache["volume_gib"])
+        bound = bind_training(self, training, volume_gib=spec.volume_gib)
         #: Static plus tuned hyperparameters: warm-start parents and children must have as many.
         self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
         #: The role SageMaker assumes for the training jobs.

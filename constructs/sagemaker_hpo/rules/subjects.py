@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, SizeRoundingBehavior
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..image import TrainingImage
@@ -41,8 +41,6 @@ class JobSpec:
     wait_for_completion: bool
     provider: AnyTuningJobProvider
     warm_start: WarmStart | None
-    #: Values each rule may cache for later rules (e.g. converted durations): jsii calls are not free.
-    cache: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def image(self) -> TrainingImage:
@@ -73,6 +71,11 @@ class JobSpec:
     def runtime_seconds(self) -> float | None:
         """The tuning job's ``max_runtime`` in seconds (``None`` when not set)."""
         return None if self.max_runtime is None else self.max_runtime.to_seconds(integral=False)
+
+    @cached_property
+    def volume_gib(self) -> float:
+        """The training volume in GiB, not rounded (a whole number once HPO-TYPE-003 has passed)."""
+        return self.training.volume_size.to_gibibytes(rounding=SizeRoundingBehavior.NONE)
 
     @cached_property
     def training_runtime_seconds(self) -> float:

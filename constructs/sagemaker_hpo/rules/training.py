@@ -93,8 +93,8 @@ def _instance_count(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _volume_size(job: JobSpec, finding: Finding) -> None:
-    volume = job.cache.get("volume_gib")
-    if volume is None or is_unresolved(volume):
+    volume = job.volume_gib
+    if is_unresolved(volume):
         return
     finding.require(
         1 <= volume <= MAX_VOLUME_GIB, "training.volume_size", f"{volume:g} GiB", f"must be 1 to {MAX_VOLUME_GIB} GiB"
@@ -231,7 +231,6 @@ def _role_arn(job: JobSpec, finding: Finding) -> None:
     if role is None:
         return
     arn = role.role_arn
-    job.cache["role_arn"] = arn
     if not is_unresolved(arn):
         finding.require(
             bool(model.pattern("RoleArn").match(arn)) and len(arn) <= model.maximum("RoleArn"),
@@ -255,7 +254,6 @@ def _subnets(job: JobSpec, finding: Finding) -> None:
     from ..training import select_subnet_ids
 
     subnet_ids = select_subnet_ids(job.training)
-    job.cache["subnet_ids"] = subnet_ids
     if not is_unresolved(subnet_ids):
         finding.count_between("training.subnets", subnet_ids, model.minimum("Subnets"), model.maximum("Subnets"))
 

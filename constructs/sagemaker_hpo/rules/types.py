@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, Size, SizeRoundingBehavior
+from aws_cdk import Duration, Size
 from aws_cdk import aws_ec2 as ec2
 
 from .._validation import is_unresolved
@@ -305,6 +305,4 @@ def _whole_conversions(job: JobSpec, finding: Finding) -> None:
             "seconds",
             "Duration.hours(4)",
         )
-    volume = job.training.volume_size.to_gibibytes(rounding=SizeRoundingBehavior.NONE)
-    job.cache["volume_gib"] = volume
-    _whole(finding, "training.volume_size", volume, "GiB", "Size.gibibytes(50)")
+    _whole(finding, "training.volume_size", job.volume_gib, "GiB", "Size.gibibytes(50)")
