@@ -60,6 +60,21 @@ def render() -> str:
         for r in members:
             source = r.source.value + (f": {r.reference}" if r.reference else "")
             lines.append(f"| {r.id} | {r.level.value} | {_cell(r.statement)} | `{_cell(r.field)}` | {_cell(source)} |")
+    lines += [
+        "",
+        "## Escape hatches",
+        "",
+        "- An instance type newer than the shipped list: `TrainingDefinition(..., allow_unlisted_instance_type=True)`",
+        "  accepts any `ml.<family>.<size>` name with warning HPO-TRAIN-002 instead of error HPO-TRAIN-001.",
+        "- A warning that does not apply: `Annotations.of(job).acknowledge_warning(rule_id, reason)` on that job.",
+        "- A structured hyperparameter value: `Json(value)` sends it as JSON text (HPO-HP-001).",
+        "",
+        "## Adding a rule",
+        "",
+        "Decorate a check with `sagemaker_hpo.rules.rule(id, statement=..., field=..., source=..., subjects=JobSpec)`",
+        "in a module listed in `RULE_MODULES` (`sagemaker_hpo/rules/__init__.py`), give the id a failing and a",
+        "passing case in `tests/test_validation.py`, and run `make rules-docs`.",
+    ]
     unknown = sorted({r.family for r in rules} - set(FAMILIES))
     if unknown:
         raise ValueError(f"rule families without a docs section: {unknown} (add them to FAMILIES)")

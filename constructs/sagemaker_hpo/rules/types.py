@@ -11,6 +11,7 @@ import inspect
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from aws_cdk import Duration, Size
@@ -75,6 +76,7 @@ def _spec_of(cls_name: str) -> dict[str, Expect]:
     return _specs()[cls_name]
 
 
+@cache
 def _specs() -> dict[str, dict[str, Expect]]:
     from ..image import TrainingImage
     from ..locations import CompressionType, InputMode, S3DataDistribution, S3Location
