@@ -23,7 +23,7 @@ export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
 # the tests a home inside the project. npm and pip keep the real one (their registry settings live there).
 PROJECT_HOME := $(CURDIR)/.cache/home
 
-.PHONY: install synth test lint typecheck bench clean constraints dist
+.PHONY: install synth test lint typecheck bench clean constraints dist rules-docs rules-data
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -57,6 +57,14 @@ typecheck: $(VENV)/.installed
 test: install lint typecheck
 	mkdir -p $(PROJECT_HOME)
 	HOME=$(PROJECT_HOME) $(BIN)/python -m pytest
+
+# docs/rules.md from the rule registry (tests/test_rules_registry.py fails when it is stale).
+rules-docs: $(VENV)/.installed
+	$(BIN)/python -m sagemaker_hpo.rules.docs
+
+# The shipped botocore facts (enums, lengths, patterns) from the installed botocore, after upgrading it.
+rules-data: $(VENV)/.installed
+	$(BIN)/python -m sagemaker_hpo.rules.service_model
 
 bench: install
 	mkdir -p $(PROJECT_HOME)

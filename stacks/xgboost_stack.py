@@ -14,6 +14,8 @@ from stacks.experiment_stack import PlatformTuningStack
 TRAIN_PREFIX = "xgboost/train/"
 VALIDATION_PREFIX = "xgboost/validation/"
 OUTPUT_PREFIX = "xgboost/"
+#: The sample's data is CSV (label first, no header): built-in XGBoost reads libsvm unless told otherwise.
+CONTENT_TYPE = "text/csv"
 #: The published sample's strategy: Hyperband with MinResource 10 and MaxResource 100.
 PUBLISHED_HYPERBAND = Hyperband(min_resource=10, max_resource=100)
 
@@ -21,8 +23,8 @@ PUBLISHED_HYPERBAND = Hyperband(min_resource=10, max_resource=100)
 class XgboostHyperbandStack(PlatformTuningStack):
     """XGBoost on SageMaker's built-in image: Hyperband 10..100, 20 jobs, 5 in parallel, maximize validation:auc.
 
-    The channels are read from the platform's data bucket (``xgboost/train/``, ``xgboost/validation/``) and the
-    model goes to its artifacts bucket (``output/xgboost/``, encrypted with its key).
+    The channels are read as CSV (``text/csv``) from the platform's data bucket (``xgboost/train/``,
+    ``xgboost/validation/``) and the model goes to its artifacts bucket (``output/xgboost/``, encrypted with its key).
 
     :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
     :param strategy: the search strategy. Default: the published ``Hyperband(min_resource=10, max_resource=100)``.
@@ -54,8 +56,8 @@ class XgboostHyperbandStack(PlatformTuningStack):
             training={
                 "image": TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
                 "inputs": {
-                    "train": self.platform.data_input(TRAIN_PREFIX),
-                    "validation": self.platform.data_input(VALIDATION_PREFIX),
+                    "train": self.platform.data_input(TRAIN_PREFIX, content_type=CONTENT_TYPE),
+                    "validation": self.platform.data_input(VALIDATION_PREFIX, content_type=CONTENT_TYPE),
                 },
                 "instance_type": "ml.m5.xlarge",
                 "static_hyperparameters": {"objective": "binary:logistic", "num_round": 100},

@@ -13,6 +13,7 @@ from sagemaker_hpo import (
     IntegerRange,
     MetricDefinition,
     Objective,
+    S3Input,
     TrainingDefinition,
     TrainingImage,
     TuningJob,
@@ -35,7 +36,10 @@ def training(**overrides: Any) -> TrainingDefinition:
     """The issue's XGBoost training definition, with ``overrides``."""
     props: dict[str, Any] = {
         "image": TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
-        "inputs": {"train": "s3://my-data/train/", "validation": "s3://my-data/validation/"},
+        "inputs": {
+            "train": S3Input.from_uri("s3://my-data/train/", content_type="text/csv"),
+            "validation": S3Input.from_uri("s3://my-data/validation/", content_type="text/csv"),
+        },
         "output_path": "s3://my-data/output/",
         "instance_type": "ml.m5.xlarge",
         "static_hyperparameters": {"objective": "binary:logistic", "num_round": 100},

@@ -81,7 +81,10 @@ def platform_app() -> Synthesized:
         max_parallel_jobs=5,
         training=TrainingDefinition(
             image=TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
-            inputs={"train": platform.data_input("xgb/train/"), "validation": platform.data_input("xgb/validation/")},
+            inputs={
+                "train": platform.data_input("xgb/train/", content_type="text/csv"),
+                "validation": platform.data_input("xgb/validation/", content_type="text/csv"),
+            },
             output_path=platform.output_location("xgb/"),
             role=platform.training_role,
             instance_type="ml.m5.xlarge",
@@ -127,7 +130,10 @@ def consumer_app() -> Synthesized:
         provider=platform.provider,
         training=TrainingDefinition(
             image=TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
-            inputs={"train": platform.data_input("xgb/train/"), "validation": platform.data_input("xgb/validation/")},
+            inputs={
+                "train": platform.data_input("xgb/train/", content_type="text/csv"),
+                "validation": platform.data_input("xgb/validation/", content_type="text/csv"),
+            },
             output_path=platform.output_location("xgb/"),
             output_kms_key=platform.key,
             checkpoint_path=platform.checkpoint_location("xgb/"),
@@ -173,7 +179,7 @@ def same_app() -> Synthesized:
     def training(**overrides: Any) -> TrainingDefinition:
         return TrainingDefinition(
             image=TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
-            inputs={"train": platform.data_input("direct/train/")},
+            inputs={"train": platform.data_input("direct/train/", content_type="text/csv")},
             output_path=platform.output_location("direct/"),
             instance_type="ml.m5.xlarge",
             static_hyperparameters={"num_round": 100},

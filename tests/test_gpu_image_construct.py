@@ -128,8 +128,26 @@ def test_custom_folder_with_its_own_metrics_json(stack: cdk.Stack, tmp_path: Pat
     folder = tmp_path / "copy"
     shutil.copytree(PACKAGED_DIRECTORY, folder)
     (folder / "metrics.json").write_text(json.dumps([{"name": "validation:accuracy", "regex": "acc=([0-9.]+)"}]))
+    (folder / "metrics-sample.log").write_text("epoch 1: acc=0.51\n")
     image = GpuTrainingImage(stack, "Copy", directory=str(folder))
     assert image.metric_definitions == (MetricDefinition("validation:accuracy", "acc=([0-9.]+)"),)
+    assert image.sample_log_lines == ("epoch 1: acc=0.51",)
+
+
+def test_regexes_are_tried_on_the_folders_sample_log_lines(stack: cdk.Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(PACKAGED_DIRECTORY, folder)
+    (folder / "metrics.json").write_text(json.dumps([{"name": "validation:accuracy", "regex": "acc=([0-9.]+)"}]))
+    with pytest.raises(ValidationError, match=r"^GpuStack/Copy: invalid metric_definitions\[0\].regex.*reads no num"):
+        GpuTrainingImage(stack, "Copy", directory=str(folder))  # the packaged sample prints validation:accuracy=
+    (folder / "metrics-sample.log").unlink()
+    GpuTrainingImage(stack, "NoSamples", directory=str(folder))  # nothing to try the regex on: accepted
+
+
+def test_catastrophic_regexes_are_refused(stack: cdk.Stack, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    with pytest.raises(ValidationError, match=r"nested quantifiers.*\[HPO-METRIC-010\]"):
+        GpuTrainingImage(stack, "Slow", directory=str(tmp_path), metric_definitions=[MetricDefinition("a", "(a+)+$")])
 
 
 @pytest.mark.parametrize(

@@ -576,3 +576,18 @@ def test_image_folder_holds_only_what_the_dockerfile_copies() -> None:
     # train.py imports only the standard library, torch and numpy.
     imports = re.findall(r"^(?:from|import) (\w+)", TRAIN.read_text(), re.M)
     assert set(imports) - set(sys.stdlib_module_names) == {"numpy", "torch"}
+
+
+def test_the_sample_log_lines_are_what_the_program_prints() -> None:
+    """metrics-sample.log (on which the tuning job's regexes are tried at synth time, HPO-METRIC-011) holds lines
+    exactly as train.py formats its per-epoch line, so the synth-time check and the program cannot drift."""
+    from sagemaker_hpo.gpu_image import load_sample_log_lines
+
+    definitions = train_module.load_metric_definitions()
+    lines = load_sample_log_lines()
+    assert lines
+    for line in lines:
+        fields = dict(part.split("=", 1) for part in line.split())
+        epoch, epochs = (int(n) for n in fields["epoch"].split("/"))
+        metrics = {d["name"]: float(fields[d["name"]]) for d in definitions}
+        assert train_module.format_epoch_line(definitions, epoch, epochs, metrics, float(fields["seconds"])) == line

@@ -7,8 +7,11 @@ import pytest
 
 from sagemaker_hpo import TrainingDefinition
 from sagemaker_hpo._validation import ValidationError
-from sagemaker_hpo.lifecycle_checks import RULE_DUPLICATE_FIXED_NAME, RULE_WAITER_EVENT_SIZE, estimated_json_bytes
+from sagemaker_hpo.rules.lifecycle import estimated_json_bytes
 from tests.construct_support import job, new_stack, training
+
+RULE_DUPLICATE_FIXED_NAME = "HPO-NAME-010"
+RULE_WAITER_EVENT_SIZE = "HPO-EVENT-010"
 
 
 def test_duplicate_fixed_names_in_one_stack_are_a_synth_error_naming_both_paths() -> None:

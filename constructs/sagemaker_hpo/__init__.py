@@ -4,6 +4,7 @@ from ._contract import contract as _handler_contract
 from ._validation import ValidationError
 from .buckets import TrainingBuckets
 from .gpu_image import GpuTrainingImage
+from .hyperparameters import Json
 from .image import TrainingImage, TrainingImageSource
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
 from .objective import MetricDefinition, Objective, ObjectiveType
@@ -36,6 +37,7 @@ __all__ = [
     "ImportedTuningJobProvider",
     "InputMode",
     "IntegerRange",
+    "Json",
     "MetricDefinition",
     "Objective",
     "ParameterRange",

@@ -1,27 +1,50 @@
-"""Synth-time validation helpers: errors that name the construct path, the field, the value and what is allowed."""
+"""The library's ``ValidationError`` and the token test the rules use (the rules themselves: ``sagemaker_hpo.rules``)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
-from aws_cdk import Annotations, Token
-from constructs import Construct
+from aws_cdk import Token
 
 
 class ValidationError(ValueError):
-    """Raised at synth time when a prop would be rejected by SageMaker.
+    """Raised at synth time when a prop would be rejected by SageMaker (or is not of the type the prop takes).
 
-    The message names the construct path, the field, the offending value and what is allowed.
+    The message names the construct path, the field, the offending value, what is allowed and the rule's id
+    (see docs/rules.md): ``Stack/Job: invalid max_jobs: 751; must be <= 750 [HPO-STRATEGY-007]``.
+
+    :param path: the construct path (or the value type, for a check made before any construct exists).
+    :param field: the prop, e.g. ``training.max_runtime``.
+    :param value: the offending value.
+    :param allowed: what is allowed.
+    :param rule_id: the id of the rule that failed. Default: none.
     """
 
-    def __init__(self, path: str, field: str, value: Any, allowed: str) -> None:
+    def __init__(self, path: str, field: str, value: Any, allowed: str, *, rule_id: str | None = None) -> None:
         self.path = path
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{path}: invalid {field}: {value!r}; {allowed}")
+        self.rule_id = rule_id
+        suffix = f" [{rule_id}]" if rule_id else ""
+        super().__init__(f"{path}: invalid {field}: {value!r}; {allowed}{suffix}")
+
+    @classmethod
+    def wrong_type(
+        cls, path: str, field: str, value: Any, expected: str, *, rule_id: str | None = None
+    ) -> ValidationError:
+        """The error for a prop of the wrong type: ``Stack/Job: max_runtime: expected a Duration (e.g.
+        Duration.hours(2)), got str '2h' [HPO-TYPE-001]``."""
+        error = cls(path, field, value, f"expected {expected}", rule_id=rule_id)
+        suffix = f" [{rule_id}]" if rule_id else ""
+        error.args = (f"{path}: {field}: expected {expected}, got {type(value).__name__} {_shown(value)}{suffix}",)
+        return error
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 #: Encoded string tokens contain this marker (CDK's ``BEGIN_STRING_TOKEN_MARKER``); encoded lists carry
@@ -51,45 +74,3 @@ def is_unresolved(value: Any) -> bool:
     if isinstance(value, (int, float)):
         return value <= _NUMBER_TOKEN_FLOOR and bool(Token.is_unresolved(value))
     return not isinstance(value, dict) and bool(Token.is_unresolved(value))
-
-
-class Checker:
-    """Collects the checks for one construct: ``fail`` raises, ``warn`` adds a warning annotation."""
-
-    def __init__(self, scope: Construct) -> None:
-        self.scope = scope
-
-    @property
-    def path(self) -> str:
-        return self.scope.node.path
-
-    def fail(self, field: str, value: Any, allowed: str) -> None:
-        raise ValidationError(self.path, field, value, allowed)
-
-    def require(self, condition: bool, field: str, value: Any, allowed: str) -> None:
-        if not condition:
-            self.fail(field, value, allowed)
-
-    def warn(self, warning_id: str, message: str) -> None:
-        Annotations.of(self.scope).add_warning_v2(f"sagemaker-hpo:{warning_id}", message)
-
-    def int_between(self, field: str, value: Any, low: int, high: int | None = None) -> None:
-        """``value`` must be an int in ``low..high``; tokens are skipped."""
-        if value is None or is_unresolved(value):
-            return
-        upper = "" if high is None else f" and <= {high}"
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(field, value, f"must be an integer >= {low}{upper}")
-        if value < low or (high is not None and value > high):
-            self.fail(field, value, f"must be >= {low}{upper}")
-
-    def length_between(self, field: str, value: str | None, low: int, high: int) -> None:
-        if value is None or is_unresolved(value):
-            return
-        if not low <= len(value) <= high:
-            self.fail(field, value, f"must be {low} to {high} characters long (is {len(value)})")
-
-    def count_between(self, field: str, items: Iterable[Any], low: int, high: int) -> None:
-        count = len(list(items))
-        if not low <= count <= high:
-            self.fail(field, f"{count} entries", f"must have {low} to {high} entries")

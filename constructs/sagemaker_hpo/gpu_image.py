@@ -10,7 +10,7 @@ from pathlib import Path
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
-from ._validation import Checker, ValidationError
+from ._validation import ValidationError
 from .image import TrainingImage
 from .objective import MetricDefinition
 
@@ -18,6 +18,20 @@ from .objective import MetricDefinition
 PACKAGED_DIRECTORY = Path(__file__).resolve().parent / "images" / "gpu_training"
 #: The file, beside the Dockerfile, that holds the metric definitions the training program prints for.
 METRICS_FILE_NAME = "metrics.json"
+#: The file, beside ``metrics.json``, with lines the program prints (one per epoch): each metric definition's regex
+#: is tried on them at synth time (rule HPO-METRIC-011).
+SAMPLE_LOG_FILE_NAME = "metrics-sample.log"
+
+
+def load_sample_log_lines(directory: str | os.PathLike[str] = PACKAGED_DIRECTORY) -> tuple[str, ...]:
+    """The sample log lines of an image folder (``metrics-sample.log``); none when the folder has no such file.
+
+    :param directory: the image folder (default: the packaged ``gpu_training`` folder).
+    """
+    path = Path(directory) / SAMPLE_LOG_FILE_NAME
+    if not path.is_file():
+        return ()
+    return tuple(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def load_metric_definitions(directory: str | os.PathLike[str] = PACKAGED_DIRECTORY) -> tuple[MetricDefinition, ...]:
@@ -75,6 +89,8 @@ class GpuTrainingImage(Construct):
         packaged one.
     :param build_args: Docker build arguments, e.g. ``{"BASE_IMAGE": "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"}``.
     :param metric_definitions: the metric definitions; default: read from the folder's ``metrics.json``.
+    :param sample_log_lines: lines the program prints, on which each regex is tried at synth time. Default: the
+        folder's ``metrics-sample.log`` (none if it has no such file).
     """
 
     def __init__(
@@ -82,11 +98,34 @@ class GpuTrainingImage(Construct):
         scope: Construct,
         id: str,
         *,
-        directory: str | None = None,
+        directory: str | os.PathLike[str] | None = None,
         build_args: Mapping[str, str] | None = None,
         metric_definitions: Sequence[MetricDefinition] | None = None,
+        sample_log_lines: Sequence[str] | None = None,
     ) -> None:
+        """Check the folder and the metric definitions, and declare the image asset.
+
+        :param scope: the parent construct.
+        :param id: the construct id.
+        :param directory: a folder with a ``Dockerfile`` (and normally ``metrics.json``). Default: the packaged
+            ``gpu_training`` folder.
+        :param build_args: Docker build arguments. Default: none.
+        :param metric_definitions: the metric definitions (1 to 40). Default: read from the folder's
+            ``metrics.json``.
+        :param sample_log_lines: lines the program prints; every regex must read a number from one of them.
+            Default: the folder's ``metrics-sample.log`` (none when absent).
+        :raises ValidationError: for a folder without a Dockerfile or metric definitions that break a rule.
+        """
         super().__init__(scope, id)
+        from .rules import ConstructProps, MetricSet, run_rules
+
+        props = {
+            "directory": directory,
+            "build_args": build_args,
+            "metric_definitions": metric_definitions,
+            "sample_log_lines": sample_log_lines,
+        }
+        run_rules(ConstructProps("GpuTrainingImage", props), path=self.node.path, scope=self)
         folder = PACKAGED_DIRECTORY if directory is None else Path(directory).resolve()
         if not (folder / "Dockerfile").is_file():
             raise ValidationError(self.node.path, "directory", str(folder), "must be a folder with a Dockerfile")
@@ -106,10 +145,12 @@ class GpuTrainingImage(Construct):
                 ) from None
         else:
             definitions = tuple(metric_definitions)
-        checker = Checker(self)
-        checker.count_between("metric_definitions", definitions, 1, 40)
-        for index, definition in enumerate(definitions):
-            definition._validate(checker, f"metric_definitions[{index}]")
+        if not definitions:
+            raise ValidationError(self.node.path, "metric_definitions", [], "needs at least one metric definition")
+        samples = load_sample_log_lines(folder) if sample_log_lines is None else tuple(sample_log_lines)
+        run_rules(MetricSet(definitions, "metric_definitions", samples), path=self.node.path, scope=self)
+        #: The lines the image's program prints, on which the regexes are tried.
+        self.sample_log_lines: tuple[str, ...] = samples
 
         #: The metric definitions the image's program prints for (one line per epoch).
         self.metric_definitions: tuple[MetricDefinition, ...] = definitions
@@ -123,7 +164,7 @@ class GpuTrainingImage(Construct):
         )
         #: The image for a training definition, carrying :attr:`metric_definitions`.
         self.training_image = TrainingImage.from_docker_image_asset(
-            self.asset, metric_definitions=self.metric_definitions
+            self.asset, metric_definitions=self.metric_definitions, sample_log_lines=samples
         )
 
     @property

@@ -17,6 +17,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ._validation import ValidationError
 from .objective import MetricDefinition
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -68,7 +69,9 @@ class BoundImage:
 class TrainingImage:
     """The container image training jobs run. Build it with one of the static factories.
 
-    ``bind`` returns the image URI and grants the training role the pull access the image needs.
+    ``bind`` returns the image URI and grants the training role the pull access the image needs. The factories
+    of custom images take ``metric_definitions`` (the regexes that read the program's metrics) and
+    ``sample_log_lines`` (lines the program prints, on which each regex is tried at synth time). Default: none.
     """
 
     _kind: str
@@ -77,6 +80,9 @@ class TrainingImage:
     #: Metric definitions the image's program is known to match (used when the job defines none itself).
     metric_definitions: tuple[MetricDefinition, ...] = field(default_factory=tuple)
     _asset_options: tuple[tuple[str, Any], ...] = ()
+    #: Lines the image's program prints to its log (e.g. one epoch's metrics line): every metric definition's regex
+    #: must read a number from one of them (rule HPO-METRIC-011). Empty when the image provides none.
+    sample_log_lines: tuple[str, ...] = ()
 
     @staticmethod
     def builtin_algorithm(name: str, version: str) -> TrainingImage:
@@ -85,6 +91,14 @@ class TrainingImage:
         The registry account is looked up per region; in environment-agnostic stacks through a ``CfnMapping``.
         Built-in algorithms define their own metrics. SageMaker pulls these images itself: no ECR grant is added.
         """
+        for label, value in (("name", name), ("version", version)):
+            if not isinstance(value, str):
+                raise ValidationError.wrong_type(
+                    "TrainingImage.builtin_algorithm",
+                    label,
+                    value,
+                    "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))",
+                )
         algorithms = _builtin_algorithms()
         key = name.lower()
         if key not in algorithms:
@@ -95,38 +109,82 @@ class TrainingImage:
 
     @staticmethod
     def from_ecr_repository(
-        repository: ecr.IRepository, tag: str = "latest", *, metric_definitions: Sequence[MetricDefinition] = ()
+        repository: ecr.IRepository,
+        tag: str = "latest",
+        *,
+        metric_definitions: Sequence[MetricDefinition] = (),
+        sample_log_lines: Sequence[str] = (),
     ) -> TrainingImage:
         """An image in an ECR repository; the training role is granted pull on that repository only."""
-        return TrainingImage("ecr", repository, tag, tuple(metric_definitions))
+        if isinstance(repository, (str, type)) or not hasattr(repository, "repository_uri_for_tag"):
+            raise ValidationError.wrong_type(
+                "TrainingImage.from_ecr_repository",
+                "repository",
+                repository,
+                "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri",
+            )
+        return TrainingImage(
+            "ecr", repository, tag, tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines)
+        )
 
     @staticmethod
     def from_asset(
-        directory: str, *, metric_definitions: Sequence[MetricDefinition] = (), **asset_options: Any
+        directory: str,
+        *,
+        metric_definitions: Sequence[MetricDefinition] = (),
+        sample_log_lines: Sequence[str] = (),
+        **asset_options: Any,
     ) -> TrainingImage:
         """An image built by ``cdk deploy`` from a local folder with a Dockerfile (a ``DockerImageAsset``).
 
         ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``).
         """
         return TrainingImage(
-            "asset", str(directory), "", tuple(metric_definitions), tuple(sorted(asset_options.items()))
+            "asset",
+            str(directory),
+            "",
+            tuple(metric_definitions),
+            tuple(sorted(asset_options.items())),
+            tuple(sample_log_lines),
         )
 
     @staticmethod
     def from_docker_image_asset(
-        asset: ecr_assets.DockerImageAsset, *, metric_definitions: Sequence[MetricDefinition] = ()
+        asset: ecr_assets.DockerImageAsset,
+        *,
+        metric_definitions: Sequence[MetricDefinition] = (),
+        sample_log_lines: Sequence[str] = (),
     ) -> TrainingImage:
         """An image from an existing ``DockerImageAsset``."""
-        return TrainingImage("docker_asset", asset, "", tuple(metric_definitions))
+        return TrainingImage(
+            "docker_asset", asset, "", tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines)
+        )
 
     @staticmethod
-    def from_image_uri(image_uri: str, *, metric_definitions: Sequence[MetricDefinition] = ()) -> TrainingImage:
+    def from_image_uri(
+        image_uri: str, *, metric_definitions: Sequence[MetricDefinition] = (), sample_log_lines: Sequence[str] = ()
+    ) -> TrainingImage:
         """An image known only by its URI (e.g. published by ``HpoPlatform`` and read from SSM at deploy time).
 
         No pull permission is granted: the training role must already be allowed to pull it (``HpoPlatform``'s
         role is allowed to pull the platform's images).
         """
-        return TrainingImage("uri", image_uri, "", tuple(metric_definitions))
+        return TrainingImage("uri", image_uri, "", tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines))
+
+    @property
+    def is_builtin(self) -> bool:
+        """True for SageMaker built-in algorithms, which define their own metrics."""
+        return self._kind == "builtin"
+
+    @property
+    def builtin_name(self) -> str | None:
+        """The built-in algorithm's name (``xgboost``); ``None`` for a custom image."""
+        return str(self._arg) if self.is_builtin else None
+
+    @property
+    def builtin_metrics(self) -> frozenset[str] | None:
+        """The metrics a built-in algorithm emits; ``None`` for a custom image (it needs metric definitions)."""
+        return _builtin_algorithms()[self._arg].metrics if self.is_builtin else None
 
     def bind(self, scope: Construct, grantee: iam.IGrantable | None) -> BoundImage:
         """The image URI for a training definition in ``scope``; grants ``grantee`` pull access if it needs any."""

@@ -11,10 +11,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from ._validation import Checker, is_unresolved
-
-#: The API's pattern for S3 URIs.
-S3_URI_PATTERN = re.compile(r"^(https|s3)://([^/]+)/?(.*)$")
+from ._validation import ValidationError
 
 
 @dataclass(frozen=True)
@@ -22,9 +19,9 @@ class S3Location:
     """A bucket and key prefix. Build it with ``S3Location.from_bucket`` or ``S3Location.from_uri``.
 
     :param bucket_name: the bucket's name (may be a deploy-time token).
-    :param key_prefix: the key prefix, without a leading slash; ``""`` is the whole bucket.
-    :param bucket: the bucket construct, when known; its encryption key is then used for grants.
-    :param kms_key: the KMS key that encrypts the objects, when not the bucket's own.
+    :param key_prefix: the key prefix, without a leading slash. Default: ``""``, the whole bucket.
+    :param bucket: the bucket construct, when known; its encryption key is then used for grants. Default: none.
+    :param kms_key: the KMS key that encrypts the objects, when not the bucket's own. Default: none.
     """
 
     bucket_name: str
@@ -35,11 +32,17 @@ class S3Location:
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key_prefix: str = "", *, kms_key: kms.IKey | None = None) -> S3Location:
         """A prefix in a CDK bucket. The key defaults to the bucket's own encryption key."""
+        if isinstance(bucket, (str, type)) or not hasattr(bucket, "bucket_name"):
+            raise ValidationError.wrong_type(
+                "S3Location.from_bucket", "bucket", bucket, "an s3.IBucket (for a URI use S3Location.from_uri)"
+            )
         return S3Location(bucket.bucket_name, key_prefix.lstrip("/"), bucket, kms_key or bucket.encryption_key)
 
     @staticmethod
     def from_uri(uri: str, *, kms_key: kms.IKey | None = None) -> S3Location:
         """A location from an ``s3://bucket/prefix`` URI. Raises ``ValueError`` if the URI is not an S3 URI."""
+        if not isinstance(uri, str):
+            raise ValidationError.wrong_type("S3Location.from_uri", "uri", uri, "an s3:// URI string")
         match = re.match(r"^s3://([^/]+)/?(.*)$", uri)
         if not match:
             raise ValueError(f"not an S3 URI: {uri!r}; expected s3://bucket/prefix")
@@ -60,12 +63,6 @@ class S3Location:
     def objects_arn(self) -> str:
         """The ARN pattern of every object under the prefix."""
         return f"{self.bucket_arn}/{self.key_prefix}*"
-
-    def _validate(self, check: Checker, field: str) -> None:
-        uri = self.uri
-        if not is_unresolved(uri):
-            check.require(bool(S3_URI_PATTERN.match(uri)), field, uri, "must match ^(https|s3)://([^/]+)/?(.*)$")
-            check.length_between(field, uri, 1, 1024)
 
 
 def as_location(value: str | S3Location) -> S3Location:
@@ -100,7 +97,9 @@ class S3Input:
     """A training channel read from S3. Build it with ``S3Input.from_bucket`` or ``S3Input.from_uri``.
 
     :param location: where the channel's objects are.
-    :param content_type: the MIME type of the data, e.g. ``text/csv``. Default: none (the algorithm's default).
+    :param content_type: the MIME type of the data, e.g. ``text/csv``. Required for built-in XGBoost's ``train``
+        and ``validation`` channels (without one XGBoost reads libsvm: rule HPO-DATA-006). Default: none (the
+        algorithm's or program's own default).
     :param input_mode: overrides the training definition's input mode for this channel. Default: inherit.
     :param distribution: how objects are spread over instances. Default: ``FULLY_REPLICATED``.
     :param compression: compression of the objects. Default: none.

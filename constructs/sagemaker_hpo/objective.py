@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
-
-from ._validation import Checker, is_unresolved
 
 
 class ObjectiveType(str, Enum):
@@ -39,9 +36,6 @@ class Objective:
         """Look for the training job with the smallest value of ``metric_name``."""
         return Objective(metric_name, ObjectiveType.MINIMIZE)
 
-    def _validate(self, check: Checker) -> None:
-        check.length_between("objective.metric_name", self.metric_name, 1, 255)
-
     def _render(self) -> dict[str, Any]:
         return {"Type": self.type.value, "MetricName": self.metric_name}
 
@@ -59,18 +53,6 @@ class MetricDefinition:
 
     name: str
     regex: str
-
-    def _validate(self, check: Checker, where: str) -> None:
-        check.length_between(f"{where}.name", self.name, 1, 255)
-        if is_unresolved(self.regex):
-            return
-        check.length_between(f"{where}.regex", self.regex, 1, 500)
-        try:
-            groups = re.compile(self.regex).groups
-        except re.error as err:
-            check.fail(f"{where}.regex", self.regex, f"must be a valid regular expression ({err})")
-            return
-        check.require(groups == 1, f"{where}.regex", self.regex, f"must have exactly one capture group (has {groups})")
 
     def _render(self) -> dict[str, str]:
         return {"Name": self.name, "Regex": self.regex}

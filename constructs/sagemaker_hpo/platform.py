@@ -322,10 +322,14 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
         :param metric_definitions: the metric definitions its program prints for. Default: for ``"gpu"``, the
             packaged GPU image's definitions; otherwise none (pass them in the training definition).
         """
+        samples: tuple[str, ...] = ()
         if metric_definitions is None:
             metric_definitions = ()
             if name == GPU_IMAGE_NAME:
-                from .gpu_image import load_metric_definitions
+                from .gpu_image import load_metric_definitions, load_sample_log_lines
 
                 metric_definitions = load_metric_definitions()
-        return TrainingImage.from_image_uri(self.image_uri(name), metric_definitions=metric_definitions)
+                samples = load_sample_log_lines()
+        return TrainingImage.from_image_uri(
+            self.image_uri(name), metric_definitions=metric_definitions, sample_log_lines=samples
+        )

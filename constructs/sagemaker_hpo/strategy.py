@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._validation import Checker
-
 #: Static hyperparameters from which SageMaker infers Hyperband's ``MaxResource``.
 EPOCH_HYPERPARAMETERS = ("epochs", "numepochs", "n-epochs", "n_epochs", "num_epochs")
 
@@ -19,9 +17,6 @@ HYPERBAND_MAX_TRAINING_JOBS = 750
 class _Strategy:
     #: The API's ``HyperParameterTuningJobStrategyType``.
     name: ClassVar[str]
-
-    def _validate(self, check: Checker, *, static_hyperparameters: dict[str, str], max_jobs: int | None) -> None:
-        """Strategy-specific rules; the base has none."""
 
     def _render_config(self) -> dict[str, Any]:
         """The strategy's part of ``HyperParameterTuningJobConfig``."""
@@ -46,37 +41,6 @@ class Hyperband(_Strategy):
     min_resource: int = 1
     max_resource: int | None = None
     name: ClassVar[str] = "Hyperband"
-
-    def _validate(self, check: Checker, *, static_hyperparameters: dict[str, str], max_jobs: int | None) -> None:
-        check.int_between("strategy.min_resource", self.min_resource, 1)
-        check.int_between("strategy.max_resource", self.max_resource, 1, HYPERBAND_MAX_RESOURCE_LIMIT)
-        if self.max_resource is not None:
-            check.require(
-                self.min_resource <= self.max_resource,
-                "strategy.min_resource",
-                self.min_resource,
-                f"must be <= max_resource ({self.max_resource})",
-            )
-        else:
-            inferred = [
-                (name, static_hyperparameters[name]) for name in EPOCH_HYPERPARAMETERS if name in static_hyperparameters
-            ]
-            for name, value in inferred:
-                if value.isdigit():
-                    check.require(
-                        self.min_resource <= int(value),
-                        "strategy.min_resource",
-                        self.min_resource,
-                        f"must be <= the max_resource SageMaker infers from the static hyperparameter {name} ({value})",
-                    )
-            check.require(
-                any(name in static_hyperparameters for name in EPOCH_HYPERPARAMETERS),
-                "strategy.max_resource",
-                None,
-                "Hyperband needs max_resource, or a static hyperparameter from which SageMaker infers it: one of "
-                + ", ".join(EPOCH_HYPERPARAMETERS),
-            )
-        check.int_between("max_jobs", max_jobs, 1, HYPERBAND_MAX_TRAINING_JOBS)
 
     def _render_config(self) -> dict[str, Any]:
         hyperband: dict[str, Any] = {"MinResource": self.min_resource}

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Duration, Size, Token
+from aws_cdk import Duration, Size
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from ._contract import contract
-from ._validation import Checker, is_unresolved
+from ._validation import is_unresolved
+from .hyperparameters import HyperparameterValue, hyperparameter_text
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
 from .objective import MetricDefinition
 from .role import TrainingRole
 
-#: A static hyperparameter value; sent to SageMaker as a string.
-HyperparameterValue = str | int | float | bool
+__all__ = ["BoundTraining", "HyperparameterValue", "TrainingDefinition", "bind_training", "hyperparameter_text"]
 
-ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
-CHANNEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9\.\-_]+$")
-ENVIRONMENT_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-MAX_TRAINING_RUNTIME = Duration.days(28)
-_MAX_TRAINING_RUNTIME_SECONDS = int(MAX_TRAINING_RUNTIME.to_seconds())
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
-
-
-def hyperparameter_text(value: HyperparameterValue) -> str:
-    """The string SageMaker receives for a hyperparameter value (``True`` becomes ``"true"``)."""
-    if isinstance(value, float) and Token.is_unresolved(value):
-        return str(value)  # a token's string form, resolved by CloudFormation
-    return contract.api_string(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,9 +31,14 @@ class TrainingDefinition:
     :param image: the training image: a ``TrainingImage``, or a construct offering one such as
         ``GpuTrainingImage`` (whose metric definitions then come with it).
     :param inputs: channel name to an ``s3://`` URI, an ``S3Location`` or an ``S3Input`` (at most 20 channels;
-        none for a program that makes its own data).
+        none for a program that makes its own data). Built-in XGBoost's ``train`` and ``validation`` channels must
+        be ``S3Input`` with a ``content_type`` (e.g. ``text/csv``): without one XGBoost reads libsvm.
+        Default: none.
     :param output_path: where model artifacts go: an ``s3://`` URI or an ``S3Location``.
-    :param instance_type: the ML instance type, e.g. ``ml.m5.xlarge``.
+    :param instance_type: the ML instance type, e.g. ``ml.m5.xlarge``: one of SageMaker's training instance types
+        (the list shipped from botocore's model, rule HPO-TRAIN-001).
+    :param allow_unlisted_instance_type: accept an ``instance_type`` newer than that list (it must still look like
+        ``ml.<family>.<size>``) with a warning, HPO-TRAIN-002, instead of an error. Default: False.
     :param role: the role SageMaker assumes. Default: a ``TrainingRole`` created for exactly this job's inputs,
         output, checkpoints, image, logs and network; a ``TrainingRole`` passed here is granted the same.
         Any other role is used as it is: its permissions are yours to manage.
@@ -59,8 +50,9 @@ class TrainingDefinition:
         ``max_runtime``. Default: twice ``max_runtime`` when spot instances are used.
     :param checkpoint_path: where training jobs save checkpoints (resumed after a spot interruption).
         Default: none.
-    :param static_hyperparameters: hyperparameters every training job gets; values are sent as strings.
-        Default: none.
+    :param static_hyperparameters: hyperparameters every training job gets: ``str``, ``int``, ``float`` or ``bool``
+        values, sent as strings (``True`` as ``true``); ``Json(...)`` for a structured value sent as JSON text.
+        ``None``, dicts and lists are refused. Default: none.
     :param metric_definitions: how metrics are read from the training logs. Default: the image's own
         definitions (built-in algorithms and ``GpuTrainingImage`` define theirs).
     :param environment: environment variables of the training container (at most 48). Default: none.
@@ -81,6 +73,7 @@ class TrainingDefinition:
     inputs: Mapping[str, str | S3Location | S3Input] = field(default_factory=dict)
     output_path: str | S3Location
     instance_type: str
+    allow_unlisted_instance_type: bool = False
     role: iam.IRole | None = None
     instance_count: int = 1
     volume_size: Size = field(default_factory=lambda: Size.gibibytes(30))
@@ -117,22 +110,19 @@ class BoundTraining:
     static_hyperparameters: dict[str, str]
 
 
-def bind_training(scope: Construct, training: TrainingDefinition, check: Checker) -> BoundTraining:
-    """Validate ``training`` and render it, creating (or granting) the training role in ``scope``."""
-    inputs = _channels(training, check)
-    output = _location(training.output_path, "training.output_path", check)
-    checkpoint = None
-    if training.checkpoint_path is not None:
-        checkpoint = _location(training.checkpoint_path, "training.checkpoint_path", check)
+def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib: float) -> BoundTraining:
+    """Render ``training`` (already validated by the rule registry), creating (or granting) the training role in
+    ``scope``. ``volume_gib`` is the volume size the rules converted (each conversion is a jsii round trip)."""
+    inputs = {name: as_input(value) for name, value in training.inputs.items()}
+    output = as_location(training.output_path)
+    checkpoint = None if training.checkpoint_path is None else as_location(training.checkpoint_path)
     static = {str(k): hyperparameter_text(v) for k, v in training.static_hyperparameters.items()}
-    volume_gib, runtime_seconds = _validate_scalars(training, static, check)
+    runtime_seconds = training.max_runtime.to_seconds()
 
     role = training.role
     if role is None:
         role = TrainingRole(scope, "TrainingRole")
     role_arn = role.role_arn  # read once: each read is a jsii round trip
-    if training.role is not None:
-        _validate_role_arn(role_arn, check)
     if isinstance(role, TrainingRole):
         for channel in inputs.values():
             role.grant_read_data(channel.location)
@@ -150,7 +140,7 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
 
     image = as_training_image(training.image)
     bound_image = image.bind(scope, role if isinstance(role, TrainingRole) else None)
-    metric_definitions = _metric_definitions(training, check)
+    metric_definitions = merged_metric_definitions(training)
 
     algorithm: dict[str, Any] = {"TrainingImage": bound_image.image_uri, "TrainingInputMode": training.input_mode.value}
     if metric_definitions:
@@ -162,7 +152,7 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         "ResourceConfig": {
             "InstanceType": training.instance_type,
             "InstanceCount": training.instance_count,
-            "VolumeSizeInGB": volume_gib,
+            "VolumeSizeInGB": volume_gib if is_unresolved(volume_gib) else int(volume_gib),
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": runtime_seconds},
         "EnableNetworkIsolation": training.enable_network_isolation,
@@ -179,119 +169,28 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
     if training.volume_kms_key is not None:
         definition["ResourceConfig"]["VolumeKmsKeyId"] = training.volume_kms_key.key_arn
     if training.use_spot_instances:
-        max_wait = training.max_wait or Duration.seconds(2 * training.max_runtime.to_seconds())
+        max_wait = training.max_wait or Duration.seconds(2 * runtime_seconds)
         definition["StoppingCondition"]["MaxWaitTimeInSeconds"] = max_wait.to_seconds()
     if checkpoint is not None:
         definition["CheckpointConfig"] = {"S3Uri": checkpoint.uri, "LocalPath": CHECKPOINT_LOCAL_PATH}
     if training.environment:
         definition["Environment"] = dict(training.environment)
     if training.vpc is not None:
-        definition["VpcConfig"] = _vpc_config(scope, training, check)
+        definition["VpcConfig"] = _vpc_config(scope, training)
 
     names = frozenset(m.name for m in metric_definitions) | (bound_image.builtin_metrics or frozenset())
     return BoundTraining(definition, role, names, bound_image.builtin_metrics is not None, static)
 
 
-def _channels(training: TrainingDefinition, check: Checker) -> dict[str, S3Input]:
-    check.count_between("training.inputs", training.inputs, 0, 20)
-    channels: dict[str, S3Input] = {}
-    for name, value in training.inputs.items():
-        where = f"training.inputs[{name!r}]"
-        if not is_unresolved(name):
-            check.require(
-                bool(CHANNEL_NAME_PATTERN.match(name)) and len(name) <= 64,
-                "training.inputs channel name",
-                name,
-                "must match [A-Za-z0-9.\\-_]+ and be at most 64 characters",
-            )
-        try:
-            channel = as_input(value)
-        except ValueError as err:
-            check.fail(where, value, str(err))
-            raise  # unreachable: fail raises
-        channel.location._validate(check, where)
-        channels[name] = channel
-    return channels
-
-
-def _location(value: str | S3Location, field_name: str, check: Checker) -> S3Location:
-    try:
-        location = as_location(value)
-    except ValueError as err:
-        check.fail(field_name, value, str(err))
-        raise
-    location._validate(check, field_name)
-    return location
-
-
-def _validate_scalars(training: TrainingDefinition, static: dict[str, str], check: Checker) -> tuple[float, float]:
-    """Check the definition's scalar fields; return the volume size in GiB and the runtime in seconds (each
-    conversion is a jsii round trip, so the caller reuses them)."""
-    check.int_between("training.instance_count", training.instance_count, 1)
-    if not is_unresolved(training.instance_type):
-        check.require(
-            training.instance_type.startswith("ml."),
-            "training.instance_type",
-            training.instance_type,
-            "must be an ML instance type such as ml.m5.xlarge",
-        )
-    volume = training.volume_size.to_gibibytes()
-    check.require(volume >= 1, "training.volume_size", f"{volume} GiB", "must be at least 1 GiB")
-    runtime = training.max_runtime.to_seconds()
-    limit = _MAX_TRAINING_RUNTIME_SECONDS
-    check.int_between("training.max_runtime (seconds)", runtime, 1, limit)
-    if training.max_wait is not None and not training.use_spot_instances:
-        check.fail("training.max_wait", training.max_wait.to_human_string(), "is only allowed with use_spot_instances")
-    if training.use_spot_instances:
-        if training.max_wait is not None:
-            check.require(
-                training.max_wait.to_seconds() >= runtime,
-                "training.max_wait",
-                training.max_wait.to_human_string(),
-                f"must be at least max_runtime ({training.max_runtime.to_human_string()})",
-            )
-        if training.checkpoint_path is None:
-            check.warn(
-                "SpotWithoutCheckpoints",
-                "training.use_spot_instances without checkpoint_path: an interrupted job restarts from scratch",
-            )
-    for name, value in static.items():
-        check.length_between(f"training.static_hyperparameters name {name!r}", name, 1, 256)
-        check.length_between(f"training.static_hyperparameters[{name!r}]", value, 0, 2500)
-    check.count_between("training.environment", training.environment, 0, 48)
-    for key, env_value in training.environment.items():
-        if not is_unresolved(key):
-            check.require(
-                bool(ENVIRONMENT_KEY_PATTERN.match(key)) and len(key) <= 512,
-                "training.environment key",
-                key,
-                "must match [a-zA-Z_][a-zA-Z0-9_]* (at most 512 characters)",
-            )
-        check.length_between(f"training.environment[{key!r}]", env_value, 0, 512)
-    return volume, runtime
-
-
-def _validate_role_arn(arn: str, check: Checker) -> None:
-    if not is_unresolved(arn):
-        check.require(
-            bool(ROLE_ARN_PATTERN.match(arn)),
-            "training.role",
-            arn,
-            "must be an IAM role ARN matching ^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-        )
-
-
-def _metric_definitions(training: TrainingDefinition, check: Checker) -> list[MetricDefinition]:
+def merged_metric_definitions(training: TrainingDefinition) -> list[MetricDefinition]:
+    """The image's metric definitions, overridden by name by the training definition's own."""
     merged: dict[str, MetricDefinition] = {m.name: m for m in as_training_image(training.image).metric_definitions}
     merged.update({m.name: m for m in training.metric_definitions})
-    definitions = list(merged.values())
-    check.count_between("training.metric_definitions", definitions, 0, 40)
-    for index, definition in enumerate(definitions):
-        definition._validate(check, f"training.metric_definitions[{index}]")
-    return definitions
+    return list(merged.values())
 
 
-def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) -> dict[str, Any]:
+def select_subnet_ids(training: TrainingDefinition) -> list[str]:
+    """The subnet ids ``training.subnets`` selects in ``training.vpc`` (default: the VPC's private subnets)."""
     assert training.vpc is not None
     chosen = training.subnets
     if chosen is None:
@@ -305,9 +204,12 @@ def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) 
             one_per_az=chosen.one_per_az,
             subnet_filters=chosen.subnet_filters,
         )
-    subnet_ids = selection.subnet_ids
-    if not is_unresolved(subnet_ids):
-        check.count_between("training.subnets", subnet_ids, 1, 16)
+    return list(selection.subnet_ids)
+
+
+def _vpc_config(scope: Construct, training: TrainingDefinition) -> dict[str, Any]:
+    assert training.vpc is not None
+    subnet_ids = select_subnet_ids(training)
     groups = list(training.security_groups or [])
     if not groups:
         group = ec2.SecurityGroup(
@@ -320,5 +222,4 @@ def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) 
         # The instances of a distributed training job talk to each other through their security group.
         group.add_ingress_rule(group, ec2.Port.all_traffic(), "between the instances of a training job")
         groups = [group]
-    check.count_between("training.security_groups", groups, 1, 5)
     return {"SecurityGroupIds": [g.security_group_id for g in groups], "Subnets": subnet_ids}

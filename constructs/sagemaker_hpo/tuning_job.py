@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,25 +10,15 @@ from aws_cdk import CfnResource, CustomResource, Duration
 from constructs import Construct
 
 from ._contract import contract
-from ._validation import Checker, is_unresolved
-from .lifecycle_checks import check_tuning_job
 from .limits import StackLimits
 from .objective import Objective
-from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
-from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, render_parameter_ranges
-from .role import TrainingRole
+from .provider import AnyTuningJobProvider, TuningJobProvider
+from .ranges import ParameterRange, render_parameter_ranges
+from .rules import JobSpec, MetricSet, run_rules
+from .rules.lifecycle import RenderedJob
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 from .warm_start import WarmStart
-
-JOB_NAME_PATTERN = re.compile(contract.JOB_NAME_PATTERN)
-MIN_TUNING_RUNTIME_SECONDS = 120
-MAX_TUNING_RUNTIME_SECONDS = 2_592_000
-MAX_TUNABLE_HYPERPARAMETERS = 30
-MAX_HYPERPARAMETERS = 100
-DEFAULT_PARALLEL_QUOTA = 10
-#: SageMaker allows 50 tags per job; the handler adds its owner tags (``contract.HANDLER_TAG_KEYS``).
-MAX_TAGS = contract.MAX_USER_TAGS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,17 +36,6 @@ class CompletionCriteria:
     max_jobs_not_improving: int | None = None
     complete_on_convergence: bool | None = None
 
-    def _validate(self, check: Checker) -> None:
-        check.int_between("completion_criteria.max_jobs_not_improving", self.max_jobs_not_improving, 3)
-        value = self.target_objective_value
-        if value is not None and not is_unresolved(value):
-            check.require(
-                not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value),
-                "completion_criteria.target_objective_value",
-                value,
-                "must be a finite number",
-            )
-
     def _render(self) -> dict[str, Any]:
         rendered: dict[str, Any] = {}
         if self.target_objective_value is not None:
@@ -74,30 +51,9 @@ class CompletionCriteria:
 class TuningJob(Construct):
     """A SageMaker hyperparameter tuning job, created when the stack deploys (``Custom::SageMakerHyperParameterTuningJob``).
 
-    Every prop is checked against SageMaker's rules at synth time. Any change to the job replaces it (tuning
-    jobs are immutable): a new job with a new name is created and the old one is stopped if still running.
-    Deleting the stack stops a running job; job records, artifacts and logs are kept.
-
-    :param objective: the metric to maximize or minimize.
-    :param parameter_ranges: the hyperparameters to tune (1 to 30 in total).
-    :param training: how each training job runs.
-    :param strategy: the search strategy. Default: ``Hyperband()``.
-    :param max_jobs: the most training jobs to run. Required, except for ``GridSearch`` (where it is the number of
-        combinations if given). Default: none.
-    :param max_parallel_jobs: training jobs run at the same time (at least 1, at most ``max_jobs``). Default: 1.
-    :param max_runtime: the longest the tuning job may run (2 minutes to 30 days). Default: SageMaker's limit.
-    :param completion_criteria: when to stop early. Default: none.
-    :param random_seed: seed for the hyperparameter search, for reproducible searches. Default: none.
-    :param tags: tags on the tuning job (at most 45: SageMaker's 50 less the handler's owner tags; keys may not start
-        with ``aws:`` or ``sagemaker-hpo:``). Default: none.
-    :param tuning_job_name: a fixed job name (1 to 32 characters). Default: a name generated from the stack's
-        prefix and the job's configuration, so that each change gets a new name. A fixed name cannot be kept
-        across a change of the job: change the name with it.
-    :param wait_for_completion: make the deployment wait for the job to finish, fail if it fails, and expose the
-        best training job. Needs ``max_runtime`` of at most 45 minutes (the custom resource framework waits at
-        most an hour, and a job that reaches its limit still spends minutes stopping). Default: False.
-    :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``.
-    :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
+    Every prop is checked against SageMaker's rules at synth time (the rule registry, ``docs/rules.md``). Any change
+    to the job replaces it (tuning jobs are immutable): a new job with a new name is created and the old one is
+    stopped if still running. Deleting the stack stops a running job; job records, artifacts and logs are kept.
     """
 
     def __init__(
@@ -120,87 +76,89 @@ class TuningJob(Construct):
         provider: AnyTuningJobProvider | None = None,
         warm_start: WarmStart | None = None,
     ) -> None:
+        """Validate the props (every rule of the registry), render the ``CreateHyperParameterTuningJob`` request
+        and attach it to the stack as a custom resource.
+
+        :param scope: the parent construct.
+        :param construct_id: the construct id.
+        :param objective: the metric to maximize or minimize, e.g. ``Objective.maximize("validation:auc")``.
+        :param parameter_ranges: the hyperparameters to tune (1 to 30 in total): ``ContinuousRange``,
+            ``IntegerRange`` and ``CategoricalRange``.
+        :param training: how each training job runs (``TrainingDefinition``).
+        :param strategy: the search strategy (an instance: ``Hyperband()``, ``Bayesian()``, ``RandomSearch()``,
+            ``GridSearch()``). Default: ``Hyperband()``.
+        :param max_jobs: the most training jobs to run (Hyperband: at most 750). Required, except for
+            ``GridSearch`` (where it is the number of combinations if given). Default: none.
+        :param max_parallel_jobs: training jobs run at the same time (at least 1, at most ``max_jobs``; above 10
+            needs a quota increase). Default: 1.
+        :param max_runtime: the longest the tuning job may run, a ``Duration`` of whole seconds from 2 minutes to
+            182.5 days (15,768,000 s). Default: none (SageMaker's default).
+        :param completion_criteria: when to stop early. Default: none.
+        :param random_seed: seed for the hyperparameter search, for reproducible searches (0 to 2,147,483,647).
+            Default: none.
+        :param tags: tags on the tuning job (at most 50; keys 1 to 128 and values up to 256 letters, digits,
+            spaces and ``_.:/=+-@``). Default: none.
+        :param tuning_job_name: a fixed job name (1 to 32 letters, digits and hyphens). Default: a name generated
+            from the stack's prefix and the job's configuration, so that each change gets a new name. A fixed name
+            cannot be kept across a change of the job: change the name with it.
+        :param wait_for_completion: make the deployment wait for the job to finish, fail if it fails, and expose
+            the best training job. Needs ``max_runtime`` of at most 45 minutes (the custom resource framework waits
+            at most an hour, and a job that reaches its limit still spends minutes stopping). Default: False.
+        :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``.
+        :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
+        :raises ValidationError: when a prop breaks a rule (the message names the path, the prop and the rule id).
+        """
         super().__init__(scope, construct_id)
-        check = Checker(self)
-        self.strategy: Strategy = strategy or Hyperband()
-        self.objective = objective
-        self.parameter_ranges = tuple(parameter_ranges)
-        self.wait_for_completion = wait_for_completion
         own_provider: TuningJobProvider | None = None
         if provider is None:
             own_provider = provider = TuningJobProvider.of(scope)  # the same stack; often the stack itself
-        self.provider: AnyTuningJobProvider = provider
-
-        bound = bind_training(self, training, check)
-        #: Static plus tuned hyperparameters: warm-start parents and children must have as many.
-        self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
-        #: The role SageMaker assumes for the training jobs.
-        self.training_role = bound.role
-        self._validate(
-            check,
-            bound=bound,
+        spec = JobSpec(
+            job=self,
+            objective=objective,
+            parameter_ranges=parameter_ranges,
+            training=training,
+            strategy=Hyperband() if strategy is None else strategy,
             max_jobs=max_jobs,
             max_parallel_jobs=max_parallel_jobs,
             max_runtime=max_runtime,
             completion_criteria=completion_criteria,
             random_seed=random_seed,
-            tags=tags or {},
+            tags={} if tags is None else tags,
             tuning_job_name=tuning_job_name,
+            wait_for_completion=wait_for_completion,
+            provider=provider,
+            warm_start=warm_start,
         )
+        self.strategy: Strategy = spec.strategy
+        self.objective = objective
+        self.parameter_ranges = tuple(parameter_ranges)
+        self.wait_for_completion = wait_for_completion
+        self.provider: AnyTuningJobProvider = provider
 
-        config: dict[str, Any] = {
-            **self.strategy._render_config(),
-            "HyperParameterTuningJobObjective": objective._render(),
-            "ResourceLimits": {"MaxParallelTrainingJobs": max_parallel_jobs},
-            "ParameterRanges": render_parameter_ranges(self.parameter_ranges),
-        }
-        if max_jobs is not None:
-            config["ResourceLimits"]["MaxNumberOfTrainingJobs"] = max_jobs
-        if max_runtime is not None:
-            config["ResourceLimits"]["MaxRuntimeInSeconds"] = max_runtime.to_seconds()
-        if completion_criteria is not None and completion_criteria._render():
-            config["TuningJobCompletionCriteria"] = completion_criteria._render()
-        if random_seed is not None:
-            config["RandomSeed"] = random_seed
-        if warm_start is not None:
-            warm_start._validate(check, self, isinstance(self.strategy, Hyperband))
+        validate_tuning_job(spec)
+        bound = bind_training(self, training, volume_gib=spec.volume_gib)
+        #: Static plus tuned hyperparameters: warm-start parents and children must have as many.
+        self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
+        #: The role SageMaker assumes for the training jobs.
+        self.training_role = bound.role
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
-        self.request: dict[str, Any] = {
-            "HyperParameterTuningJobConfig": config,
-            "TrainingJobDefinition": bound.definition,
-        }
-        if warm_start is not None:
-            self.request["WarmStartConfig"] = warm_start._render()
-        if tags:
-            self.request["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+        self.request: dict[str, Any] = _render_request(spec, bound)
+        self._attach(spec, bound, own_provider)
 
-        if isinstance(self.provider, ImportedTuningJobProvider) and isinstance(bound.role, TrainingRole):
-            check.fail(
-                "training.role",
-                bound.role.node.path,
-                "a role created in this app cannot be used with an imported provider: it can only pass the roles it "
-                "was deployed for (the deploy would fail with iam:PassRole AccessDenied). Pass the platform's "
-                "training_role, or use this stack's own TuningJobProvider",
-            )
+    def _attach(self, spec: JobSpec, bound: BoundTraining, own_provider: TuningJobProvider | None) -> None:
+        """The custom resource that creates the job, its provider's permissions and the stack's limits check."""
         self.provider.allow_pass_role(bound.role)
         properties: dict[str, Any] = {
             contract.PROP_REQUEST: self.request,
             contract.PROP_NAME_PREFIX: self.provider.name_prefix,
-            contract.PROP_WAIT_FOR_COMPLETION: "true" if wait_for_completion else "false",
+            contract.PROP_WAIT_FOR_COMPLETION: "true" if spec.wait_for_completion else "false",
         }
-        if wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
+        if spec.wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
             properties[contract.PROP_WAIT_TIMEOUT_SECONDS] = str(contract.MAX_WAIT_TIMEOUT_SECONDS)
-        if tuning_job_name is not None:
-            if isinstance(self.provider, ImportedTuningJobProvider):
-                check.warn(
-                    "ImportedProviderFixedName",
-                    f"tuning_job_name {tuning_job_name!r} with an imported provider: its handler may only manage jobs "
-                    "named with its own prefix (the platform's provider-name-prefix parameter). Start the name with "
-                    "that prefix and a hyphen, or leave tuning_job_name out to get a generated name",
-                )
-            properties[contract.PROP_TUNING_JOB_NAME] = tuning_job_name
-            self.provider.allow_job_name(tuning_job_name)
-        check_tuning_job(self, properties, tuning_job_name)
+        if spec.tuning_job_name is not None:
+            properties[contract.PROP_TUNING_JOB_NAME] = spec.tuning_job_name
+            self.provider.allow_job_name(spec.tuning_job_name)
+        run_rules(RenderedJob(self, properties, spec.tuning_job_name), path=self.node.path, scope=self)
         service_token = self.provider.service_token
         self.resource = CustomResource(
             self,
@@ -263,178 +221,36 @@ class TuningJob(Construct):
             )
         return self.resource.get_att_string(name)
 
-    # -- validation ---------------------------------------------------------------------------------------------
 
-    def _validate(
-        self,
-        check: Checker,
-        *,
-        bound: BoundTraining,
-        max_jobs: int | None,
-        max_parallel_jobs: int,
-        max_runtime: Duration | None,
-        completion_criteria: CompletionCriteria | None,
-        random_seed: int | None,
-        tags: Mapping[str, str],
-        tuning_job_name: str | None,
-    ) -> None:
-        if tuning_job_name is not None and not is_unresolved(tuning_job_name):
-            check.require(
-                bool(JOB_NAME_PATTERN.match(tuning_job_name)),
-                "tuning_job_name",
-                tuning_job_name,
-                "must be 1 to 32 letters, digits and hyphens, starting and ending with a letter or digit",
-            )
-        self.objective._validate(check)
-        self._validate_ranges(check, bound.static_hyperparameters)
-        self._validate_objective_metric(check, bound)
-        self._validate_limits(check, max_jobs, max_parallel_jobs, max_runtime)
-        self.strategy._validate(check, static_hyperparameters=bound.static_hyperparameters, max_jobs=max_jobs)
-        if completion_criteria is not None:
-            completion_criteria._validate(check)
-        check.int_between("random_seed", random_seed, 0)
-        check.count_between("tags", tags, 0, MAX_TAGS)
-        for key, value in tags.items():
-            check.length_between("tags key", key, 1, 128)
-            check.length_between(f"tags[{key!r}]", value, 0, 256)
-            if not is_unresolved(key):
-                check.require(not key.lower().startswith("aws:"), "tags key", key, "the aws: prefix is reserved")
-                check.require(
-                    not key.lower().startswith(contract.OWNER_TAG_PREFIX),
-                    "tags key",
-                    key,
-                    f"the {contract.OWNER_TAG_PREFIX} prefix is reserved for the owner tags the handler sets",
-                )
-
-    def _validate_ranges(self, check: Checker, static: dict[str, str]) -> None:
-        ranges = self.parameter_ranges
-        check.count_between("parameter_ranges", ranges, 1, MAX_TUNABLE_HYPERPARAMETERS)
-        seen: set[str] = set()
-        for index, parameter_range in enumerate(ranges):
-            where = f"parameter_ranges[{index}] ({parameter_range.name})"
-            check.length_between(f"{where}.name", parameter_range.name, 1, 256)
-            check.require(
-                parameter_range.name not in seen,
-                f"{where}.name",
-                parameter_range.name,
-                "a hyperparameter may appear in one range only",
-            )
-            check.require(
-                parameter_range.name not in static,
-                f"{where}.name",
-                parameter_range.name,
-                "is also a static hyperparameter; a hyperparameter is either tuned or static",
-            )
-            seen.add(parameter_range.name)
-            parameter_range._validate(check, where)
-        total = len(static) + len(ranges) + 1
-        check.require(
-            total <= MAX_HYPERPARAMETERS,
-            "training.static_hyperparameters",
-            f"{len(static)} static",
-            f"static + tuned + 1 must be at most {MAX_HYPERPARAMETERS} (is {total})",
-        )
-
-    def _validate_objective_metric(self, check: Checker, bound: BoundTraining) -> None:
-        metric = self.objective.metric_name
-        if is_unresolved(metric):
-            return
-        if bound.builtin:
-            if metric not in bound.metric_names:
-                check.warn(
-                    "UnknownBuiltinMetric",
-                    f"objective.metric_name {metric!r} is not a metric this built-in algorithm is known to emit",
-                )
-            return
-        check.require(
-            metric in bound.metric_names,
-            "objective.metric_name",
-            metric,
-            "a custom image needs a metric definition for the objective; defined: "
-            + (", ".join(sorted(bound.metric_names)) or "none (pass training.metric_definitions)"),
-        )
-        if isinstance(self.strategy, Hyperband):
-            check.warn(
-                "HyperbandPerEpochMetric",
-                f"Hyperband reads {metric!r} after every epoch: make sure the training program prints it each epoch "
-                "and its regex matches those lines, not only a final summary",
-            )
-
-    def _validate_limits(
-        self, check: Checker, max_jobs: int | None, max_parallel_jobs: int, max_runtime: Duration | None
-    ) -> None:
-        discrete = all(isinstance(r, (IntegerRange, CategoricalRange)) for r in self.parameter_ranges)
-        combinations = _combinations(self.parameter_ranges) if discrete else None
-        if self.strategy.is_grid:
-            for index, parameter_range in enumerate(self.parameter_ranges):
-                check.require(
-                    isinstance(parameter_range, CategoricalRange),
-                    f"parameter_ranges[{index}] ({parameter_range.name})",
-                    type(parameter_range).__name__,
-                    "GridSearch takes categorical ranges only",
-                )
-            if max_jobs is not None and combinations is not None and not is_unresolved(max_jobs):
-                check.require(
-                    max_jobs == combinations,
-                    "max_jobs",
-                    max_jobs,
-                    f"with GridSearch must equal the number of combinations ({combinations}) or be left out",
-                )
-        else:
-            check.require(
-                max_jobs is not None, "max_jobs", max_jobs, f"is required with the {self.strategy.name} strategy"
-            )
-            if combinations is not None and max_jobs is not None and not is_unresolved(max_jobs):
-                check.require(
-                    max_jobs <= combinations,
-                    "max_jobs",
-                    max_jobs,
-                    f"must not exceed the {combinations} combinations of an all-discrete search space",
-                )
-        check.int_between("max_jobs", max_jobs, 1)
-        check.int_between("max_parallel_jobs", max_parallel_jobs, 1)
-        upper = max_jobs if max_jobs is not None else combinations
-        if upper is not None and not is_unresolved(upper) and not is_unresolved(max_parallel_jobs):
-            check.require(
-                max_parallel_jobs <= upper,
-                "max_parallel_jobs",
-                max_parallel_jobs,
-                f"must be at most max_jobs ({upper})",
-            )
-        if not is_unresolved(max_parallel_jobs) and max_parallel_jobs > DEFAULT_PARALLEL_QUOTA:
-            check.warn(
-                "ParallelJobsQuota",
-                f"max_parallel_jobs {max_parallel_jobs} exceeds the default quota of {DEFAULT_PARALLEL_QUOTA} "
-                "parallel training jobs per tuning job: request a quota increase first",
-            )
-        if max_runtime is not None:
-            check.int_between(
-                "max_runtime (seconds)",
-                max_runtime.to_seconds(),
-                MIN_TUNING_RUNTIME_SECONDS,
-                MAX_TUNING_RUNTIME_SECONDS,
-            )
-        if self.wait_for_completion:
-            ceiling = contract.MAX_WAITED_JOB_RUNTIME_SECONDS
-            check.require(
-                max_runtime is not None and max_runtime.to_seconds() <= ceiling,
-                "max_runtime",
-                None if max_runtime is None else max_runtime.to_human_string(),
-                f"wait_for_completion needs max_runtime of at most {ceiling // 60} minutes: a deployment can wait at "
-                f"most {contract.MAX_WAIT_TIMEOUT_SECONDS // 60} minutes within the custom resource framework's "
-                f"{contract.PROVIDER_TOTAL_TIMEOUT_SECONDS // 60}, and a job that reaches its max_runtime still "
-                f"spends minutes stopping",
-            )
+def validate_tuning_job(spec: JobSpec) -> None:
+    """Run every rule of the registry on ``spec``: the job's own rules, then its metric definitions'."""
+    path = spec.job.node.path
+    run_rules(spec, path=path, scope=spec.job)
+    metrics = MetricSet(spec.metric_definitions, "training.metric_definitions", spec.image.sample_log_lines)
+    run_rules(metrics, path=path, scope=spec.job)
 
 
-def _combinations(ranges: Sequence[ParameterRange]) -> int | None:
-    total = 1
-    for parameter_range in ranges:
-        if isinstance(parameter_range, ContinuousRange):
-            return None
-        if is_unresolved(getattr(parameter_range, "min_value", 0)) or is_unresolved(
-            getattr(parameter_range, "max_value", 0)
-        ):
-            return None
-        total *= max(parameter_range.cardinality, 0)
-    return total
+def _render_request(spec: JobSpec, bound: BoundTraining) -> dict[str, Any]:
+    """The ``CreateHyperParameterTuningJob`` request (without the job name) for validated props."""
+    limits: dict[str, Any] = {"MaxParallelTrainingJobs": spec.max_parallel_jobs}
+    if spec.max_jobs is not None:
+        limits["MaxNumberOfTrainingJobs"] = spec.max_jobs
+    if spec.max_runtime is not None:
+        limits["MaxRuntimeInSeconds"] = spec.max_runtime.to_seconds()
+    config: dict[str, Any] = {
+        **spec.strategy._render_config(),
+        "HyperParameterTuningJobObjective": spec.objective._render(),
+        "ResourceLimits": limits,
+        "ParameterRanges": render_parameter_ranges(spec.parameter_ranges),
+    }
+    criteria = spec.completion_criteria._render() if spec.completion_criteria is not None else {}
+    if criteria:
+        config["TuningJobCompletionCriteria"] = criteria
+    if spec.random_seed is not None:
+        config["RandomSeed"] = spec.random_seed
+    request: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": bound.definition}
+    if spec.warm_start is not None:
+        request["WarmStartConfig"] = spec.warm_start._render()
+    if spec.tags:
+        request["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags.items()]
+    return request

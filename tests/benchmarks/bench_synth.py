@@ -129,6 +129,7 @@ def build_ours(stack: Any, jobs: int) -> list[Any]:
         Hyperband,
         IntegerRange,
         Objective,
+        S3Input,
         TrainingDefinition,
         TrainingImage,
         TuningJob,
@@ -154,7 +155,10 @@ def build_ours(stack: Any, jobs: int) -> list[Any]:
                 max_parallel_jobs=5,
                 training=TrainingDefinition(
                     image=image,
-                    inputs={"train": f"{DATA}/train/", "validation": f"{DATA}/validation/"},
+                    inputs={
+                        "train": S3Input.from_uri(f"{DATA}/train/", content_type="text/csv"),
+                        "validation": S3Input.from_uri(f"{DATA}/validation/", content_type="text/csv"),
+                    },
                     output_path=f"{DATA}/output/",
                     instance_type="ml.m5.xlarge",
                     static_hyperparameters={"objective": "binary:logistic", "num_round": 100 + index},

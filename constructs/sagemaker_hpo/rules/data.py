@@ -1,0 +1,193 @@
+"""HPO-DATA: S3 locations (inputs, output, checkpoints) and training channels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .._validation import is_unresolved
+from ..locations import S3Input, S3Location, as_input, as_location
+from . import service_model as model
+from ._registry import Finding, Source, rule
+from .subjects import JobSpec
+
+#: Amazon S3's bucket naming rules (general purpose buckets).
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+#: The content types the built-in XGBoost algorithm reads (its documentation's input formats).
+XGBOOST_CONTENT_TYPES = (
+    "text/csv",
+    "text/libsvm",
+    "text/x-libsvm",
+    "application/x-parquet",
+    "application/x-recordio-protobuf",
+)
+#: The channels built-in XGBoost reads data from.
+XGBOOST_DATA_CHANNELS = ("train", "validation")
+
+
+def _locations(job: JobSpec) -> Iterator[tuple[str, S3Location | None, object]]:
+    """Every S3 location of the training definition: (field, location or None when not an S3 URI, raw value)."""
+    training = job.training
+    for name, value in training.inputs.items():
+        yield f"training.inputs[{name!r}]", _parsed(value, input_=True), value
+    yield "training.output_path", _parsed(training.output_path), training.output_path
+    if training.checkpoint_path is not None:
+        yield "training.checkpoint_path", _parsed(training.checkpoint_path), training.checkpoint_path
+
+
+def _parsed(value: object, input_: bool = False) -> S3Location | None:
+    try:
+        return as_input(value).location if input_ else as_location(value)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+
+
+def channels(job: JobSpec) -> dict[str, S3Input]:
+    """The training definition's channels as ``S3Input`` (call after HPO-DATA-001 has checked the URIs)."""
+    return {name: as_input(value) for name, value in job.training.inputs.items()}
+
+
+@rule(
+    "HPO-DATA-001",
+    statement="S3 locations are s3:// URIs (at most 1,024 characters).",
+    field="S3DataSource.S3Uri, OutputDataConfig.S3OutputPath, CheckpointConfig.S3Uri",
+    source=Source.SERVICE_MODEL,
+    reference="shape S3Uri (pattern, max 1024)",
+    subjects=JobSpec,
+)
+def _s3_uris(job: JobSpec, finding: Finding) -> None:
+    for field, location, raw in _locations(job):
+        if location is None:
+            finding.fail(field, raw, "not an S3 URI; expected s3://bucket/prefix")
+            continue
+        uri = location.uri
+        if not is_unresolved(uri):
+            finding.require(
+                bool(model.pattern("S3Uri").match(uri)), field, uri, "must match ^(https|s3)://([^/]+)/?(.*)$"
+            )
+            finding.length_between(field, uri, 1, model.maximum("S3Uri"))
+
+
+@rule(
+    "HPO-DATA-002",
+    statement="The bucket of an S3 URI has a valid bucket name (3 to 63 lower-case letters, digits, dots and hyphens, "
+    "starting and ending with a letter or digit).",
+    field="S3DataSource.S3Uri, OutputDataConfig.S3OutputPath, CheckpointConfig.S3Uri",
+    source=Source.S3,
+    reference="Amazon S3 general purpose bucket naming rules",
+    subjects=JobSpec,
+)
+def _bucket_names(job: JobSpec, finding: Finding) -> None:
+    for field, location, _raw in _locations(job):
+        if location is None or location.bucket is not None or is_unresolved(location.bucket_name):
+            continue
+        name = location.bucket_name
+        finding.require(
+            bool(BUCKET_NAME.match(name)) and ".." not in name and not _IP_ADDRESS.match(name),
+            field,
+            location.uri,
+            f"bucket name {name!r} is not a valid S3 bucket name: 3 to 63 lower-case letters, digits, dots and "
+            "hyphens, starting and ending with a letter or digit",
+        )
+
+
+@rule(
+    "HPO-DATA-003",
+    statement="A channel name matches [A-Za-z0-9.-_]+ (at most 64 characters).",
+    field="InputDataConfig.ChannelName",
+    source=Source.SERVICE_MODEL,
+    reference="shape ChannelName",
+    subjects=JobSpec,
+)
+def _channel_names(job: JobSpec, finding: Finding) -> None:
+    for name in job.training.inputs:
+        if not is_unresolved(name):
+            finding.require(
+                bool(model.pattern("ChannelName").match(name)) and len(name) <= model.maximum("ChannelName"),
+                "training.inputs channel name",
+                name,
+                "must match [A-Za-z0-9.\\-_]+ and be at most 64 characters",
+            )
+
+
+@rule(
+    "HPO-DATA-004",
+    statement="At most 20 channels.",
+    field="InputDataConfig",
+    source=Source.SERVICE_MODEL,
+    reference="shape InputDataConfig (max 20)",
+    subjects=JobSpec,
+)
+def _channel_count(job: JobSpec, finding: Finding) -> None:
+    finding.count_between("training.inputs", job.training.inputs, 0, model.maximum("InputDataConfig"))
+
+
+@rule(
+    "HPO-DATA-005",
+    statement="A channel's content type is a MIME type type/subtype (at most 256 characters).",
+    field="InputDataConfig.ContentType",
+    source=Source.SERVICE_MODEL,
+    reference="shape ContentType (max 256)",
+    subjects=JobSpec,
+)
+def _content_type(job: JobSpec, finding: Finding) -> None:
+    for name, channel in channels(job).items():
+        value = channel.content_type
+        if value is None or is_unresolved(value):
+            continue
+        field = f"training.inputs[{name!r}].content_type"
+        finding.length_between(field, value, 1, model.maximum("ContentType"))
+        finding.require(
+            bool(re.match(r"^[\w.+-]+/[\w.+-]+(\s*;.*)?$", value)), field, value, "must be a MIME type such as text/csv"
+        )
+
+
+def _xgboost(job: JobSpec) -> bool:
+    return job.image.is_builtin and job.image.builtin_name == "xgboost"
+
+
+@rule(
+    "HPO-DATA-006",
+    statement="Built-in XGBoost channels (train, validation) state their content type: without one XGBoost reads "
+    "libsvm.",
+    field="InputDataConfig.ContentType",
+    source=Source.ALGORITHM,
+    reference="XGBoost algorithm: input formats (libsvm when no content type is given)",
+    subjects=JobSpec,
+)
+def _xgboost_content_type(job: JobSpec, finding: Finding) -> None:
+    if not _xgboost(job):
+        return
+    for name, channel in channels(job).items():
+        if name in XGBOOST_DATA_CHANNELS and channel.content_type is None:
+            finding.fail(
+                f"training.inputs[{name!r}].content_type",
+                None,
+                "built-in XGBoost reads a channel without a content type as libsvm: state the format, e.g. "
+                f"S3Input.from_uri(..., content_type='text/csv'); one of {', '.join(XGBOOST_CONTENT_TYPES)}",
+            )
+
+
+@rule(
+    "HPO-DATA-007",
+    statement="Built-in XGBoost channels have a content type XGBoost reads (text/csv, text/libsvm, parquet, "
+    "recordio-protobuf).",
+    field="InputDataConfig.ContentType",
+    source=Source.ALGORITHM,
+    reference="XGBoost algorithm: input formats",
+    subjects=JobSpec,
+)
+def _xgboost_known_content_type(job: JobSpec, finding: Finding) -> None:
+    if not _xgboost(job):
+        return
+    for name, channel in channels(job).items():
+        value = channel.content_type
+        if value is None or is_unresolved(value):
+            continue
+        finding.require(
+            value.split(";")[0].strip().lower() in XGBOOST_CONTENT_TYPES,
+            f"training.inputs[{name!r}].content_type",
+            value,
+            f"built-in XGBoost reads {', '.join(XGBOOST_CONTENT_TYPES)}",
+        )

@@ -1,0 +1,103 @@
+"""What the rules inspect: a tuning job's props as given (``JobSpec``) and a set of metric definitions
+(``MetricSet``, checked for a job and for a ``GpuTrainingImage``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Duration, SizeRoundingBehavior
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..image import TrainingImage
+    from ..objective import MetricDefinition, Objective
+    from ..provider import AnyTuningJobProvider
+    from ..ranges import ParameterRange
+    from ..strategy import Strategy
+    from ..training import TrainingDefinition
+    from ..tuning_job import CompletionCriteria, TuningJob
+    from ..warm_start import WarmStart
+
+
+@dataclass
+class JobSpec:
+    """A ``TuningJob``'s props, as passed, with the values the rules derive from them (computed once, on first use,
+    after the type rules have checked the props)."""
+
+    job: TuningJob
+    objective: Objective
+    parameter_ranges: Sequence[ParameterRange]
+    training: TrainingDefinition
+    strategy: Strategy
+    max_jobs: int | None
+    max_parallel_jobs: int
+    max_runtime: Duration | None
+    completion_criteria: CompletionCriteria | None
+    random_seed: int | None
+    tags: Mapping[str, str]
+    tuning_job_name: str | None
+    wait_for_completion: bool
+    provider: AnyTuningJobProvider
+    warm_start: WarmStart | None
+
+    @cached_property
+    def image(self) -> TrainingImage:
+        from ..image import as_training_image
+
+        return as_training_image(self.training.image)
+
+    @cached_property
+    def static_hyperparameters(self) -> dict[str, str]:
+        """The static hyperparameters as SageMaker receives them."""
+        from ..training import hyperparameter_text
+
+        return {str(k): hyperparameter_text(v) for k, v in self.training.static_hyperparameters.items()}
+
+    @cached_property
+    def metric_definitions(self) -> list[MetricDefinition]:
+        """The image's metric definitions, overridden by name by the training definition's."""
+        merged = {m.name: m for m in self.image.metric_definitions}
+        merged.update({m.name: m for m in self.training.metric_definitions})
+        return list(merged.values())
+
+    @cached_property
+    def builtin_metrics(self) -> frozenset[str] | None:
+        """The metrics a built-in algorithm emits; ``None`` for a custom image."""
+        return self.image.builtin_metrics
+
+    @cached_property
+    def runtime_seconds(self) -> float | None:
+        """The tuning job's ``max_runtime`` in seconds (``None`` when not set)."""
+        return None if self.max_runtime is None else self.max_runtime.to_seconds(integral=False)
+
+    @cached_property
+    def volume_gib(self) -> float:
+        """The training volume in GiB, not rounded (a whole number once HPO-TYPE-003 has passed)."""
+        return self.training.volume_size.to_gibibytes(rounding=SizeRoundingBehavior.NONE)
+
+    @cached_property
+    def training_runtime_seconds(self) -> float:
+        """The training jobs' ``max_runtime`` in seconds."""
+        return self.training.max_runtime.to_seconds(integral=False)
+
+
+@dataclass(frozen=True)
+class MetricSet:
+    """Metric definitions to check, where they are declared (``field``), and the sample log lines of the image's
+    program when it provides them (every regex must then read a number from one of them)."""
+
+    definitions: Sequence[MetricDefinition]
+    field: str
+    sample_log_lines: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ConstructProps:
+    """A construct's props as passed, checked by HPO-TYPE-002 against the type spec named ``construct`` (see
+    ``rules/types.py``): ``run_rules(ConstructProps("GpuTrainingImage", {"directory": ...}), path=..., scope=...)``.
+    """
+
+    construct: str
+    props: Mapping[str, Any]
