@@ -17,6 +17,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .grants import RoleBinding
 from .objective import MetricDefinition
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -64,19 +65,102 @@ class BoundImage:
     builtin_metrics: frozenset[str] | None
 
 
+class _ImageKind:
+    """One kind of training image: what it renders and what it grants the job's role (``RoleBinding``)."""
+
+    builtin = False
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _BuiltinImage(_ImageKind):
+    """A SageMaker built-in algorithm: SageMaker pulls it itself, nothing is granted."""
+
+    name: str
+    version: str
+    builtin = True
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        algorithm = _builtin_algorithms()[self.name]
+        # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
+        uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
+        key = (self.name, self.version)
+        if key not in uris:
+            account = _registry_account(scope, self.name, algorithm)
+            # One Fn::Sub rather than an Fn::Join of six parts: every tuning job repeats this value, and the Sub
+            # form is about 200 bytes shorter in the template (and easier to read).
+            registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{algorithm.repository}:{self.version}"
+            if Token.is_unresolved(account):
+                uris[key] = Fn.sub("${Account}" + registry, {"Account": account})
+            else:
+                uris[key] = Fn.sub(account + registry)
+        return BoundImage(uris[key], algorithm.metrics)
+
+
+@dataclass(frozen=True)
+class _EcrImage(_ImageKind):
+    """An image in an ECR repository: the role is granted pull on that repository."""
+
+    repository: ecr.IRepository
+    tag: str
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        if binding is not None:
+            binding.pull(self.repository, IMAGE_FIELD)
+        return BoundImage(self.repository.repository_uri_for_tag(self.tag), None)
+
+
+@dataclass(frozen=True)
+class _UriImage(_ImageKind):
+    """An image known by its URI: a literal ECR URI's repository is granted; a platform's image is already granted."""
+
+    uri: str
+    granted_by_platform: bool
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        if binding is not None:
+            binding.pull_uri(self.uri, IMAGE_FIELD, granted_by_platform=self.granted_by_platform)
+        return BoundImage(self.uri, None)
+
+
+@dataclass(frozen=True)
+class _AssetImage(_ImageKind):
+    """A Docker image asset (built by ``cdk deploy``), from a folder or an existing ``DockerImageAsset``.
+
+    Assets live in the account's CDK assets repository: a team's role is never granted pull on it (an error).
+    """
+
+    directory: str | None
+    options: tuple[tuple[str, Any], ...] = ()
+    asset: ecr_assets.DockerImageAsset | None = None
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        asset = self.asset
+        if asset is None:
+            assert self.directory is not None
+            asset = _asset_for(scope, self.directory, dict(self.options))
+        if binding is not None:
+            binding.pull_asset(asset.repository, IMAGE_FIELD)
+        return BoundImage(asset.image_uri, None)
+
+
+#: The field name errors and warnings about the image use.
+IMAGE_FIELD = "training.image"
+
+
 @dataclass(frozen=True)
 class TrainingImage:
     """The container image training jobs run. Build it with one of the static factories.
 
-    ``bind`` returns the image URI and grants the training role the pull access the image needs.
+    ``bind`` returns the image URI and binds the image to the job's role: it grants the pull access the image needs
+    when the role can be changed, and says so (an error for a platform's role, a warning otherwise) when it cannot.
     """
 
-    _kind: str
-    _arg: Any
-    _tag: str = "latest"
+    _kind: _ImageKind
     #: Metric definitions the image's program is known to match (used when the job defines none itself).
     metric_definitions: tuple[MetricDefinition, ...] = field(default_factory=tuple)
-    _asset_options: tuple[tuple[str, Any], ...] = ()
 
     @staticmethod
     def builtin_algorithm(name: str, version: str) -> TrainingImage:
@@ -91,14 +175,14 @@ class TrainingImage:
             raise ValueError(f"unknown built-in algorithm {name!r}; supported: {', '.join(sorted(algorithms))}")
         if version not in algorithms[key].versions:
             raise ValueError(f"unknown {key} version {version!r}; supported: {', '.join(algorithms[key].versions)}")
-        return TrainingImage("builtin", key, version)
+        return TrainingImage(_BuiltinImage(key, version))
 
     @staticmethod
     def from_ecr_repository(
         repository: ecr.IRepository, tag: str = "latest", *, metric_definitions: Sequence[MetricDefinition] = ()
     ) -> TrainingImage:
         """An image in an ECR repository; the training role is granted pull on that repository only."""
-        return TrainingImage("ecr", repository, tag, tuple(metric_definitions))
+        return TrainingImage(_EcrImage(repository, tag), tuple(metric_definitions))
 
     @staticmethod
     def from_asset(
@@ -106,61 +190,43 @@ class TrainingImage:
     ) -> TrainingImage:
         """An image built by ``cdk deploy`` from a local folder with a Dockerfile (a ``DockerImageAsset``).
 
-        ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``).
+        ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``). The image is pushed
+        to the account's CDK assets repository: a job's own role is granted pull on it, a team's role never is
+        (synth error naming the fix).
         """
-        return TrainingImage(
-            "asset", str(directory), "", tuple(metric_definitions), tuple(sorted(asset_options.items()))
-        )
+        return TrainingImage(_AssetImage(str(directory), tuple(sorted(asset_options.items()))), tuple(metric_definitions))
 
     @staticmethod
     def from_docker_image_asset(
         asset: ecr_assets.DockerImageAsset, *, metric_definitions: Sequence[MetricDefinition] = ()
     ) -> TrainingImage:
-        """An image from an existing ``DockerImageAsset``."""
-        return TrainingImage("docker_asset", asset, "", tuple(metric_definitions))
+        """An image from an existing ``DockerImageAsset`` (in the CDK assets repository, like ``from_asset``)."""
+        return TrainingImage(_AssetImage(None, (), asset), tuple(metric_definitions))
 
     @staticmethod
     def from_image_uri(image_uri: str, *, metric_definitions: Sequence[MetricDefinition] = ()) -> TrainingImage:
-        """An image known only by its URI (e.g. published by ``HpoPlatform`` and read from SSM at deploy time).
+        """An image known only by its URI.
 
-        No pull permission is granted: the training role must already be allowed to pull it (``HpoPlatform``'s
-        role is allowed to pull the platform's images).
+        A literal private ECR URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``) grants pull on
+        that repository; for any other URI nothing can be granted and the warning
+        ``sagemaker-hpo:ImageUriNotGranted`` says so. A platform's images come from ``platform.training_image``.
         """
-        return TrainingImage("uri", image_uri, "", tuple(metric_definitions))
+        return TrainingImage(_UriImage(image_uri, False), tuple(metric_definitions))
+
+    @staticmethod
+    def _platform_image(image_uri: str, metric_definitions: Sequence[MetricDefinition]) -> TrainingImage:
+        """An image a platform published and granted its role (or team's role) pull on."""
+        return TrainingImage(_UriImage(image_uri, True), tuple(metric_definitions))
 
     @property
     def is_builtin(self) -> bool:
         """True for SageMaker built-in algorithms, which define their own metrics."""
-        return self._kind == "builtin"
+        return self._kind.builtin
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable | None) -> BoundImage:
-        """The image URI for a training definition in ``scope``; grants ``grantee`` pull access if it needs any."""
-        if self._kind == "builtin":
-            algorithm = _builtin_algorithms()[self._arg]
-            # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
-            uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
-            key = (self._arg, self._tag)
-            if key not in uris:
-                account = _registry_account(scope, self._arg, algorithm)
-                # One Fn::Sub rather than an Fn::Join of six parts: every tuning job repeats this value, and the Sub
-                # form is about 200 bytes shorter in the template (and easier to read).
-                registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{algorithm.repository}:{self._tag}"
-                if Token.is_unresolved(account):
-                    uris[key] = Fn.sub("${Account}" + registry, {"Account": account})
-                else:
-                    uris[key] = Fn.sub(account + registry)
-            return BoundImage(uris[key], algorithm.metrics)
-        if self._kind == "ecr":
-            repository: ecr.IRepository = self._arg
-            if grantee is not None:
-                _grant_pull(grantee, repository)
-            return BoundImage(repository.repository_uri_for_tag(self._tag), None)
-        if self._kind == "uri":
-            return BoundImage(self._arg, None)
-        asset = self._arg if self._kind == "docker_asset" else _asset_for(scope, self._arg, dict(self._asset_options))
-        if grantee is not None:
-            _grant_pull(grantee, asset.repository)
-        return BoundImage(asset.image_uri, None)
+    def bind(self, scope: Construct, role: iam.IRole | RoleBinding | None) -> BoundImage:
+        """The image URI for a training definition in ``scope``; binds the image to ``role`` (see the class docs)."""
+        binding = role if isinstance(role, RoleBinding) or role is None else RoleBinding.of(scope, role)
+        return self._kind.bind(scope, binding)
 
 
 class TrainingImageSource(Protocol):
@@ -175,15 +241,6 @@ class TrainingImageSource(Protocol):
 def as_training_image(value: TrainingImage | TrainingImageSource) -> TrainingImage:
     """Accept a ``TrainingImage`` or a construct that offers one (e.g. ``GpuTrainingImage``)."""
     return value if isinstance(value, TrainingImage) else value.training_image
-
-
-def _grant_pull(grantee: iam.IGrantable, repository: ecr.IRepository) -> None:
-    from .role import TrainingRole
-
-    if isinstance(grantee, TrainingRole):
-        grantee.grant_pull_image(repository)
-    else:
-        repository.grant_pull(grantee)
 
 
 def _asset_for(scope: Construct, directory: str, options: dict[str, Any]) -> ecr_assets.DockerImageAsset:

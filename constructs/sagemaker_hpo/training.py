@@ -15,6 +15,7 @@ from constructs import Construct
 
 from ._contract import contract
 from ._validation import Checker, is_unresolved
+from .grants import RoleBinding
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
 from .objective import MetricDefinition
@@ -49,8 +50,10 @@ class TrainingDefinition:
     :param output_path: where model artifacts go: an ``s3://`` URI or an ``S3Location``.
     :param instance_type: the ML instance type, e.g. ``ml.m5.xlarge``.
     :param role: the role SageMaker assumes. Default: a ``TrainingRole`` created for exactly this job's inputs,
-        output, checkpoints, image, logs and network; a ``TrainingRole`` passed here is granted the same.
-        Any other role is used as it is: its permissions are yours to manage.
+        output, checkpoints, image, logs and network. A role passed here is granted the same when it can be changed
+        (a ``TrainingRole``, an ``iam.Role``, a mutable import); a platform's imported role must already have them
+        (synth error otherwise, naming the missing permission); any other immutable role gets the warning
+        ``sagemaker-hpo:ImmutableRoleNotGranted`` per permission it was not granted.
     :param instance_count: instances per training job. Default: 1.
     :param volume_size: storage volume per instance. Default: 30 GiB.
     :param max_runtime: the longest a training job may run (at most 28 days). Default: 1 day.
@@ -115,6 +118,8 @@ class BoundTraining:
     builtin: bool
     #: The static hyperparameters as SageMaker receives them.
     static_hyperparameters: dict[str, str]
+    #: The security groups of the training containers (empty without a VPC).
+    security_groups: tuple[ec2.ISecurityGroup, ...] = ()
 
 
 def bind_training(scope: Construct, training: TrainingDefinition, check: Checker) -> BoundTraining:
@@ -133,23 +138,27 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
     role_arn = role.role_arn  # read once: each read is a jsii round trip
     if training.role is not None:
         _validate_role_arn(role_arn, check)
-    if isinstance(role, TrainingRole):
-        for channel in inputs.values():
-            role.grant_read_data(channel.location)
-        role.grant_write_artifacts(
-            output
-            if training.output_kms_key is None
-            else S3Location(output.bucket_name, output.key_prefix, output.bucket, training.output_kms_key)
-        )
-        if checkpoint is not None:
-            role.grant_write_artifacts(checkpoint)
-        if training.volume_kms_key is not None:
-            role.grant_kms_volume(training.volume_kms_key)
-        if training.vpc is not None:
-            role.allow_vpc_access()
+    # Every input, output, key, image and VPC binds itself to the role (grants, or says why it cannot).
+    binding = RoleBinding.of(scope, role)
+    for name, channel in inputs.items():
+        binding.read(channel.location, f"training.inputs[{name!r}]")
+    if training.output_kms_key is None:
+        binding.write(output, "training.output_path")
+    else:
+        binding.output_key(training.output_kms_key, output, "training.output_kms_key")
+    if checkpoint is not None:
+        binding.write(checkpoint, "training.checkpoint_path")
+    if training.volume_kms_key is not None:
+        binding.volume_key(training.volume_kms_key, "training.volume_kms_key")
+    vpc_config: dict[str, Any] | None = None
+    security_groups: list[ec2.ISecurityGroup] = []
+    if training.vpc is not None:
+        vpc_config, security_groups, subnet_ids = _vpc_config(scope, training, check)
+        listed = not (len(subnet_ids) == 1 and "#{Token[" in subnet_ids[0])  # an encoded list token names none
+        binding.vpc(training.vpc, subnet_ids if listed else [], "training.vpc")
 
     image = as_training_image(training.image)
-    bound_image = image.bind(scope, role if isinstance(role, TrainingRole) else None)
+    bound_image = image.bind(scope, binding)
     metric_definitions = _metric_definitions(training, check)
 
     algorithm: dict[str, Any] = {"TrainingImage": bound_image.image_uri, "TrainingInputMode": training.input_mode.value}
@@ -185,11 +194,13 @@ def bind_training(scope: Construct, training: TrainingDefinition, check: Checker
         definition["CheckpointConfig"] = {"S3Uri": checkpoint.uri, "LocalPath": CHECKPOINT_LOCAL_PATH}
     if training.environment:
         definition["Environment"] = dict(training.environment)
-    if training.vpc is not None:
-        definition["VpcConfig"] = _vpc_config(scope, training, check)
+    if vpc_config is not None:
+        definition["VpcConfig"] = vpc_config
 
     names = frozenset(m.name for m in metric_definitions) | (bound_image.builtin_metrics or frozenset())
-    return BoundTraining(definition, role, names, bound_image.builtin_metrics is not None, static)
+    return BoundTraining(
+        definition, role, names, bound_image.builtin_metrics is not None, static, tuple(security_groups)
+    )
 
 
 def _channels(training: TrainingDefinition, check: Checker) -> dict[str, S3Input]:
@@ -291,7 +302,9 @@ def _metric_definitions(training: TrainingDefinition, check: Checker) -> list[Me
     return definitions
 
 
-def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) -> dict[str, Any]:
+def _vpc_config(
+    scope: Construct, training: TrainingDefinition, check: Checker
+) -> tuple[dict[str, Any], list[ec2.ISecurityGroup], list[str]]:
     assert training.vpc is not None
     chosen = training.subnets
     if chosen is None:
@@ -321,4 +334,5 @@ def _vpc_config(scope: Construct, training: TrainingDefinition, check: Checker) 
         group.add_ingress_rule(group, ec2.Port.all_traffic(), "between the instances of a training job")
         groups = [group]
     check.count_between("training.security_groups", groups, 1, 5)
-    return {"SecurityGroupIds": [g.security_group_id for g in groups], "Subnets": subnet_ids}
+    config = {"SecurityGroupIds": [g.security_group_id for g in groups], "Subnets": subnet_ids}
+    return config, groups, subnet_ids
