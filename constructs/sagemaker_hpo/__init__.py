@@ -3,6 +3,8 @@
 from ._validation import ValidationError
 from .buckets import TrainingBuckets
 from .gpu_image import GpuTrainingImage
+from .grants import RoleBinding
+from .guardrails import Guardrails, GuardrailsAspect
 from .image import TrainingImage, TrainingImageSource
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
 from .objective import MetricDefinition, Objective, ObjectiveType
@@ -12,8 +14,10 @@ from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ScalingType
 from .role import TrainingRole
 from .secure_defaults import SecureBucket
 from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch
+from .team import Team
 from .training import TrainingDefinition
 from .tuning_job import CompletionCriteria, TuningJob
+from .tuning_job_ref import ImportedTuningJob
 from .warm_start import WarmStart, WarmStartType
 
 __all__ = [
@@ -24,9 +28,12 @@ __all__ = [
     "ContinuousRange",
     "GpuTrainingImage",
     "GridSearch",
+    "Guardrails",
+    "GuardrailsAspect",
     "HpoPlatform",
     "Hyperband",
     "ImportedHpoPlatform",
+    "ImportedTuningJob",
     "ImportedTuningJobProvider",
     "InputMode",
     "IntegerRange",
@@ -34,11 +41,13 @@ __all__ = [
     "Objective",
     "ObjectiveType",
     "RandomSearch",
+    "RoleBinding",
     "S3DataDistribution",
     "S3Input",
     "S3Location",
     "ScalingType",
     "SecureBucket",
+    "Team",
     "TrainingBuckets",
     "TrainingDefinition",
     "TrainingImage",

@@ -151,7 +151,9 @@ class RoleBinding:
                 self._missing(field_name, location.uri, f"s3:GetObject and s3:ListBucket on {location.uri}*")
             self._key_covered(location.kms_key, field_name)
         else:
-            self._grant(read_data_statements(location), field_name, f"s3:GetObject and s3:ListBucket on {location.uri}*")
+            self._grant(
+                read_data_statements(location), field_name, f"s3:GetObject and s3:ListBucket on {location.uri}*"
+            )
 
     def write(self, location: S3Location, field_name: str) -> None:
         """Write objects under ``location``."""
@@ -177,7 +179,9 @@ class RoleBinding:
             )
         else:
             what = f"ecr:BatchGetImage on {repository.node.path}"
-            self._grant([pull_image_statement(repository.repository_arn), authorization_token_statement()], field_name, what)
+            self._grant(
+                [pull_image_statement(repository.repository_arn), authorization_token_statement()], field_name, what
+            )
 
     def pull_asset(self, asset_repository: ecr.IRepository, field_name: str) -> None:
         """Pull a Docker image asset, which lives in the account's CDK assets repository."""
@@ -244,7 +248,9 @@ class RoleBinding:
         if isinstance(self.role, TrainingRole):
             self.role.allow_vpc_access(vpc, subnet_ids)
         elif self.manifest is not None:
-            if not any(granted is None or granted is vpc or granted.vpc_id == vpc.vpc_id for granted in self.manifest.vpcs):
+            if not any(
+                granted is None or granted is vpc or granted.vpc_id == vpc.vpc_id for granted in self.manifest.vpcs
+            ):
                 self._missing(
                     field_name,
                     vpc.node.path,

@@ -194,7 +194,9 @@ class TrainingImage:
         to the account's CDK assets repository: a job's own role is granted pull on it, a team's role never is
         (synth error naming the fix).
         """
-        return TrainingImage(_AssetImage(str(directory), tuple(sorted(asset_options.items()))), tuple(metric_definitions))
+        return TrainingImage(
+            _AssetImage(str(directory), tuple(sorted(asset_options.items()))), tuple(metric_definitions)
+        )
 
     @staticmethod
     def from_docker_image_asset(

@@ -49,6 +49,10 @@ class TuningJobProvider(Construct):
     :param log_retention: retention of the handler's log group. Default: three months.
     :param training_roles: roles the handler may pass from the start, e.g. a platform's role for jobs declared in
         other apps. Default: none (each ``TuningJob`` adds its own role).
+    :param name_prefix: the prefix of the job names the handler may manage (at most 15 lower-case letters and
+        digits). Default: derived from the stack's name.
+    :param team: the platform team this provider serves: its jobs carry the team's owner tag. Default: none.
+    :param handler_description: the handler role's description. Default: says it manages this stack's jobs.
     """
 
     def __init__(
@@ -58,11 +62,16 @@ class TuningJobProvider(Construct):
         *,
         log_retention: logs.RetentionDays | None = None,
         training_roles: list[iam.IRole] | None = None,
+        name_prefix: str | None = None,
+        team: str | None = None,
+        handler_description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         #: The prefix of generated tuning job names in this stack.
-        self.name_prefix = name_prefix_for(stack)
+        self.name_prefix = name_prefix or name_prefix_for(stack)
+        #: The platform team whose jobs this provider manages (its jobs carry the team's owner tag), if any.
+        self.team = team
         #: CloudFormation's resource and template-size limits, checked for this stack at synth time.
         self.stack_limits = StackLimits.of(stack)
         self._passed_roles: dict[str, iam.IRole] = {}
@@ -78,7 +87,8 @@ class TuningJobProvider(Construct):
             self,
             "HandlerRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="sagemaker-hpo tuning-job handler: manages this stack's tuning jobs only",
+            description=handler_description
+            or "sagemaker-hpo tuning-job handler: manages this stack's tuning jobs only",
         )
         self.log_group.grant_write(self.handler_role)
         self._job_statement = iam.PolicyStatement(
@@ -249,10 +259,12 @@ class ImportedTuningJobProvider:
 
     :param service_token: the provider's service token (its framework function's ARN).
     :param name_prefix: the prefix its handler may manage tuning jobs under.
+    :param team: the platform team the provider serves (jobs get the team's owner tag). Default: none.
     """
 
     service_token: str
     name_prefix: str
+    team: str | None = None
 
     def allow_job_name(self, name: str) -> None:
         """Nothing to grant: an imported provider's permissions are fixed. Fixed names must carry the prefix."""

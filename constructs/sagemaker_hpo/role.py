@@ -68,7 +68,10 @@ def kms_via_s3_statement(key: kms.IKey, actions: list[str]) -> iam.PolicyStateme
 
 def read_data_statements(location: S3Location) -> list[iam.PolicyStatement]:
     """Read (list and get) the objects under ``location``'s prefix, and decrypt them through S3."""
-    found = [iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]), list_statement(location)]
+    found = [
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]),
+        list_statement(location),
+    ]
     if location.kms_key is not None:
         found.append(kms_via_s3_statement(location.kms_key, ["kms:Decrypt"]))
     return found

@@ -8,18 +8,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnResource, CustomResource, Duration
+import jsii
+from aws_cdk import CfnResource, CustomResource, Duration, Stack
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from ._contract import contract
+from ._imported import platform_imports
 from ._validation import Checker, is_unresolved
 from .limits import StackLimits
 from .objective import Objective
+from .ownership import TEAM_TAG_KEY
 from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
 from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, render_parameter_ranges
 from .role import TrainingRole
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
+from .tuning_job_ref import ImportedTuningJob, TuningJobGrants
 from .warm_start import WarmStart
 
 JOB_NAME_PATTERN = re.compile(contract.JOB_NAME_PATTERN)
@@ -69,7 +74,8 @@ class CompletionCriteria:
         return rendered
 
 
-class TuningJob(Construct):
+@jsii.implements(ec2.IConnectable)
+class TuningJob(Construct, TuningJobGrants):
     """A SageMaker hyperparameter tuning job, created when the stack deploys (``Custom::SageMakerHyperParameterTuningJob``).
 
     Every prop is checked against SageMaker's rules at synth time. Any change to the job replaces it (tuning
@@ -93,7 +99,8 @@ class TuningJob(Construct):
     :param wait_for_completion: make the deployment wait for the job to finish, fail if it fails, and expose the
         best training job. Needs ``max_runtime`` of at most 45 minutes (the custom resource framework waits at
         most an hour, and a job that reaches its limit still spends minutes stopping). Default: False.
-    :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``.
+    :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``; in a stack that
+        imports a platform (``HpoPlatform.from_parameters``) it is required (``provider=platform.provider``).
     :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
     """
 
@@ -125,6 +132,15 @@ class TuningJob(Construct):
         self.wait_for_completion = wait_for_completion
         own_provider: TuningJobProvider | None = None
         if provider is None:
+            imported = platform_imports(Stack.of(scope))
+            if imported:
+                check.fail(
+                    "provider",
+                    None,
+                    f"this stack imports the platform {imported[0]}: pass provider=<platform>.provider. Without it a "
+                    "second tuning-job provider (16 resources) would be built in this stack, and it could not use the "
+                    "platform's training role",
+                )
             own_provider = provider = TuningJobProvider.of(scope)  # the same stack; often the stack itself
         self.provider: AnyTuningJobProvider = provider
 
@@ -168,8 +184,16 @@ class TuningJob(Construct):
         }
         if warm_start is not None:
             self.request["WarmStartConfig"] = warm_start._render()
-        if tags:
-            self.request["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+        team = getattr(self.provider, "team", None)
+        if tags and TEAM_TAG_KEY in tags:
+            check.fail("tags", TEAM_TAG_KEY, "is the platform's owner tag: the team's provider sets it")
+        job_tags = [{"Key": key, "Value": value} for key, value in (tags or {}).items()]
+        if team is not None:
+            job_tags.append({"Key": TEAM_TAG_KEY, "Value": team})
+        if job_tags:
+            self.request["Tags"] = job_tags
+        #: The security groups of the training containers (a job in a VPC); see :attr:`connections`.
+        self.security_groups: tuple[ec2.ISecurityGroup, ...] = bound.security_groups
 
         if isinstance(self.provider, ImportedTuningJobProvider) and isinstance(bound.role, TrainingRole):
             check.fail(
@@ -188,6 +212,13 @@ class TuningJob(Construct):
         if wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
             properties[contract.PROP_WAIT_TIMEOUT_SECONDS] = str(contract.MAX_WAIT_TIMEOUT_SECONDS)
         if tuning_job_name is not None:
+            if team is not None and not tuning_job_name.lower().startswith(f"{self.provider.name_prefix}-"):
+                check.fail(
+                    "tuning_job_name",
+                    tuning_job_name,
+                    f"the team {team!r}'s provider may only manage jobs named {self.provider.name_prefix}-...: start the "
+                    "name with that prefix and a hyphen, or leave tuning_job_name out to get a generated name",
+                )
             if isinstance(self.provider, ImportedTuningJobProvider):
                 check.warn(
                     "ImportedProviderFixedName",
@@ -219,6 +250,21 @@ class TuningJob(Construct):
         limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
 
     # -- attributes ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def from_tuning_job_name(scope: Construct, construct_id: str, tuning_job_name: str) -> ImportedTuningJob:
+        """A tuning job that exists outside this app, for grants (``grant_read``, ``grant_stop``) and references."""
+        return ImportedTuningJob(scope, construct_id, tuning_job_name=tuning_job_name)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The network connections of the training containers (a job with ``training.vpc`` only).
+
+        For example ``database.connections.allow_default_port_from(job)``.
+        """
+        if not self.security_groups:
+            raise ValueError(f"{self.node.path}: connections: the job has no VPC (set training.vpc)")
+        return ec2.Connections(security_groups=list(self.security_groups))
 
     @property
     def tuning_job_name(self) -> str:
