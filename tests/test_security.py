@@ -81,9 +81,7 @@ def test_acknowledgements_are_made_by_library_constructs_never_by_a_stack(synthe
         assert acknowledged.acknowledged_at not in stacks, acknowledged
         assert re.search(
             r"/(TrainingRole|SageMakerHpoTuningJobProvider|Team-[a-z0-9-]+/Provider)(/|$)", acknowledged.acknowledged_at
-        ), (
-            acknowledged
-        )
+        ), acknowledged
         assert all(c.startswith(acknowledged.acknowledged_at + "/") for c in acknowledged.constructs), acknowledged
 
 
