@@ -30,10 +30,10 @@ from .grants import RoleGrants, mark_shared, register_imported_role
 from .guardrails import Guardrails, GuardrailsAspect
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .objective import MetricDefinition
-from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider
+from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider, tuning_job_arn
 from .role import TrainingRole
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
-from .team import Team, check_team_name, team_namespace, team_root
+from .team import TEAMS_PREFIX, Team, check_team_name, team_namespace, team_root
 
 #: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
 DEFAULT_PLATFORM_NAME = "default"
@@ -228,6 +228,16 @@ class HpoPlatform(Construct, BucketHelpers):
             )
         #: The stack's tuning-job provider; jobs using it may pass :attr:`training_role`.
         self.provider: TuningJobProvider = provider
+        if guardrails is not None:
+            for statement in guardrails.deny_statements(
+                [tuning_job_arn(f"{provider.name_prefix}-*")], subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
+            ):
+                provider.handler_role.add_to_policy(statement)
+            Aspects.of(self.node.root).add(
+                GuardrailsAspect(
+                    guardrails, provider.service_token, subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
+                )
+            )
 
         values = {
             ROLE_ARN_KEY: (self.training_role.role_arn, "the ARN of the role SageMaker assumes for training jobs"),
@@ -290,8 +300,42 @@ class HpoPlatform(Construct, BucketHelpers):
         )
         if any(other.name_prefix == team.name_prefix for other in self.teams.values()):
             raise ValidationError(self.node.path, "team", name, "gives the same job-name prefix as another team")
+        if not self.teams:
+            self._keep_shared_role_out_of_teams()
         self.teams[name] = team
         return team
+
+    def _keep_shared_role_out_of_teams(self) -> None:
+        """The platform's shared role reads the data bucket and writes ``output/`` and ``checkpoints/``: deny it the
+        teams' prefixes, so that a stack using the shared role cannot read or overwrite any team's data or models."""
+        data, artifacts = self.data_bucket.bucket_arn, self.artifacts_bucket.bucket_arn
+        team_objects = [f"{data}/{TEAMS_PREFIX}*", f"{artifacts}/{OUTPUT_PREFIX}{TEAMS_PREFIX}*",
+                        f"{artifacts}/{CHECKPOINT_PREFIX}{TEAMS_PREFIX}*"]  # fmt: skip
+        self.training_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NoTeamObjects",
+                effect=iam.Effect.DENY,
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                resources=team_objects,
+            )
+        )
+        self.training_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NoTeamListing",
+                effect=iam.Effect.DENY,
+                actions=["s3:ListBucket"],
+                resources=[data, artifacts],
+                conditions={
+                    "StringLike": {
+                        "s3:prefix": [
+                            f"{TEAMS_PREFIX}*",
+                            f"{OUTPUT_PREFIX}{TEAMS_PREFIX}*",
+                            f"{CHECKPOINT_PREFIX}{TEAMS_PREFIX}*",
+                        ]
+                    }
+                },
+            )
+        )
 
     @staticmethod
     def from_parameters(
@@ -352,6 +396,8 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
         self.namespace = resolve_namespace(self.node.path, name, namespace)
         #: The team imported, if any.
         self.team = team
+        #: The platform's VPC, when declared.
+        self.vpc = vpc
         if team is not None:
             check_team_name(self.node.path, team)
             self._data_root = team_root(team)
