@@ -27,6 +27,7 @@ from aws_cdk.assertions import Annotations, Match
 
 from sagemaker_hpo import (
     Guardrails,
+    GuardrailsAspect,
     HpoPlatform,
     Hyperband,
     Objective,
@@ -658,3 +659,12 @@ def test_tuning_job_grants_connections_and_import_by_name() -> None:
     assert any(r["Properties"].get("FromPort") == 5432 for r in ingress)
     with pytest.raises(ValueError, match=r"^Stack/NoVpc: connections: the job has no VPC"):
         _ = no_vpc.connections
+
+
+def test_the_experiment_stacks_check_the_vision_guardrails_at_synth_time() -> None:
+    app = default_app().app
+    for name in ("XgboostHyperband", "MlpHyperband", "Resnet20Hyperband"):
+        stack = app.node.find_child(name)
+        aspects = [a for a in cdk.Aspects.of(stack).all if isinstance(a, GuardrailsAspect)]
+        assert [a.guardrails for a in aspects] == [VISION_GUARDRAILS], name
+    assert RESEARCH_GUARDRAILS.required_tags == ["cost-center"]
