@@ -39,10 +39,17 @@ from sagemaker_hpo import (
     ValidationError,
 )
 from sagemaker_hpo.team import team_job_prefix
-from stacks.platform_stack import HpoPlatformStack
+from stacks.platform_stack import RESEARCH_GUARDRAILS, VISION_GUARDRAILS, HpoPlatformStack
 from tests.construct_support import job, role_statements, training
 from tests.platform_apps import default_app
-from tests.template_checks import nag_findings, new_app, synth_templates
+from tests.template_checks import (
+    cfn_lint_errors,
+    nag_findings,
+    new_app,
+    recorded_acknowledgements,
+    synth_templates,
+    template_paths,
+)
 
 NAMESPACE = "/sagemaker-hpo/default/"
 
@@ -236,7 +243,7 @@ def test_default_guardrail_conditions_are_exact() -> None:
 
 
 @cache
-def _strict_platform() -> tuple[cdk.Stack, HpoPlatform, Team, dict[str, Any], list[str]]:
+def _strict_platform() -> tuple[cdk.Stack, HpoPlatform, Team, dict[str, Any], list[str], list[str], list[Any]]:
     app = new_app()
     stack = cdk.Stack(app, "Strict")
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[
@@ -257,12 +264,13 @@ def _strict_platform() -> tuple[cdk.Stack, HpoPlatform, Team, dict[str, Any], li
         ),
     )
     findings = nag_findings(app)
-    return stack, platform, team, synth_templates(app)["Strict"], findings
+    lint = cfn_lint_errors(template_paths(app))
+    return stack, platform, team, synth_templates(app)["Strict"], findings, lint, recorded_acknowledgements(app)
 
 
 def test_strict_guardrail_conditions_are_exact_and_vpc_permissions_are_scoped_to_the_vpc() -> None:
-    stack, platform, team, template, findings = _strict_platform()
-    assert findings == []
+    stack, platform, team, template, findings, lint, _ = _strict_platform()
+    assert findings == [] and lint == []
     statements = role_statements(template, _id(stack, team.provider.handler_role))
     guardrails = {s["Sid"]: s["Condition"] for s in statements if s.get("Sid", "").startswith("Guardrail")}
     subnets = [_flat(s) for s in stack.resolve(platform.subnet_ids)]
@@ -296,13 +304,31 @@ def test_strict_guardrail_conditions_are_exact_and_vpc_permissions_are_scoped_to
     assert _resources(describe) == ["*"] and not any(a.startswith("ec2:Create") for a in _actions(describe))
 
 
+def _star_reasons(acknowledgements: list[Any]) -> dict[str, str]:
+    return {path: reason for path, rule, reason in acknowledgements if rule.endswith("IAM5[Resource::*]")}
+
+
+def test_the_resource_star_acknowledgement_lists_only_what_the_role_has_on_star() -> None:
+    reasons = _star_reasons(recorded_acknowledgements(default_app().app))
+    team_reason = reasons["HpoPlatform/Platform/Team-vision/TrainingRole"]
+    assert "cloudwatch:PutMetricData" in team_reason and "ecr:GetAuthorizationToken" in team_reason
+    assert "ec2:" not in team_reason
+    assert "ecr:" not in reasons["HpoPlatform/Platform/Team-research/TrainingRole"]  # given no repository
+    vpc_reason = _star_reasons(_strict_platform()[6])["Strict/Platform/Team-secure/TrainingRole"]
+    assert "ec2:DescribeVpcs" in vpc_reason and "ec2:CreateNetworkInterface" not in vpc_reason
+
+
 def test_vpc_access_without_a_vpc_warns_and_its_acknowledgement_says_so() -> None:
-    stack = cdk.Stack(cdk.App(), "Unscoped")
+    app = cdk.App()
+    stack = cdk.Stack(app, "Unscoped")
     role = TrainingRole(stack, "Role", vpc_access=True)
     Annotations.from_stack(stack).has_warning(
         "/Unscoped/Role", Match.string_like_regexp("network-interface permissions granted on every VPC")
     )
     assert role.has_unscoped_vpc_access
+    app.synth()
+    reason = _star_reasons(recorded_acknowledgements(app))["Unscoped/Role"]
+    assert "because no VPC was given" in reason and "ec2:CreateNetworkInterface" in reason
 
 
 # -- guardrails: synth time (Aspect) -------------------------------------------------------------------------------
