@@ -694,3 +694,16 @@ def test_the_experiment_stacks_check_the_vision_guardrails_at_synth_time() -> No
         aspects = [a for a in cdk.Aspects.of(stack).all if isinstance(a, GuardrailsAspect)]
         assert [a.guardrails for a in aspects] == [VISION_GUARDRAILS], name
     assert RESEARCH_GUARDRAILS.required_tags == ["cost-center"]
+
+
+def test_a_teams_deploy_role_can_be_granted_its_own_provider_only() -> None:
+    stack = cdk.Stack(cdk.App(), "Platform")
+    platform = HpoPlatform(stack, "Platform")
+    vision, research = platform.add_team("vision"), platform.add_team("research")
+    deployer = iam.Role(stack, "VisionDeployer", assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"))
+    vision.grant_use_provider(deployer)
+    template = cdk.assertions.Template.from_stack(stack).to_json()
+    (statement,) = role_statements(template, _id(stack, deployer))
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == stack.resolve(vision.provider.service_token)
+    assert statement["Resource"] != stack.resolve(research.provider.service_token)

@@ -186,6 +186,17 @@ class Team(Construct, BucketHelpers):
             )
         self._publish(platform)
 
+    def grant_use_provider(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (e.g. the team's CloudFormation execution role) invoke the team's provider.
+
+        CloudFormation invokes a custom resource's service token with the deploying principal's permissions: give
+        each team's deploy role this grant on its own team only (and no ``lambda:InvokeFunction`` on ``*``), and a
+        team's stacks cannot even reach another team's provider.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["lambda:InvokeFunction"], resource_arns=[self.provider.service_token]
+        )
+
     def _isolate(self) -> None:
         """The IAM conditions that keep the team's provider to the team's own jobs and role."""
         all_jobs = [tuning_job_arn("*")]
