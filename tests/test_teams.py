@@ -707,3 +707,20 @@ def test_a_teams_deploy_role_can_be_granted_its_own_provider_only() -> None:
     assert statement["Action"] == "lambda:InvokeFunction"
     assert statement["Resource"] == stack.resolve(vision.provider.service_token)
     assert statement["Resource"] != stack.resolve(research.provider.service_token)
+
+
+def test_a_consumer_with_an_environment_reads_the_published_guardrails_by_lookup() -> None:
+    published = Guardrails(instance_types=["ml.m5.*"], max_training_runtime=cdk.Duration.hours(2), max_parallel_jobs=3)
+    assert Guardrails.from_json(json.loads(json.dumps(published.to_json()))).to_json() == published.to_json()
+    key = "ssm:account=111122223333:parameterName=/ml/teams/vision/guardrails:region=eu-west-1"
+    app = cdk.App(context={key: json.dumps(published.to_json())})
+    env = cdk.Environment(account="111122223333", region="eu-west-1")
+    stack = cdk.Stack(app, "Consumer", env=env)
+    platform = HpoPlatform.from_parameters(stack, "Platform", namespace="/ml/", team="vision")
+    assert platform.guardrails is not None and platform.guardrails.to_json() == published.to_json()
+    job(stack, "Job", provider=platform.provider, training=_team_training(platform, instance_type="ml.p3.2xlarge"))
+    with pytest.raises(RuntimeError, match=r"^Consumer/Job: invalid training.instance_type: 'ml.p3.2xlarge'"):
+        app.synth()
+    # Without the cached value the stack synthesizes (the CDK CLI looks it up, then synthesizes again).
+    fresh = cdk.Stack(cdk.App(), "Fresh", env=env)
+    assert HpoPlatform.from_parameters(fresh, "Platform", namespace="/ml/", team="vision").guardrails is None

@@ -113,7 +113,10 @@ class Guardrails:
             "maxInstancesPerJob": self.max_instances_per_job,
             "maxParallelJobs": self.max_parallel_jobs,
             "maxInstanceHours": self.max_instance_hours,
-            "maxTrainingRuntimeSeconds": self.max_runtime_seconds,
+            "maxTrainingRuntimeSeconds": (
+                None if self.max_training_runtime is None else int(self.max_training_runtime.to_seconds())
+            ),
+            "enforcedMaxRuntimeSeconds": self.max_runtime_seconds,
             "requireSpot": self.require_spot,
             "requireVpc": self.require_vpc,
             "requireNetworkIsolation": self.require_network_isolation,
@@ -121,6 +124,24 @@ class Guardrails:
             "requireInterContainerEncryption": self.require_inter_container_encryption,
             "requiredTags": list(self.required_tags),
         }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Guardrails:
+        """Guardrails from their published JSON (:meth:`to_json`), e.g. read from a team's namespace."""
+        runtime = data.get("maxTrainingRuntimeSeconds")
+        return Guardrails(
+            instance_types=data.get("instanceTypes"),
+            max_instances_per_job=data.get("maxInstancesPerJob"),
+            max_parallel_jobs=data.get("maxParallelJobs"),
+            max_instance_hours=data.get("maxInstanceHours"),
+            max_training_runtime=None if runtime is None else Duration.seconds(runtime),
+            require_spot=bool(data.get("requireSpot", False)),
+            require_vpc=bool(data.get("requireVpc", False)),
+            require_network_isolation=bool(data.get("requireNetworkIsolation", False)),
+            require_kms=bool(data.get("requireKms", False)),
+            require_inter_container_encryption=bool(data.get("requireInterContainerEncryption", False)),
+            required_tags=tuple(data.get("requiredTags", ())),
+        )
 
     # -- run time: IAM ------------------------------------------------------------------------------------------------
 

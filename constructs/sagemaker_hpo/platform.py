@@ -10,6 +10,7 @@ platform's resources.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -48,6 +49,7 @@ KEY_ARN_KEY = "key-arn"
 PROVIDER_SERVICE_TOKEN_KEY = "provider-service-token"
 PROVIDER_NAME_PREFIX_KEY = "provider-name-prefix"
 IMAGE_URI_KEY = "images/{name}/uri"
+GUARDRAILS_KEY = "guardrails"
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
 _NAMESPACE_PATTERN = re.compile(r"^/(?:[a-zA-Z0-9_.\-]+/){1,12}$")
@@ -249,6 +251,8 @@ class HpoPlatform(Construct, BucketHelpers):
         }
         for image_name, uri in self.image_uris.items():
             values[IMAGE_URI_KEY.format(name=image_name)] = (uri, f"the URI of the training image {image_name!r}")
+        if guardrails is not None:
+            values[GUARDRAILS_KEY] = (json.dumps(guardrails.to_json()), "the guardrails of the platform's jobs (JSON)")
         parameters = Construct(self, "Parameters")
         #: The published SSM parameters by key (e.g. ``training-role-arn``).
         self.parameters: dict[str, ssm.StringParameter] = {}
@@ -355,7 +359,9 @@ class HpoPlatform(Construct, BucketHelpers):
         :param team: import this team of the platform: its role, provider, prefixes and images. Default: the
             platform itself (its shared role and provider).
         :param guardrails: the platform's guardrails for these jobs, checked at synth time by an Aspect on this
-            stack (IAM enforces them at run time either way). Default: not checked at synth time.
+            stack (IAM enforces them at run time either way). Default: in a stack with a concrete account and
+            region, the published ``guardrails`` parameter, read by a context lookup (cached in cdk.context.json);
+            otherwise not checked at synth time.
         :param vpc: the platform's VPC (``HpoPlatform(vpc=...)``), for jobs that run in it. Default: none.
         """
         return ImportedHpoPlatform(
@@ -447,7 +453,9 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
                 team=team,
             ),
         )
-        #: The guardrails this stack's jobs are checked against at synth time, if given.
+        if guardrails is None:
+            guardrails = self._looked_up_guardrails(stack)
+        #: The guardrails this stack's jobs are checked against at synth time, if any.
         self.guardrails = guardrails
         if guardrails is not None:
             guardrails._validate(self.node.path)
@@ -459,6 +467,20 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
                     key_arn=self.key.key_arn,
                 )
             )
+
+    def _looked_up_guardrails(self, stack: Stack) -> Guardrails | None:
+        """The published guardrails, by context lookup, in a stack with a concrete account and region."""
+        if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
+            return None
+        name = f"{self.own_namespace}{GUARDRAILS_KEY}"
+        value = ssm.StringParameter.value_from_lookup(self, name, "{}")
+        if value.startswith("dummy-value-for-"):
+            return None  # the CDK CLI looks the value up and synthesizes again
+        try:
+            data = json.loads(value)
+        except ValueError:
+            raise ValidationError(self.node.path, "guardrails", value, f"the parameter {name} is not JSON") from None
+        return Guardrails.from_json(data) if data else None
 
     @property
     def data_bucket(self) -> s3.IBucket:  # type: ignore[override]
