@@ -724,3 +724,18 @@ def test_a_consumer_with_an_environment_reads_the_published_guardrails_by_lookup
     # Without the cached value the stack synthesizes (the CDK CLI looks it up, then synthesizes again).
     fresh = cdk.Stack(cdk.App(), "Fresh", env=env)
     assert HpoPlatform.from_parameters(fresh, "Platform", namespace="/ml/", team="vision").guardrails is None
+
+
+def test_a_team_role_with_another_provider_is_an_error() -> None:
+    platform = HpoPlatform(cdk.Stack(cdk.App(), "Stack"), "Platform")
+    vision, research = platform.add_team("vision"), platform.add_team("research")
+    stack = cdk.Stack.of(platform)
+    own = training(role=vision.training_role, inputs={}, output_path=vision.output_location())
+    with pytest.raises(ValidationError, match=r"^Stack/Own: invalid provider: .*belongs to the team 'vision'"):
+        job(stack, "Own", training=own)
+    with pytest.raises(ValidationError, match=r"^Stack/Other: invalid provider: .*belongs to the team 'vision'"):
+        job(stack, "Other", training=own, provider=research.provider)
+    _, consumer, imported = _consumer()
+    with pytest.raises(ValidationError, match=r"^Consumer/Mine: invalid provider: .*belongs to the team 'vision'"):
+        job(consumer, "Mine", training=_team_training(imported), provider=__import__("sagemaker_hpo").TuningJobProvider(
+            consumer, "Mine-provider"))  # fmt: skip

@@ -88,8 +88,9 @@ class RoleGrants:
 
 #: Manifests of imported platform roles and the policies of team roles, by ``id`` of the role object.
 _MANIFESTS: dict[int, tuple[iam.IRole, RoleGrants]] = {}
-#: Roles that must never be granted pull on the CDK assets repository (teams' roles), by ``id``.
-_NO_ASSETS: dict[int, tuple[iam.IRole, str]] = {}
+#: Roles that must never be granted pull on the CDK assets repository (teams' roles), by ``id``: the role, its
+#: owner (for messages) and its team.
+_NO_ASSETS: dict[int, tuple[iam.IRole, str, str]] = {}
 #: Roles shared by every consumer of a platform (pull on the assets repository warns), by ``id``.
 _SHARED: dict[int, iam.IRole] = {}
 
@@ -99,9 +100,18 @@ def register_imported_role(role: iam.IRole, grants: RoleGrants) -> None:
     _MANIFESTS[id(role)] = (role, grants)
 
 
-def forbid_assets_repository(role: iam.IRole, owner: str) -> None:
-    """``role`` (a team's) must never pull from the CDK assets repository: binding an asset image is an error."""
-    _NO_ASSETS[id(role)] = (role, owner)
+def forbid_assets_repository(role: iam.IRole, owner: str, team: str) -> None:
+    """``role`` (the team ``team``'s) must never pull from the CDK assets repository: an asset image is an error."""
+    _NO_ASSETS[id(role)] = (role, owner, team)
+
+
+def team_of(role: iam.IRole) -> str | None:
+    """The team ``role`` belongs to (a team's ``TrainingRole`` or an imported team role), or ``None``."""
+    known = _MANIFESTS.get(id(role))
+    if known is not None and known[0] is role:
+        return known[1].team
+    team = _NO_ASSETS.get(id(role))
+    return team[2] if team is not None and team[0] is role else None
 
 
 def mark_shared(role: iam.IRole) -> None:

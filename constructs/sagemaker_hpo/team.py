@@ -145,7 +145,7 @@ class Team(Construct, BucketHelpers):
             description=f"sagemaker-hpo platform {platform.namespace}: training jobs of the team {name}",
         )
         self.training_role.grant_kms_volume(platform.key)
-        forbid_assets_repository(self.training_role, owner)
+        forbid_assets_repository(self.training_role, owner, name)
 
         #: The team's images by name, and their URIs.
         self.images: dict[str, TrainingImage] = {}

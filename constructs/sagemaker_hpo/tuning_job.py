@@ -16,6 +16,7 @@ from constructs import Construct
 from ._contract import contract
 from ._imported import platform_imports
 from ._validation import Checker, is_unresolved
+from .grants import team_of
 from .limits import StackLimits
 from .objective import Objective
 from .ownership import TEAM_TAG_KEY
@@ -202,6 +203,14 @@ class TuningJob(Construct, TuningJobGrants):
                 "a role created in this app cannot be used with an imported provider: it can only pass the roles it "
                 "was deployed for (the deploy would fail with iam:PassRole AccessDenied). Pass the platform's "
                 "training_role, or use this stack's own TuningJobProvider",
+            )
+        role_team = team_of(bound.role)
+        if role_team is not None and role_team != getattr(self.provider, "team", None):
+            check.fail(
+                "provider",
+                "another provider" if provider is not None and own_provider is None else "this stack's provider",
+                f"the training role belongs to the team {role_team!r}: only that team's provider may pass it (it "
+                f"enforces the team's owner tag and guardrails); pass provider=<the team {role_team!r}>.provider",
             )
         self.provider.allow_pass_role(bound.role)
         properties: dict[str, Any] = {
