@@ -739,3 +739,9 @@ def test_a_team_role_with_another_provider_is_an_error() -> None:
     with pytest.raises(ValidationError, match=r"^Consumer/Mine: invalid provider: .*belongs to the team 'vision'"):
         job(consumer, "Mine", training=_team_training(imported), provider=__import__("sagemaker_hpo").TuningJobProvider(
             consumer, "Mine-provider"))  # fmt: skip
+
+
+def test_a_fixed_name_with_an_imported_team_provider_warns_instead() -> None:
+    _, stack, platform = _consumer()
+    job(stack, "Fixed", provider=platform.provider, tuning_job_name="my-job", training=_team_training(platform))
+    Annotations.from_stack(stack).has_warning("/Consumer/Fixed", Match.string_like_regexp("ImportedProviderFixedName"))

@@ -221,7 +221,9 @@ class TuningJob(Construct, TuningJobGrants):
         if wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
             properties[contract.PROP_WAIT_TIMEOUT_SECONDS] = str(contract.MAX_WAIT_TIMEOUT_SECONDS)
         if tuning_job_name is not None:
-            if team is not None and not tuning_job_name.lower().startswith(f"{self.provider.name_prefix}-"):
+            prefix = self.provider.name_prefix
+            known = not is_unresolved(prefix) and not is_unresolved(tuning_job_name)
+            if team is not None and known and not tuning_job_name.lower().startswith(f"{prefix}-"):
                 check.fail(
                     "tuning_job_name",
                     tuning_job_name,
