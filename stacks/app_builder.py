@@ -1,9 +1,10 @@
 """Builds the default app's stacks; tests call ``build_app`` directly.
 
-The app holds the platform stack (``HpoPlatform``) and the tuning-job stacks that import it. Tuning-job stacks
-read the platform from SSM (the same pattern a separate app would use): no cross-stack exports pin the platform,
-and each stack depends on the platform stack only for deployment order. To add a stack, write a class that takes
-``platform_namespace`` and add it with ``add_tuning_stack``.
+The app holds the platform stack (``HpoPlatform`` with the teams ``vision`` and ``research``) and the three
+experiment stacks, which belong to the ``vision`` team. Tuning-job stacks read their team from SSM (the same pattern
+a separate app would use): no cross-stack exports pin the platform, and each stack depends on the platform stack only
+for deployment order. To add a stack, write a class that takes ``platform_namespace``, ``team`` and ``guardrails``
+and add it with ``add_tuning_stack``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import aws_cdk as cdk
 
 from sagemaker_hpo import Hyperband
 from stacks.mlp_stack import MlpHyperbandStack
-from stacks.platform_stack import HpoPlatformStack
+from stacks.platform_stack import VISION_TEAM, HpoPlatformStack
 from stacks.resnet20_stack import Resnet20HyperbandStack
 from stacks.strategy_switch import stack_name_for, strategy_for, strategy_name
 from stacks.xgboost_stack import PUBLISHED_HYPERBAND, XgboostHyperbandStack
@@ -37,8 +38,12 @@ def environment() -> cdk.Environment | None:
 def add_tuning_stack(
     app: cdk.App, platform: HpoPlatformStack, stack_class: Callable[..., cdk.Stack], construct_id: str, **kwargs: Any
 ) -> cdk.Stack:
-    """Add ``stack_class(app, construct_id, platform_namespace=..., **kwargs)``, deployed after ``platform``."""
-    stack = stack_class(app, construct_id, platform_namespace=platform.namespace, **kwargs)
+    """Add ``stack_class(app, construct_id, platform_namespace=..., team=..., guardrails=..., **kwargs)``, a stack of
+    the ``vision`` team deployed after ``platform``."""
+    team = platform.platform.teams[VISION_TEAM]
+    stack = stack_class(
+        app, construct_id, platform_namespace=platform.namespace, team=team.name, guardrails=team.guardrails, **kwargs
+    )
     stack.add_stack_dependency(platform, "imports the platform's SSM parameters")
     return stack
 
@@ -50,7 +55,7 @@ def build_app(app: cdk.App) -> cdk.App:
     """
     env = environment()
     choice = strategy_name(app.node)
-    platform = HpoPlatformStack(app, PLATFORM_STACK_ID, env=env, include_gpu_image=True)
+    platform = HpoPlatformStack(app, PLATFORM_STACK_ID, env=env)
     experiments: list[tuple[str, type[cdk.Stack], Hyperband]] = [
         ("XgboostHyperband", XgboostHyperbandStack, PUBLISHED_HYPERBAND),
         ("MlpHyperband", MlpHyperbandStack, Hyperband(min_resource=1)),

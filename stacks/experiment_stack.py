@@ -7,26 +7,36 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from sagemaker_hpo import HpoPlatform, TrainingDefinition, TuningJob
+from sagemaker_hpo import Guardrails, HpoPlatform, TrainingDefinition, TuningJob
 from sagemaker_hpo.platform import default_namespace
 
 
 class PlatformTuningStack(cdk.Stack):
-    """A stack whose tuning jobs run on the ``HpoPlatform`` published under ``platform_namespace``.
+    """A stack whose tuning jobs run as one team of the ``HpoPlatform`` published under ``platform_namespace``.
 
-    The platform is imported from its SSM parameters (the pattern a separate app uses too): jobs run as the
-    platform's training role, write to its artifacts bucket (encrypted with its key) and are created by its provider.
+    The team is imported from its SSM parameters (the pattern a separate app uses too): jobs run as the team's
+    training role, read and write only the team's prefixes (encrypted with the platform's key), are created by the
+    team's provider and carry the team's owner tag; the team's guardrails are checked at synth time.
 
     :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
+    :param team: the platform team the stack belongs to. Default: the platform itself (its shared role).
+    :param guardrails: the team's guardrails, checked at synth time. Default: none (IAM still enforces them).
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, platform_namespace: str | None = None, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        platform_namespace: str | None = None,
+        team: str | None = None,
+        guardrails: Guardrails | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        #: The imported platform.
+        #: The imported platform team.
         self.platform = HpoPlatform.from_parameters(
-            self, "Platform", namespace=platform_namespace or default_namespace()
+            self, "Platform", namespace=platform_namespace or default_namespace(), team=team, guardrails=guardrails
         )
 
     def add_tuning_job(
@@ -34,7 +44,7 @@ class PlatformTuningStack(cdk.Stack):
     ) -> TuningJob:
         """A ``TuningJob`` on the platform, its name published as the stack output ``TuningJobName``.
 
-        :param output_prefix: where model artifacts go under the artifacts bucket's ``output/``.
+        :param output_prefix: where model artifacts go under the team's output prefix.
         :param training: the ``TrainingDefinition`` props other than the platform's role and output location.
         :param job_props: the ``TuningJob`` props other than ``training`` and ``provider``.
         """

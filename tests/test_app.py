@@ -88,7 +88,7 @@ def test_xgboost_stack_is_the_published_sample() -> None:
         "/sagemaker-hpo/default/artifacts-bucket-name"
     }
     assert _ssm_names(template, request["TrainingJobDefinition"]["RoleArn"]) == {
-        "/sagemaker-hpo/default/training-role-arn"
+        "/sagemaker-hpo/default/teams/vision/training-role-arn"
     }
 
 
@@ -136,7 +136,7 @@ def test_resnet20_stack_is_experiment_two_on_spot_gpus() -> None:
     stopping = definition["StoppingCondition"]
     assert stopping["MaxWaitTimeInSeconds"] >= stopping["MaxRuntimeInSeconds"]
     assert definition["CheckpointConfig"]["LocalPath"] == "/opt/ml/checkpoints"
-    assert "checkpoints/resnet20/" in json.dumps(definition["CheckpointConfig"]["S3Uri"])
+    assert "checkpoints/teams/vision/resnet20/" in json.dumps(definition["CheckpointConfig"]["S3Uri"])
     assert definition["StaticHyperParameters"]["workload"] == "resnet20"
     assert [c["ChannelName"] for c in definition["InputDataConfig"]] == ["train", "validation"]
 

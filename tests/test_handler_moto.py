@@ -310,6 +310,18 @@ def test_created_job_carries_the_owner_tags(handler: ModuleType, sagemaker: Any,
     assert tags["sagemaker-hpo:cfn-request-id"] == evt["RequestId"]
     assert tags["sagemaker-hpo:request-sha256"] == PROPERTIES.request_sha256(xgboost_request())
     assert tags["project"] == "hpo-demo"  # the user's tags too
+    assert "sagemaker-hpo:team" not in tags  # only a team's provider sets the team tag
+
+
+def test_a_team_providers_job_carries_the_team_tag(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAGEMAKER_HPO_TEAM", "vision")  # set by TuningJobProvider(team="vision") on its functions
+    handler.on_event(event("Create", properties(name="team-job")))
+
+    tags = tags_of(sagemaker, "team-job")
+    assert tags["sagemaker-hpo:team"] == "vision"
+    assert tags["sagemaker-hpo:provider"] == PREFIX
 
 
 def test_another_stacks_job_is_neither_adopted_nor_stopped(

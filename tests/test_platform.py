@@ -397,15 +397,17 @@ def test_default_xgboost_stack_keeps_the_published_sample_configuration() -> Non
     data = _ssm_ref(xgb, "data-bucket-name", namespace)
     channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in definition["InputDataConfig"]}
     assert channels == {
-        "train": {"Fn::Join": ["", ["s3://", data, "/xgboost/train/"]]},
-        "validation": {"Fn::Join": ["", ["s3://", data, "/xgboost/validation/"]]},
+        "train": {"Fn::Join": ["", ["s3://", data, "/teams/vision/xgboost/train/"]]},
+        "validation": {"Fn::Join": ["", ["s3://", data, "/teams/vision/xgboost/validation/"]]},
     }
     artifacts = _ssm_ref(xgb, "artifacts-bucket-name", namespace)
     assert definition["OutputDataConfig"]["S3OutputPath"] == {
-        "Fn::Join": ["", ["s3://", artifacts, "/output/xgboost/"]]
+        "Fn::Join": ["", ["s3://", artifacts, "/output/teams/vision/xgboost/"]]
     }
-    assert definition["RoleArn"] == _ssm_ref(xgb, "training-role-arn", namespace)
-    assert job["Properties"]["ServiceToken"] == _ssm_ref(xgb, "provider-service-token", namespace)
+    team_namespace = f"{namespace}teams/vision/"
+    assert definition["RoleArn"] == _ssm_ref(xgb, "training-role-arn", team_namespace)
+    assert job["Properties"]["ServiceToken"] == _ssm_ref(xgb, "provider-service-token", team_namespace)
+    assert "Tags" not in request  # the vision provider's handler adds the team tag at deploy time
     assert definition["ResourceConfig"]["InstanceType"] == "ml.m5.xlarge"
     assert definition["StaticHyperParameters"] == {"objective": "binary:logistic", "num_round": "100"}
 

@@ -79,9 +79,9 @@ def test_acknowledgements_are_made_by_library_constructs_never_by_a_stack(synthe
     stacks = {child.node.path for child in synthesized.app.node.children}
     for acknowledged in nag_acknowledgements(synthesized.app):
         assert acknowledged.acknowledged_at not in stacks, acknowledged
-        assert re.search(r"/(TrainingRole|SageMakerHpoTuningJobProvider)(/|$)", acknowledged.acknowledged_at), (
-            acknowledged
-        )
+        assert re.search(
+            r"/(TrainingRole|SageMakerHpoTuningJobProvider|Team-[a-z0-9-]+/Provider)(/|$)", acknowledged.acknowledged_at
+        ), acknowledged
         assert all(c.startswith(acknowledged.acknowledged_at + "/") for c in acknowledged.constructs), acknowledged
 
 
@@ -230,9 +230,17 @@ def test_sagemaker_mutating_actions_are_never_on_every_resource(synthesized: Syn
                 assert "hyper-parameter-tuning-job/" in json.dumps(resource), resource
 
 
-def test_kms_is_used_only_through_s3(synthesized: Synthesized) -> None:
+#: A training role's use of one named key for its instances' storage volumes (a team's role, the platform key).
+VOLUME_KEY_ACTIONS = ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"]
+
+
+def test_kms_is_used_only_through_s3_or_for_volumes_on_a_named_key(synthesized: Synthesized) -> None:
     for name, statement in _allows(synthesized):
         if any(str(a).startswith("kms:") for a in statement.actions):
+            if statement.actions == VOLUME_KEY_ACTIONS and not statement.conditions:
+                assert "*" not in json.dumps(statement.resources), f"{name}/{statement.logical_id}: {statement}"
+                assert all("Fn::GetAtt" in r or ":key/" in json.dumps(r) for r in statement.resources), statement
+                continue
             via = statement.conditions.get("StringEquals", {}).get("kms:ViaService")
             assert via is not None and "s3." in json.dumps(via), f"{name}/{statement.logical_id}: {statement}"
 

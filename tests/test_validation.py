@@ -21,6 +21,7 @@ from sagemaker_hpo import (
     CompletionCriteria,
     ContinuousRange,
     GridSearch,
+    HpoPlatform,
     Hyperband,
     ImportedTuningJobProvider,
     InputMode,
@@ -368,7 +369,7 @@ FAILING: list[tuple[str, Overrides, str]] = [
         lambda s: {"completion_criteria": CompletionCriteria(target_objective_value=float("nan"))},
         r"completion_criteria.target_objective_value.*finite number",
     ),
-    ("HPO-JOB-011", lambda s: {"tags": {f"k{i}": "v" for i in range(46)}}, r"tags: '46 entries'.*0 to 45"),
+    ("HPO-JOB-011", lambda s: {"tags": {f"k{i}": "v" for i in range(45)}}, r"tags: '45 entries'.*0 to 44"),
     ("HPO-JOB-012:pattern", lambda s: {"tags": {"a*b": "v"}}, r"tags key: 'a\*b'; may contain only"),
     ("HPO-JOB-012:length", lambda s: {"tags": {"k" * 129: "v"}}, r"tags key.*1 to 128"),
     ("HPO-JOB-012:aws", lambda s: {"tags": {"aws:team": "v"}}, r"tags key: 'aws:team'.*reserved"),
@@ -376,6 +377,21 @@ FAILING: list[tuple[str, Overrides, str]] = [
         "HPO-JOB-012:owner",
         lambda s: {"tags": {"Sagemaker-HPO:stack-id": "v"}},
         r"tags key: 'Sagemaker-HPO:stack-id'.*reserved for the owner tags the handler sets",
+    ),
+    (
+        "HPO-JOB-016",
+        lambda s: _imports_platform(s, {}),
+        r"invalid provider: None; this stack imports the platform Rules/Platform: pass provider=<platform>.provider",
+    ),
+    (
+        "HPO-JOB-017",
+        lambda s: {"training": training(role=_team(s).training_role)},
+        r"invalid provider: \"this stack's provider\"; the training role belongs to the team 'vision'",
+    ),
+    (
+        "HPO-JOB-018",
+        lambda s: _team_job(s, tuning_job_name="my-job"),
+        r"invalid tuning_job_name: 'my-job'; the team 'vision''s provider may only manage jobs named vision[0-9a-f]{4}-",
     ),
     (
         "HPO-NAME-010",
@@ -706,7 +722,10 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-JOB-008", lambda s: {"random_seed": 2**31 - 1}),
     ("HPO-JOB-009", lambda s: {"completion_criteria": CompletionCriteria(max_jobs_not_improving=3)}),
     ("HPO-JOB-010", lambda s: {"completion_criteria": CompletionCriteria(target_objective_value=0.9)}),
-    ("HPO-JOB-011", lambda s: {"tags": {f"k{i}": "v" for i in range(45)}}),
+    ("HPO-JOB-011", lambda s: {"tags": {f"k{i}": "v" for i in range(44)}}),
+    ("HPO-JOB-016", lambda s: {}),
+    ("HPO-JOB-017", lambda s: _team_job(s)),
+    ("HPO-JOB-018", lambda s: _team_job(s, tuning_job_name=f"{_team(s).name_prefix}-job")),
     ("HPO-NAME-010", lambda s: {"tuning_job_name": _claimed_name(s, "first-name", "second-name")}),
     (
         "HPO-EVENT-010",
@@ -895,6 +914,34 @@ WARNS: list[tuple[str, Overrides, str]] = [
         "parents earlier-job must have finished",
     ),
 ]
+
+
+def _imports_platform(stack: cdk.Stack, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Import a platform into ``stack`` (as a team app does); return ``overrides``."""
+    HpoPlatform.from_parameters(stack, "Platform")
+    return overrides
+
+
+def _team(stack: cdk.Stack) -> Any:
+    """The team ``vision`` of a platform in ``stack`` (created on first use)."""
+    platform = stack.node.try_find_child("HpoPlatform") or HpoPlatform(stack, "HpoPlatform")
+    return platform.teams.get("vision") or platform.add_team("vision")
+
+
+def _team_job(stack: cdk.Stack, **overrides: Any) -> dict[str, Any]:
+    """The props of a job of the team ``vision``: its provider, role and prefixes."""
+    team = _team(stack)
+    return {
+        "provider": team.provider,
+        "training": training(
+            role=team.training_role,
+            inputs={
+                name: team.data_input(f"xgboost/{name}/", content_type="text/csv") for name in ("train", "validation")
+            },
+            output_path=team.output_location("xgboost/"),
+        ),
+        **overrides,
+    }
 
 
 def _claimed_name(stack: cdk.Stack, first: str, second: str) -> str:

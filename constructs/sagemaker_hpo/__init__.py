@@ -4,6 +4,8 @@ from ._contract import contract as _handler_contract
 from ._validation import ValidationError
 from .buckets import TrainingBuckets
 from .gpu_image import GpuTrainingImage
+from .grants import RoleBinding
+from .guardrails import Guardrails, GuardrailsAspect
 from .hyperparameters import Json
 from .image import TrainingImage, TrainingImageSource
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
@@ -14,8 +16,10 @@ from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRa
 from .role import TrainingRole
 from .secure_defaults import SecureBucket
 from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch, Strategy
+from .team import Team
 from .training import HyperparameterValue, TrainingDefinition
 from .tuning_job import CompletionCriteria, TuningJob
+from .tuning_job_ref import ImportedTuningJob
 from .warm_start import WarmStart, WarmStartType
 
 #: The version of this library.
@@ -30,10 +34,13 @@ __all__ = [
     "ContinuousRange",
     "GpuTrainingImage",
     "GridSearch",
+    "Guardrails",
+    "GuardrailsAspect",
     "HpoPlatform",
     "HyperparameterValue",
     "Hyperband",
     "ImportedHpoPlatform",
+    "ImportedTuningJob",
     "ImportedTuningJobProvider",
     "InputMode",
     "IntegerRange",
@@ -43,12 +50,14 @@ __all__ = [
     "ParameterRange",
     "ObjectiveType",
     "RandomSearch",
+    "RoleBinding",
     "S3DataDistribution",
     "S3Input",
     "S3Location",
     "ScalingType",
     "SecureBucket",
     "Strategy",
+    "Team",
     "TrainingBuckets",
     "TrainingDefinition",
     "TrainingImage",

@@ -39,13 +39,18 @@ class BucketHelpers:
     data_bucket: s3.IBucket
     artifacts_bucket: s3.IBucket
     _helper_path: str
+    #: Where the helpers' prefixes start in the data bucket, and under ``output/`` and ``checkpoints/`` of the
+    #: artifacts bucket (a team's helpers stay inside the team's prefixes).
+    _data_root: str = ""
+    _artifacts_root: str = ""
 
     def data_location(self, prefix: str = "") -> S3Location:
         """A prefix of the data bucket, e.g. ``data_location("xgboost/train/")``.
 
         End a prefix with ``/`` to read (and be granted) exactly that folder: ``train`` also matches ``training/``.
         """
-        return S3Location.from_bucket(self.data_bucket, _relative_prefix(self._helper_path, "prefix", prefix))
+        cleaned = _relative_prefix(self._helper_path, "prefix", prefix)
+        return S3Location.from_bucket(self.data_bucket, f"{self._data_root}{cleaned}")
 
     def data_input(
         self,
@@ -69,7 +74,7 @@ class BucketHelpers:
     def output_location(self, prefix: str = "") -> S3Location:
         """Where model artifacts go: ``output/<prefix>`` in the artifacts bucket. Default: ``output/``."""
         cleaned = _relative_prefix(self._helper_path, "prefix", prefix)
-        return S3Location.from_bucket(self.artifacts_bucket, f"{OUTPUT_PREFIX}{cleaned}")
+        return S3Location.from_bucket(self.artifacts_bucket, f"{OUTPUT_PREFIX}{self._artifacts_root}{cleaned}")
 
     def checkpoint_location(self, prefix: str = "") -> S3Location:
         """Where training jobs save checkpoints: ``checkpoints/<prefix>`` in the artifacts bucket.
@@ -77,7 +82,7 @@ class BucketHelpers:
         Objects under ``checkpoints/`` expire after the buckets' ``checkpoint_expiration``.
         """
         cleaned = _relative_prefix(self._helper_path, "prefix", prefix)
-        return S3Location.from_bucket(self.artifacts_bucket, f"{CHECKPOINT_PREFIX}{cleaned}")
+        return S3Location.from_bucket(self.artifacts_bucket, f"{CHECKPOINT_PREFIX}{self._artifacts_root}{cleaned}")
 
 
 class TrainingBuckets(Construct, BucketHelpers):

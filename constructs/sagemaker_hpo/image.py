@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import ValidationError
+from .grants import RoleBinding
 from .objective import MetricDefinition
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -65,21 +66,104 @@ class BoundImage:
     builtin_metrics: frozenset[str] | None
 
 
+class _ImageKind:
+    """One kind of training image: what it renders and what it grants the job's role (``RoleBinding``)."""
+
+    builtin = False
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _BuiltinImage(_ImageKind):
+    """A SageMaker built-in algorithm: SageMaker pulls it itself, nothing is granted."""
+
+    name: str
+    version: str
+    builtin = True
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        algorithm = _builtin_algorithms()[self.name]
+        # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
+        uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
+        key = (self.name, self.version)
+        if key not in uris:
+            account = _registry_account(scope, self.name, algorithm)
+            # One Fn::Sub rather than an Fn::Join of six parts: every tuning job repeats this value, and the Sub
+            # form is about 200 bytes shorter in the template (and easier to read).
+            registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{algorithm.repository}:{self.version}"
+            if Token.is_unresolved(account):
+                uris[key] = Fn.sub("${Account}" + registry, {"Account": account})
+            else:
+                uris[key] = Fn.sub(account + registry)
+        return BoundImage(uris[key], algorithm.metrics)
+
+
+@dataclass(frozen=True)
+class _EcrImage(_ImageKind):
+    """An image in an ECR repository: the role is granted pull on that repository."""
+
+    repository: ecr.IRepository
+    tag: str
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        if binding is not None:
+            binding.pull(self.repository, IMAGE_FIELD)
+        return BoundImage(self.repository.repository_uri_for_tag(self.tag), None)
+
+
+@dataclass(frozen=True)
+class _UriImage(_ImageKind):
+    """An image known by its URI: a literal ECR URI's repository is granted; a platform's image is already granted."""
+
+    uri: str
+    granted_by_platform: bool
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        if binding is not None:
+            binding.pull_uri(self.uri, IMAGE_FIELD, granted_by_platform=self.granted_by_platform)
+        return BoundImage(self.uri, None)
+
+
+@dataclass(frozen=True)
+class _AssetImage(_ImageKind):
+    """A Docker image asset (built by ``cdk deploy``), from a folder or an existing ``DockerImageAsset``.
+
+    Assets live in the account's CDK assets repository: a team's role is never granted pull on it (an error).
+    """
+
+    directory: str | None
+    options: tuple[tuple[str, Any], ...] = ()
+    asset: ecr_assets.DockerImageAsset | None = None
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        asset = self.asset
+        if asset is None:
+            assert self.directory is not None
+            asset = _asset_for(scope, self.directory, dict(self.options))
+        if binding is not None:
+            binding.pull_asset(asset.repository, IMAGE_FIELD)
+        return BoundImage(asset.image_uri, None)
+
+
+#: The field name errors and warnings about the image use.
+IMAGE_FIELD = "training.image"
+
+
 @dataclass(frozen=True)
 class TrainingImage:
     """The container image training jobs run. Build it with one of the static factories.
 
-    ``bind`` returns the image URI and grants the training role the pull access the image needs. The factories
-    of custom images take ``metric_definitions`` (the regexes that read the program's metrics) and
+    ``bind`` returns the image URI and binds the image to the job's role: it grants the pull access the image needs
+    when the role can be changed, and says so (an error for a platform's role, a warning otherwise) when it cannot.
+    The factories of custom images take ``metric_definitions`` (the regexes that read the program's metrics) and
     ``sample_log_lines`` (lines the program prints, on which each regex is tried at synth time). Default: none.
     """
 
-    _kind: str
-    _arg: Any
-    _tag: str = "latest"
+    _kind: _ImageKind
     #: Metric definitions the image's program is known to match (used when the job defines none itself).
     metric_definitions: tuple[MetricDefinition, ...] = field(default_factory=tuple)
-    _asset_options: tuple[tuple[str, Any], ...] = ()
     #: Lines the image's program prints to its log (e.g. one epoch's metrics line): every metric definition's regex
     #: must read a number from one of them (rule HPO-METRIC-011). Empty when the image provides none.
     sample_log_lines: tuple[str, ...] = ()
@@ -105,7 +189,7 @@ class TrainingImage:
             raise ValueError(f"unknown built-in algorithm {name!r}; supported: {', '.join(sorted(algorithms))}")
         if version not in algorithms[key].versions:
             raise ValueError(f"unknown {key} version {version!r}; supported: {', '.join(algorithms[key].versions)}")
-        return TrainingImage("builtin", key, version)
+        return TrainingImage(_BuiltinImage(key, version))
 
     @staticmethod
     def from_ecr_repository(
@@ -123,9 +207,7 @@ class TrainingImage:
                 repository,
                 "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri",
             )
-        return TrainingImage(
-            "ecr", repository, tag, tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines)
-        )
+        return TrainingImage(_EcrImage(repository, tag), tuple(metric_definitions), tuple(sample_log_lines))
 
     @staticmethod
     def from_asset(
@@ -137,14 +219,13 @@ class TrainingImage:
     ) -> TrainingImage:
         """An image built by ``cdk deploy`` from a local folder with a Dockerfile (a ``DockerImageAsset``).
 
-        ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``).
+        ``asset_options`` are passed to ``DockerImageAsset`` (e.g. ``build_args``, ``platform``). The image is pushed
+        to the account's CDK assets repository: a job's own role is granted pull on it, a team's role never is
+        (synth error naming the fix).
         """
         return TrainingImage(
-            "asset",
-            str(directory),
-            "",
+            _AssetImage(str(directory), tuple(sorted(asset_options.items()))),
             tuple(metric_definitions),
-            tuple(sorted(asset_options.items())),
             tuple(sample_log_lines),
         )
 
@@ -155,65 +236,48 @@ class TrainingImage:
         metric_definitions: Sequence[MetricDefinition] = (),
         sample_log_lines: Sequence[str] = (),
     ) -> TrainingImage:
-        """An image from an existing ``DockerImageAsset``."""
-        return TrainingImage(
-            "docker_asset", asset, "", tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines)
-        )
+        """An image from an existing ``DockerImageAsset`` (in the CDK assets repository, like ``from_asset``)."""
+        return TrainingImage(_AssetImage(None, (), asset), tuple(metric_definitions), tuple(sample_log_lines))
 
     @staticmethod
     def from_image_uri(
         image_uri: str, *, metric_definitions: Sequence[MetricDefinition] = (), sample_log_lines: Sequence[str] = ()
     ) -> TrainingImage:
-        """An image known only by its URI (e.g. published by ``HpoPlatform`` and read from SSM at deploy time).
+        """An image known only by its URI.
 
-        No pull permission is granted: the training role must already be allowed to pull it (``HpoPlatform``'s
-        role is allowed to pull the platform's images).
+        A literal private ECR URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``) grants pull on
+        that repository; for any other URI nothing can be granted and the warning
+        ``sagemaker-hpo:ImageUriNotGranted`` says so. A platform's images come from ``platform.training_image``.
         """
-        return TrainingImage("uri", image_uri, "", tuple(metric_definitions), sample_log_lines=tuple(sample_log_lines))
+        return TrainingImage(_UriImage(image_uri, False), tuple(metric_definitions), tuple(sample_log_lines))
+
+    @staticmethod
+    def _platform_image(
+        image_uri: str, metric_definitions: Sequence[MetricDefinition], sample_log_lines: Sequence[str] = ()
+    ) -> TrainingImage:
+        """An image a platform published and granted its role (or team's role) pull on."""
+        return TrainingImage(_UriImage(image_uri, True), tuple(metric_definitions), tuple(sample_log_lines))
 
     @property
     def is_builtin(self) -> bool:
         """True for SageMaker built-in algorithms, which define their own metrics."""
-        return self._kind == "builtin"
+        return self._kind.builtin
 
     @property
     def builtin_name(self) -> str | None:
         """The built-in algorithm's name (``xgboost``); ``None`` for a custom image."""
-        return str(self._arg) if self.is_builtin else None
+        return self._kind.name if isinstance(self._kind, _BuiltinImage) else None
 
     @property
     def builtin_metrics(self) -> frozenset[str] | None:
         """The metrics a built-in algorithm emits; ``None`` for a custom image (it needs metric definitions)."""
-        return _builtin_algorithms()[self._arg].metrics if self.is_builtin else None
+        name = self.builtin_name
+        return None if name is None else _builtin_algorithms()[name].metrics
 
-    def bind(self, scope: Construct, grantee: iam.IGrantable | None) -> BoundImage:
-        """The image URI for a training definition in ``scope``; grants ``grantee`` pull access if it needs any."""
-        if self._kind == "builtin":
-            algorithm = _builtin_algorithms()[self._arg]
-            # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
-            uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
-            key = (self._arg, self._tag)
-            if key not in uris:
-                account = _registry_account(scope, self._arg, algorithm)
-                # One Fn::Sub rather than an Fn::Join of six parts: every tuning job repeats this value, and the Sub
-                # form is about 200 bytes shorter in the template (and easier to read).
-                registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{algorithm.repository}:{self._tag}"
-                if Token.is_unresolved(account):
-                    uris[key] = Fn.sub("${Account}" + registry, {"Account": account})
-                else:
-                    uris[key] = Fn.sub(account + registry)
-            return BoundImage(uris[key], algorithm.metrics)
-        if self._kind == "ecr":
-            repository: ecr.IRepository = self._arg
-            if grantee is not None:
-                _grant_pull(grantee, repository)
-            return BoundImage(repository.repository_uri_for_tag(self._tag), None)
-        if self._kind == "uri":
-            return BoundImage(self._arg, None)
-        asset = self._arg if self._kind == "docker_asset" else _asset_for(scope, self._arg, dict(self._asset_options))
-        if grantee is not None:
-            _grant_pull(grantee, asset.repository)
-        return BoundImage(asset.image_uri, None)
+    def bind(self, scope: Construct, role: iam.IRole | RoleBinding | None) -> BoundImage:
+        """The image URI for a training definition in ``scope``; binds the image to ``role`` (see the class docs)."""
+        binding = role if isinstance(role, RoleBinding) or role is None else RoleBinding.of(scope, role)
+        return self._kind.bind(scope, binding)
 
 
 class TrainingImageSource(Protocol):
@@ -228,15 +292,6 @@ class TrainingImageSource(Protocol):
 def as_training_image(value: TrainingImage | TrainingImageSource) -> TrainingImage:
     """Accept a ``TrainingImage`` or a construct that offers one (e.g. ``GpuTrainingImage``)."""
     return value if isinstance(value, TrainingImage) else value.training_image
-
-
-def _grant_pull(grantee: iam.IGrantable, repository: ecr.IRepository) -> None:
-    from .role import TrainingRole
-
-    if isinstance(grantee, TrainingRole):
-        grantee.grant_pull_image(repository)
-    else:
-        repository.grant_pull(grantee)
 
 
 def _asset_for(scope: Construct, directory: str, options: dict[str, Any]) -> ecr_assets.DockerImageAsset:

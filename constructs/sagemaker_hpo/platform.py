@@ -10,10 +10,13 @@ platform's resources.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Aspects, Duration, Stack, Token
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -21,13 +24,17 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from ._imported import register_platform_import
 from ._validation import ValidationError
-from .buckets import DEFAULT_CHECKPOINT_EXPIRATION, BucketHelpers, TrainingBuckets
+from .buckets import CHECKPOINT_PREFIX, DEFAULT_CHECKPOINT_EXPIRATION, OUTPUT_PREFIX, BucketHelpers, TrainingBuckets
+from .grants import RoleGrants, mark_shared, register_imported_role
+from .guardrails import Guardrails, GuardrailsAspect
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .objective import MetricDefinition
-from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider
+from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider, tuning_job_arn
 from .role import TrainingRole
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
+from .team import TEAMS_PREFIX, Team, check_team_name, team_namespace, team_root
 
 #: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
 DEFAULT_PLATFORM_NAME = "default"
@@ -42,6 +49,7 @@ KEY_ARN_KEY = "key-arn"
 PROVIDER_SERVICE_TOKEN_KEY = "provider-service-token"
 PROVIDER_NAME_PREFIX_KEY = "provider-name-prefix"
 IMAGE_URI_KEY = "images/{name}/uri"
+GUARDRAILS_KEY = "guardrails"
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
 _NAMESPACE_PATTERN = re.compile(r"^/(?:[a-zA-Z0-9_.\-]+/){1,12}$")
@@ -110,7 +118,12 @@ class HpoPlatform(Construct, BucketHelpers):
         such as ``GpuTrainingImage``); the role is granted pull on their repositories. Default: none.
     :param include_gpu_image: add the packaged ``GpuTrainingImage`` under the name ``"gpu"`` (built by
         ``cdk deploy``, which then needs Docker). Default: False.
-    :param vpc_access: grant the role the EC2 network-interface permissions for training in a VPC. Default: False.
+    :param vpc_access: grant the roles the EC2 network-interface permissions for training in any VPC (prefer
+        ``vpc``, which limits them to one VPC). Default: False.
+    :param vpc: the VPC training jobs run in: the platform's and teams' roles get the network-interface permissions
+        for this VPC only (``ec2:Vpc``), and ``require_vpc`` guardrails require its subnets. Default: none.
+    :param vpc_subnets: which subnets of ``vpc`` training jobs use. Default: the VPC's private subnets.
+    :param guardrails: the limits of every team's jobs (a team may set its own instead). Default: none.
     :param checkpoint_expiration: delete checkpoints this long after they were written. Default: 30 days.
     :param noncurrent_version_expiration: delete non-current object versions after this long. Default: 90 days.
     :param access_log_expiration: delete server access logs after this long. Default: kept.
@@ -130,6 +143,9 @@ class HpoPlatform(Construct, BucketHelpers):
         images: Mapping[str, TrainingImage | TrainingImageSource] | None = None,
         include_gpu_image: bool = False,
         vpc_access: bool = False,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        guardrails: Guardrails | None = None,
         checkpoint_expiration: Duration = DEFAULT_CHECKPOINT_EXPIRATION,
         noncurrent_version_expiration: Duration = DEFAULT_NONCURRENT_VERSION_EXPIRATION,
         access_log_expiration: Duration | None = None,
@@ -141,6 +157,17 @@ class HpoPlatform(Construct, BucketHelpers):
         #: The SSM parameter path the platform publishes under, ending in ``/``.
         self.namespace = resolve_namespace(self.node.path, name, namespace)
         requested = dict(images or {})
+        #: The VPC training jobs run in, if any, and the subnet ids they use.
+        self.vpc = vpc
+        self.subnet_ids: list[str] = [] if vpc is None else list(_select(vpc, vpc_subnets).subnet_ids)
+        #: Whether the roles may attach network interfaces in any VPC (``vpc_access`` without ``vpc``).
+        self.vpc_access = vpc_access and vpc is None
+        #: The default limits of every team's jobs.
+        self.guardrails = guardrails
+        if guardrails is not None:
+            guardrails._validate(self.node.path)
+        #: The platform's teams by name.
+        self.teams: dict[str, Team] = {}
         for image_name in requested:
             _check_image_name(self.node.path, image_name)
 
@@ -167,10 +194,13 @@ class HpoPlatform(Construct, BucketHelpers):
             "TrainingRole",
             data_locations=[self.buckets.data_location()],
             artifact_locations=[self.buckets.output_location(), self.buckets.checkpoint_location()],
-            vpc_access=vpc_access,
+            vpc_access=self.vpc_access,
+            vpc=vpc,
+            subnet_ids=self.subnet_ids,
             role_name=role_name,
             description="sagemaker-hpo platform: assumed by SageMaker training jobs of the platform's tuning jobs",
         )
+        mark_shared(self.training_role)
 
         if include_gpu_image:
             if GPU_IMAGE_NAME in requested:
@@ -204,6 +234,16 @@ class HpoPlatform(Construct, BucketHelpers):
             )
         #: The stack's tuning-job provider; jobs using it may pass :attr:`training_role`.
         self.provider: TuningJobProvider = provider
+        if guardrails is not None:
+            for statement in guardrails.deny_statements(
+                [tuning_job_arn(f"{provider.name_prefix}-*")], subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
+            ):
+                provider.handler_role.add_to_policy(statement)
+            Aspects.of(self.node.root).add(
+                GuardrailsAspect(
+                    guardrails, provider.service_token, subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
+                )
+            )
 
         values = {
             ROLE_ARN_KEY: (self.training_role.role_arn, "the ARN of the role SageMaker assumes for training jobs"),
@@ -215,6 +255,8 @@ class HpoPlatform(Construct, BucketHelpers):
         }
         for image_name, uri in self.image_uris.items():
             values[IMAGE_URI_KEY.format(name=image_name)] = (uri, f"the URI of the training image {image_name!r}")
+        if guardrails is not None:
+            values[GUARDRAILS_KEY] = (json.dumps(guardrails.to_json()), "the guardrails of the platform's jobs (JSON)")
         parameters = Construct(self, "Parameters")
         #: The published SSM parameters by key (e.g. ``training-role-arn``).
         self.parameters: dict[str, ssm.StringParameter] = {}
@@ -232,6 +274,77 @@ class HpoPlatform(Construct, BucketHelpers):
         """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""
         return f"{self.namespace}{key}"
 
+    def add_team(
+        self,
+        name: str,
+        *,
+        repositories: Sequence[ecr.IRepository] = (),
+        images: Mapping[str, TrainingImage | TrainingImageSource] | None = None,
+        guardrails: Guardrails | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        role_name: str | None = None,
+    ) -> Team:
+        """Add a team: its own training role, prefixes, job-name prefix, owner tag, provider and SSM namespace.
+
+        :param name: the team's name, e.g. ``"vision"`` (1 to 32 lower-case letters, digits and ``-``).
+        :param repositories: ECR repositories the team's role may pull from. Default: none.
+        :param images: training images to publish for the team by name (ECR images; their repositories are
+            granted). Default: none.
+        :param guardrails: the team's limits. Default: the platform's ``guardrails``.
+        :param log_retention: retention of the team provider's log group. Default: three months.
+        :param role_name: a fixed name for the team's training role. Default: generated by CloudFormation.
+        """
+        check_team_name(self.node.path, name)
+        if name in self.teams:
+            raise ValidationError(self.node.path, "team", name, "is already a team of this platform")
+        team = Team(
+            self,
+            name,
+            repositories=repositories,
+            images=images,
+            guardrails=guardrails,
+            log_retention=log_retention,
+            role_name=role_name,
+        )
+        if any(other.name_prefix == team.name_prefix for other in self.teams.values()):
+            raise ValidationError(self.node.path, "team", name, "gives the same job-name prefix as another team")
+        if not self.teams:
+            self._keep_shared_role_out_of_teams()
+        self.teams[name] = team
+        return team
+
+    def _keep_shared_role_out_of_teams(self) -> None:
+        """The platform's shared role reads the data bucket and writes ``output/`` and ``checkpoints/``: deny it the
+        teams' prefixes, so that a stack using the shared role cannot read or overwrite any team's data or models."""
+        data, artifacts = self.data_bucket.bucket_arn, self.artifacts_bucket.bucket_arn
+        team_objects = [f"{data}/{TEAMS_PREFIX}*", f"{artifacts}/{OUTPUT_PREFIX}{TEAMS_PREFIX}*",
+                        f"{artifacts}/{CHECKPOINT_PREFIX}{TEAMS_PREFIX}*"]  # fmt: skip
+        self.training_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NoTeamObjects",
+                effect=iam.Effect.DENY,
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                resources=team_objects,
+            )
+        )
+        self.training_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NoTeamListing",
+                effect=iam.Effect.DENY,
+                actions=["s3:ListBucket"],
+                resources=[data, artifacts],
+                conditions={
+                    "StringLike": {
+                        "s3:prefix": [
+                            f"{TEAMS_PREFIX}*",
+                            f"{OUTPUT_PREFIX}{TEAMS_PREFIX}*",
+                            f"{CHECKPOINT_PREFIX}{TEAMS_PREFIX}*",
+                        ]
+                    }
+                },
+            )
+        )
+
     @staticmethod
     def from_parameters(
         scope: Construct,
@@ -239,24 +352,41 @@ class HpoPlatform(Construct, BucketHelpers):
         *,
         name: str = DEFAULT_PLATFORM_NAME,
         namespace: str | None = None,
+        team: str | None = None,
+        guardrails: Guardrails | None = None,
+        vpc: ec2.IVpc | None = None,
     ) -> ImportedHpoPlatform:
-        """Import a platform from its SSM parameters (resolved when the importing stack deploys).
+        """Import a platform, or one of its teams, from its SSM parameters (resolved when the stack deploys).
 
         :param name: the platform's ``name``. Default: ``"default"``.
         :param namespace: the platform's namespace (overrides ``name``). Default: ``/sagemaker-hpo/<name>/``.
+        :param team: import this team of the platform: its role, provider, prefixes and images. Default: the
+            platform itself (its shared role and provider).
+        :param guardrails: the platform's guardrails for these jobs, checked at synth time by an Aspect on this
+            stack (IAM enforces them at run time either way). Default: in a stack with a concrete account and
+            region, the published ``guardrails`` parameter, read by a context lookup (cached in cdk.context.json);
+            otherwise not checked at synth time.
+        :param vpc: the platform's VPC (``HpoPlatform(vpc=...)``), for jobs that run in it. Default: none.
         """
-        return ImportedHpoPlatform(scope, construct_id, name=name, namespace=namespace)
+        return ImportedHpoPlatform(
+            scope, construct_id, name=name, namespace=namespace, team=team, guardrails=guardrails, vpc=vpc
+        )
 
 
 class ImportedHpoPlatform(Construct, BucketHelpers):
-    """An ``HpoPlatform`` deployed elsewhere, read from its SSM parameters at deploy time.
+    """An ``HpoPlatform`` (or one of its teams) deployed elsewhere, read from its SSM parameters at deploy time.
 
-    Use :attr:`training_role` as the training definition's role, :attr:`provider` as the tuning job's provider and
-    the bucket helpers (``data_input``, ``output_location``, ``checkpoint_location``) for its S3 values. The role is
-    imported immutable: the platform already granted it what its jobs need, and consumers cannot widen it.
+    Use :attr:`training_role` as the training definition's role, :attr:`provider` as the tuning job's provider (a
+    job of this stack without ``provider=`` is a synth error) and the bucket helpers (``data_input``,
+    ``output_location``, ``checkpoint_location``; a team's stay inside the team's prefixes) for its S3 values. The
+    role is imported immutable: the platform already granted it what its jobs need, and an input, output, image, key
+    or VPC it was not granted is a synth error naming what is missing and how to get it.
 
     :param name: the platform's ``name``. Default: ``"default"``.
     :param namespace: the platform's namespace (overrides ``name``). Default: ``/sagemaker-hpo/<name>/``.
+    :param team: the team to import. Default: the platform itself.
+    :param guardrails: the guardrails to check this stack's jobs against at synth time. Default: none.
+    :param vpc: the platform's VPC. Default: none.
     """
 
     def __init__(
@@ -266,22 +396,95 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
         *,
         name: str = DEFAULT_PLATFORM_NAME,
         namespace: str | None = None,
+        team: str | None = None,
+        guardrails: Guardrails | None = None,
+        vpc: ec2.IVpc | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._helper_path = self.node.path
         #: The SSM parameter path the platform published under.
         self.namespace = resolve_namespace(self.node.path, name, namespace)
+        #: The team imported, if any.
+        self.team = team
+        #: The platform's VPC, when declared.
+        self.vpc = vpc
+        if team is not None:
+            check_team_name(self.node.path, team)
+            self._data_root = team_root(team)
+            self._artifacts_root = team_root(team)
+        #: Where the team's (or the platform's) own parameters are.
+        self.own_namespace = self.namespace if team is None else team_namespace(self.namespace, team)
+        stack = Stack.of(self)
+        register_platform_import(stack, self.node.path)
         #: The KMS key of the data and artifacts buckets.
         self.key: kms.IKey = kms.Key.from_key_arn(self, "Key", self._value(KEY_ARN_KEY))
-        #: The platform's training role (immutable).
+        #: The platform's (or team's) training role (immutable).
         self.training_role: iam.IRole = iam.Role.from_role_arn(
-            self, "TrainingRole", self._value(ROLE_ARN_KEY), mutable=False
+            self, "TrainingRole", self._own_value(ROLE_ARN_KEY), mutable=False
         )
-        #: The platform's tuning-job provider.
+        #: The platform's (or team's) tuning-job provider.
         self.provider = ImportedTuningJobProvider(
-            service_token=self._value(PROVIDER_SERVICE_TOKEN_KEY),
-            name_prefix=self._value(PROVIDER_NAME_PREFIX_KEY),
+            service_token=self._own_value(PROVIDER_SERVICE_TOKEN_KEY),
+            name_prefix=self._own_value(PROVIDER_NAME_PREFIX_KEY),
+            team=team,
         )
+        owner = f"the platform {self.namespace}" if team is None else f"team {team!r} of the platform {self.namespace}"
+        fix = (
+            "Use the platform's values (platform.data_input, output_location, checkpoint_location, "
+            "training_image, key) or grant it on the platform ("
+            + (
+                "the platform's role"
+                if team is None
+                else f"HpoPlatform.add_team({team!r}, repositories=..., images=...)"
+            )
+            + ") and redeploy it"
+        )
+        data = self.data_bucket.bucket_name
+        artifacts = self.artifacts_bucket.bucket_name
+        register_imported_role(
+            self.training_role,
+            RoleGrants(
+                owner=owner,
+                fix=fix,
+                reads=[(data, self._data_root)],
+                writes=[
+                    (artifacts, f"{OUTPUT_PREFIX}{self._artifacts_root}"),
+                    (artifacts, f"{CHECKPOINT_PREFIX}{self._artifacts_root}"),
+                ],
+                key_arns=[self.key.key_arn],
+                volume_key_arns=[] if team is None else [self.key.key_arn],
+                vpcs=[] if vpc is None else [vpc],
+                team=team,
+            ),
+        )
+        if guardrails is None:
+            guardrails = self._looked_up_guardrails(stack)
+        #: The guardrails this stack's jobs are checked against at synth time, if any.
+        self.guardrails = guardrails
+        if guardrails is not None:
+            guardrails._validate(self.node.path)
+            Aspects.of(stack).add(
+                GuardrailsAspect(
+                    guardrails,
+                    self.provider.service_token,
+                    subnet_ids=[] if vpc is None else list(vpc.select_subnets().subnet_ids),
+                    key_arn=self.key.key_arn,
+                )
+            )
+
+    def _looked_up_guardrails(self, stack: Stack) -> Guardrails | None:
+        """The published guardrails, by context lookup, in a stack with a concrete account and region."""
+        if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
+            return None
+        name = f"{self.own_namespace}{GUARDRAILS_KEY}"
+        value = ssm.StringParameter.value_from_lookup(self, name, "{}")
+        if value.startswith("dummy-value-for-"):
+            return None  # the CDK CLI looks the value up and synthesizes again
+        try:
+            data = json.loads(value)
+        except ValueError:
+            raise ValidationError(self.node.path, "guardrails", value, f"the parameter {name} is not JSON") from None
+        return Guardrails.from_json(data) if data else None
 
     @property
     def data_bucket(self) -> s3.IBucket:  # type: ignore[override]
@@ -308,15 +511,18 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
     def _value(self, key: str) -> str:
         return ssm.StringParameter.value_for_string_parameter(self, self.parameter_name(key))
 
+    def _own_value(self, key: str) -> str:
+        return ssm.StringParameter.value_for_string_parameter(self, f"{self.own_namespace}{key}")
+
     def image_uri(self, name: str) -> str:
-        """The URI of the platform's image ``name`` (a deploy-time value)."""
+        """The URI of the platform's (or team's) image ``name`` (a deploy-time value)."""
         _check_image_name(self.node.path, name)
-        return self._value(IMAGE_URI_KEY.format(name=name))
+        return self._own_value(IMAGE_URI_KEY.format(name=name))
 
     def training_image(
         self, name: str, *, metric_definitions: Sequence[MetricDefinition] | None = None
     ) -> TrainingImage:
-        """The platform's image ``name`` as a ``TrainingImage`` (the platform's role may pull it).
+        """The platform's (or team's) image ``name`` as a ``TrainingImage`` (the role may pull it).
 
         :param name: the image's name in the platform, e.g. ``"gpu"``.
         :param metric_definitions: the metric definitions its program prints for. Default: for ``"gpu"``, the
@@ -330,6 +536,17 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
 
                 metric_definitions = load_metric_definitions()
                 samples = load_sample_log_lines()
-        return TrainingImage.from_image_uri(
-            self.image_uri(name), metric_definitions=metric_definitions, sample_log_lines=samples
-        )
+        return TrainingImage._platform_image(self.image_uri(name), metric_definitions, sample_log_lines=samples)
+
+
+def _select(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> ec2.SelectedSubnets:
+    if selection is None:
+        return vpc.select_subnets()
+    return vpc.select_subnets(
+        subnet_type=selection.subnet_type,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+    )

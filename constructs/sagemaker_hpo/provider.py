@@ -53,6 +53,10 @@ class TuningJobProvider(Construct):
         other apps. Default: none (each ``TuningJob`` adds its own role).
     :param encryption_key: the KMS key of the handler's log group (CloudWatch Logs is allowed to use it through the
         key policy, when the key is created in this app). Default: a key this provider creates, with rotation.
+    :param name_prefix: the prefix of the job names the handler may manage (at most 15 lower-case letters and
+        digits). Default: derived from the stack's name.
+    :param team: the platform team this provider serves: its jobs carry the team's owner tag. Default: none.
+    :param handler_description: the handler role's description. Default: says it manages this stack's jobs.
     """
 
     def __init__(
@@ -63,11 +67,16 @@ class TuningJobProvider(Construct):
         log_retention: logs.RetentionDays | None = None,
         training_roles: list[iam.IRole] | None = None,
         encryption_key: kms.IKey | None = None,
+        name_prefix: str | None = None,
+        team: str | None = None,
+        handler_description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         #: The prefix of generated tuning job names in this stack.
-        self.name_prefix = name_prefix_for(stack)
+        self.name_prefix = name_prefix or name_prefix_for(stack)
+        #: The platform team whose jobs this provider manages (its jobs carry the team's owner tag), if any.
+        self.team = team
         #: CloudFormation's resource and template-size limits, checked for this stack at synth time.
         self.stack_limits = StackLimits.of(stack)
         self._passed_roles: dict[str, iam.IRole] = {}
@@ -93,7 +102,8 @@ class TuningJobProvider(Construct):
             self,
             "HandlerRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=(
+            description=handler_description
+            or (
                 f"sagemaker-hpo tuning-job handler: describes tuning jobs named {self.name_prefix}-* (and the fixed "
                 f"names of the jobs using this provider), creates them only tagged {contract.OWNER_TAG_PROVIDER}="
                 f"{self.name_prefix}, stops only jobs carrying that tag, and passes only its jobs' training roles"
@@ -157,7 +167,10 @@ class TuningJobProvider(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             architecture=lambda_.Architecture.ARM_64,
-            environment={contract.ENV_OWNER_PROVIDER: self.name_prefix},
+            environment={
+                contract.ENV_OWNER_PROVIDER: self.name_prefix,
+                **({contract.ENV_OWNER_TEAM: self.team} if self.team else {}),
+            },
         )
 
     def _owner_scoped_job_statements(self) -> list[iam.PolicyStatement]:
@@ -333,10 +346,12 @@ class ImportedTuningJobProvider:
 
     :param service_token: the provider's service token (its framework function's ARN).
     :param name_prefix: the prefix its handler may manage tuning jobs under.
+    :param team: the platform team the provider serves (jobs get the team's owner tag). Default: none.
     """
 
     service_token: str
     name_prefix: str
+    team: str | None = None
 
     def allow_job_name(self, name: str) -> None:
         """Nothing to grant: an imported provider's permissions are fixed. Fixed names must carry the prefix."""

@@ -1,14 +1,20 @@
-"""The least-privilege IAM role SageMaker assumes to run training jobs."""
+"""The least-privilege IAM role SageMaker assumes to run training jobs, and the statements its grants consist of.
+
+The statement builders (``read_data_statements`` and friends) are shared with ``grants.RoleBinding``, which grants the
+same permissions to any mutable role a training definition uses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws
+import jsii
+from aws_cdk import Annotations, Aws
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
 from .locations import S3Location
@@ -18,24 +24,105 @@ TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 #: The log group SageMaker writes training logs to.
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
-_ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-_STAR_REASON = (
-    "Resource '*' is used only for actions without resource-level permissions: cloudwatch:PutMetricData (limited by "
-    f"a cloudwatch:namespace condition to SageMaker's {TRAINING_METRICS_NAMESPACE} namespace), "
-    "ecr:GetAuthorizationToken (account-wide by API design; image pulls are limited to named repositories) and, "
-    "only for training in a VPC, the EC2 network-interface actions SageMaker uses to attach training containers"
-)
-_VPC_ACTIONS = [
+ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+#: The EC2 network-interface actions SageMaker performs as the role to attach training containers to a VPC; they
+#: support resource ARNs and the ``ec2:Vpc`` condition key.
+VPC_INTERFACE_ACTIONS = [
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
+]
+#: The EC2 read actions SageMaker needs for a VPC; they have no resource-level permissions.
+VPC_DESCRIBE_ACTIONS = [
     "ec2:DescribeDhcpOptions",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 ]
+#: The warning id when VPC access is granted without a VPC to scope it to.
+UNSCOPED_VPC_ACCESS_WARNING = "sagemaker-hpo:UnscopedVpcAccess"
+
+
+def _ec2_arn(resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+
+
+def list_statement(location: S3Location) -> iam.PolicyStatement:
+    """``s3:ListBucket`` on the location's bucket, limited to its prefix by ``s3:prefix``."""
+    statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[location.bucket_arn])
+    if location.key_prefix:
+        statement.add_condition("StringLike", {"s3:prefix": [f"{location.key_prefix}*"]})
+    return statement
+
+
+def kms_via_s3_statement(key: kms.IKey, actions: list[str]) -> iam.PolicyStatement:
+    """Use of ``key`` through S3 only (``kms:ViaService``)."""
+    return iam.PolicyStatement(
+        actions=actions,
+        resources=[key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
+    )
+
+
+def read_data_statements(location: S3Location) -> list[iam.PolicyStatement]:
+    """Read (list and get) the objects under ``location``'s prefix, and decrypt them through S3."""
+    found = [
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]),
+        list_statement(location),
+    ]
+    if location.kms_key is not None:
+        found.append(kms_via_s3_statement(location.kms_key, ["kms:Decrypt"]))
+    return found
+
+
+def write_artifacts_statements(location: S3Location) -> list[iam.PolicyStatement]:
+    """Write (and read back) objects under ``location``'s prefix, encrypting through S3."""
+    found = [
+        iam.PolicyStatement(
+            actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], resources=[location.objects_arn()]
+        ),
+        list_statement(location),
+    ]
+    if location.kms_key is not None:
+        found.append(kms_via_s3_statement(location.kms_key, ["kms:Decrypt", "kms:GenerateDataKey"]))
+    return found
+
+
+def pull_image_statement(repository_arn: str) -> iam.PolicyStatement:
+    """Pull images from the repository ``repository_arn``."""
+    return iam.PolicyStatement(actions=ECR_PULL_ACTIONS, resources=[repository_arn])
+
+
+def authorization_token_statement() -> iam.PolicyStatement:
+    """``ecr:GetAuthorizationToken``: account-wide by API design."""
+    return iam.PolicyStatement(sid="EcrAuthorizationToken", actions=["ecr:GetAuthorizationToken"], resources=["*"])
+
+
+def volume_key_statement(key: kms.IKey) -> iam.PolicyStatement:
+    """Use of ``key`` for the training instances' storage volumes."""
+    return iam.PolicyStatement(
+        actions=["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+    )
+
+
+def vpc_statements(vpc: ec2.IVpc | None, subnet_ids: Sequence[str] = ()) -> list[iam.PolicyStatement]:
+    """The EC2 permissions SageMaker needs to place training containers in ``vpc`` (in ``subnet_ids``).
+
+    With a VPC, the network-interface actions are limited to network interfaces, security groups and the given
+    subnets (all subnets of the VPC when none are given) of that VPC (``ec2:Vpc``). Without one they are on ``*``.
+    """
+    describe = iam.PolicyStatement(sid="TrainingInVpcDescribe", actions=VPC_DESCRIBE_ACTIONS, resources=["*"])
+    if vpc is None:
+        return [iam.PolicyStatement(sid="TrainingInVpc", actions=VPC_INTERFACE_ACTIONS, resources=["*"]), describe]
+    subnets = [_ec2_arn(f"subnet/{subnet}") for subnet in subnet_ids] or [_ec2_arn("subnet/*")]
+    interfaces = iam.PolicyStatement(
+        actions=VPC_INTERFACE_ACTIONS,
+        resources=[_ec2_arn("network-interface/*"), _ec2_arn("security-group/*"), *subnets],
+        conditions={"ArnEquals": {"ec2:Vpc": vpc.vpc_arn}},
+    )
+    return [interfaces, describe]
 
 
 class TrainingRole(iam.Role):
@@ -44,15 +131,19 @@ class TrainingRole(iam.Role):
     Always: writing SageMaker's training log group and ``cloudwatch:PutMetricData`` in SageMaker's namespace.
     Then only what is granted: read on data prefixes, write on artifact and checkpoint prefixes, pull on ECR
     repositories (plus the account-wide ``ecr:GetAuthorizationToken``), KMS use through S3 only
-    (``kms:ViaService``), and EC2 network-interface permissions when a VPC is used. The trust policy admits
-    ``sagemaker.amazonaws.com`` from this account only.
+    (``kms:ViaService``), and EC2 network-interface permissions when a VPC is used (limited to that VPC with
+    ``ec2:Vpc``). The trust policy admits ``sagemaker.amazonaws.com`` from this account only.
 
     A ``TrainingDefinition`` without a role creates one of these for exactly its job.
 
     :param data_locations: prefixes the training jobs read. Default: none.
     :param artifact_locations: prefixes the training jobs write (model output, checkpoints). Default: none.
     :param repositories: ECR repositories holding training images. Default: none.
-    :param vpc_access: grant the EC2 network-interface permissions SageMaker needs to run in a VPC. Default: False.
+    :param vpc_access: grant the EC2 network-interface permissions SageMaker needs to run in a VPC (on every VPC:
+        prefer ``vpc``). Default: False.
+    :param vpc: the VPC training jobs run in: grants the EC2 network-interface permissions for that VPC only.
+        Default: none.
+    :param subnet_ids: with ``vpc``, the subnets network interfaces may be created in. Default: any of the VPC's.
     :param role_name: a fixed role name. Default: generated by CloudFormation.
     :param description: the role's description. Default: a description saying what it is for.
     """
@@ -66,6 +157,8 @@ class TrainingRole(iam.Role):
         artifact_locations: Sequence[S3Location] = (),
         repositories: Sequence[ecr.IRepository] = (),
         vpc_access: bool = False,
+        vpc: ec2.IVpc | None = None,
+        subnet_ids: Sequence[str] = (),
         role_name: str | None = None,
         description: str | None = None,
     ) -> None:
@@ -80,6 +173,8 @@ class TrainingRole(iam.Role):
         )
         self._granted: set[str] = set()
         self._vpc_access = False
+        self._unscoped_vpc_access = False
+        self._vpcs: list[ec2.IVpc] = []
         log_group_arn = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{TRAINING_LOG_GROUP}"
         # ``<group>:*`` is the ARN form CloudWatch Logs authorizes log-group actions against, and covers its streams.
         log_streams_arn = f"{log_group_arn}:*"
@@ -96,7 +191,7 @@ class TrainingRole(iam.Role):
             "SageMaker names each training job's log streams at run time (<job name>/algo-<n>-<time>); the wildcard "
             f"covers the streams of SageMaker's training log group {TRAINING_LOG_GROUP} only",
         )
-        acknowledge(self, "AwsSolutions-IAM5[Resource::*]", _STAR_REASON)
+        self.node.add_validation(_StarAcknowledgement(self))
         self.add_to_policy(
             iam.PolicyStatement(
                 sid="TrainingMetrics",
@@ -111,7 +206,9 @@ class TrainingRole(iam.Role):
             self.grant_write_artifacts(location)
         for repository in repositories:
             self.grant_pull_image(repository)
-        if vpc_access:
+        if vpc is not None:
+            self.allow_vpc_access(vpc, subnet_ids)
+        elif vpc_access:
             self.allow_vpc_access()
 
     def _once(self, key: str) -> bool:
@@ -125,9 +222,10 @@ class TrainingRole(iam.Role):
         """Read (list and get) the objects under ``location``'s prefix, and decrypt them through S3."""
         if not self._once(f"read:{location.uri}"):
             return
-        self.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]))
-        self.add_to_policy(self._list_statement(location))
-        self._grant_kms(location.kms_key, ["kms:Decrypt"])
+        statements = read_data_statements(location)
+        for statement in statements[:2]:
+            self.add_to_policy(statement)
+        self._grant_kms(location.kms_key, statements[2:])
         acknowledge_wildcard_resource(
             self,
             location.objects_arn(),
@@ -139,14 +237,10 @@ class TrainingRole(iam.Role):
         """Write (and read back, for checkpoints) objects under ``location``'s prefix, encrypting through S3."""
         if not self._once(f"write:{location.uri}"):
             return
-        self.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-                resources=[location.objects_arn()],
-            )
-        )
-        self.add_to_policy(self._list_statement(location))
-        self._grant_kms(location.kms_key, ["kms:Decrypt", "kms:GenerateDataKey"])
+        statements = write_artifacts_statements(location)
+        for statement in statements[:2]:
+            self.add_to_policy(statement)
+        self._grant_kms(location.kms_key, statements[2:])
         acknowledge_wildcard_resource(
             self,
             location.objects_arn(),
@@ -158,43 +252,105 @@ class TrainingRole(iam.Role):
         """Pull images from ``repository``."""
         if not self._once(f"ecr:{repository.node.path}"):
             return
-        self.add_to_policy(iam.PolicyStatement(actions=_ECR_PULL_ACTIONS, resources=[repository.repository_arn]))
+        self.grant_pull_repository_arn(repository.repository_arn)
+
+    def grant_pull_repository_arn(self, repository_arn: str) -> None:
+        """Pull images from the repository ``repository_arn``."""
+        if not self._once(f"ecr-arn:{repository_arn}"):
+            return
+        self.add_to_policy(pull_image_statement(repository_arn))
         if self._once("ecr:auth"):
-            self.add_to_policy(
-                iam.PolicyStatement(sid="EcrAuthorizationToken", actions=["ecr:GetAuthorizationToken"], resources=["*"])
-            )
+            self.add_to_policy(authorization_token_statement())
 
     def grant_kms_volume(self, key: kms.IKey) -> None:
         """Use ``key`` for the training instances' storage volumes."""
         if not self._once(f"volume:{key.node.path}"):
             return
-        self.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
-            )
-        )
+        self.add_to_policy(volume_key_statement(key))
 
-    def allow_vpc_access(self) -> None:
-        """The EC2 network-interface permissions SageMaker needs to place training containers in a VPC."""
-        if not self._once("vpc"):
+    def allow_vpc_access(self, vpc: ec2.IVpc | None = None, subnet_ids: Sequence[str] = ()) -> None:
+        """The EC2 network-interface permissions SageMaker needs to place training containers in ``vpc``.
+
+        :param vpc: the VPC; its ARN limits the network-interface actions (``ec2:Vpc``). Default: none, which grants
+            them on every VPC of the account (warning ``sagemaker-hpo:UnscopedVpcAccess``).
+        :param subnet_ids: the subnets interfaces may be created in. Default: any subnet of ``vpc``.
+        """
+        key = "vpc:*" if vpc is None else f"vpc:{vpc.node.path}:{','.join(subnet_ids)}"
+        if not self._once(key):
             return
         self._vpc_access = True
-        self.add_to_policy(iam.PolicyStatement(sid="TrainingInVpc", actions=_VPC_ACTIONS, resources=["*"]))
-
-    @staticmethod
-    def _list_statement(location: S3Location) -> iam.PolicyStatement:
-        statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[location.bucket_arn])
-        if location.key_prefix:
-            statement.add_condition("StringLike", {"s3:prefix": [f"{location.key_prefix}*"]})
-        return statement
-
-    def _grant_kms(self, key: kms.IKey | None, actions: list[str]) -> None:
-        if key is None or not self._once(f"kms:{key.node.path}:{','.join(actions)}"):
-            return
-        self.add_to_policy(
-            iam.PolicyStatement(
-                actions=actions,
-                resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
+        statements = vpc_statements(vpc, subnet_ids)
+        if vpc is None:
+            self._unscoped_vpc_access = True
+            Annotations.of(self).add_warning_v2(
+                UNSCOPED_VPC_ACCESS_WARNING,
+                "EC2 network-interface permissions granted on every VPC of the account: give the VPC "
+                "(HpoPlatform(vpc=...), TrainingRole(vpc=...)) to limit them to it with an ec2:Vpc condition",
             )
-        )
+        else:
+            self._vpcs.append(vpc)
+            for resource in statements[0].resources:
+                acknowledge_wildcard_resource(
+                    self,
+                    resource,
+                    "SageMaker creates and deletes the training containers' network interfaces at run time (their ids "
+                    "and the security groups used are not known at deploy time); an ec2:Vpc condition limits every "
+                    "network-interface action to the VPC the training jobs run in",
+                )
+        if self._once("vpc:describe"):
+            self.add_to_policy(statements[1])
+        self.add_to_policy(statements[0])
+
+    @property
+    def has_vpc_access(self) -> bool:
+        """Whether the EC2 network-interface permissions were granted."""
+        return self._vpc_access
+
+    @property
+    def vpc_access_vpcs(self) -> tuple[ec2.IVpc, ...]:
+        """The VPCs the network-interface permissions are limited to (empty when on every VPC or none)."""
+        return tuple(self._vpcs)
+
+    @property
+    def has_unscoped_vpc_access(self) -> bool:
+        """Whether network-interface permissions were granted on every VPC."""
+        return self._unscoped_vpc_access
+
+    def _grant_kms(self, key: kms.IKey | None, statements: list[iam.PolicyStatement]) -> None:
+        if key is None or not statements:
+            return
+        actions = ",".join(statements[0].actions)
+        if self._once(f"kms:{key.node.path}:{actions}"):
+            self.add_to_policy(statements[0])
+
+
+@jsii.implements(IValidation)
+class _StarAcknowledgement:
+    """Acknowledges ``IAM5[Resource::*]`` with a reason listing exactly the actions the role has on ``*``."""
+
+    def __init__(self, role: TrainingRole) -> None:
+        self._role = role
+        self._done = False
+
+    def validate(self) -> list[str]:
+        if self._done:
+            return []
+        self._done = True
+        role = self._role
+        parts = [
+            "cloudwatch:PutMetricData (no resource-level permissions; limited by a cloudwatch:namespace condition to "
+            f"SageMaker's {TRAINING_METRICS_NAMESPACE} namespace)"
+        ]
+        if "ecr:auth" in role._granted:
+            parts.append(
+                "ecr:GetAuthorizationToken (account-wide by API design; image pulls are limited to named repositories)"
+            )
+        if role.has_vpc_access:
+            parts.append(f"the EC2 read actions {', '.join(VPC_DESCRIBE_ACTIONS)} (no resource-level permissions)")
+        if role.has_unscoped_vpc_access:
+            parts.append(
+                "and, because no VPC was given to scope them (warning sagemaker-hpo:UnscopedVpcAccess), the EC2 "
+                f"network-interface actions {', '.join(VPC_INTERFACE_ACTIONS)}"
+            )
+        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", "Resource '*' is used only for " + "; ".join(parts))
+        return []

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ._validation import is_unresolved
+from .grants import RoleBinding
 from .hyperparameters import HyperparameterValue, hyperparameter_text
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
@@ -40,8 +41,10 @@ class TrainingDefinition:
     :param allow_unlisted_instance_type: accept an ``instance_type`` newer than that list (it must still look like
         ``ml.<family>.<size>``) with a warning, HPO-TRAIN-002, instead of an error. Default: False.
     :param role: the role SageMaker assumes. Default: a ``TrainingRole`` created for exactly this job's inputs,
-        output, checkpoints, image, logs and network; a ``TrainingRole`` passed here is granted the same.
-        Any other role is used as it is: its permissions are yours to manage.
+        output, checkpoints, image, logs and network. A role passed here is granted the same when it can be changed
+        (a ``TrainingRole``, an ``iam.Role``, a mutable import); a platform's imported role must already have them
+        (synth error otherwise, naming the missing permission); any other immutable role gets the warning
+        ``sagemaker-hpo:ImmutableRoleNotGranted`` per permission it was not granted.
     :param instance_count: instances per training job. Default: 1.
     :param volume_size: storage volume per instance. Default: 30 GiB.
     :param max_runtime: the longest a training job may run (at most 28 days). Default: 1 day.
@@ -108,6 +111,8 @@ class BoundTraining:
     builtin: bool
     #: The static hyperparameters as SageMaker receives them.
     static_hyperparameters: dict[str, str]
+    #: The security groups of the training containers (empty without a VPC).
+    security_groups: tuple[ec2.ISecurityGroup, ...] = ()
 
 
 def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib: float) -> BoundTraining:
@@ -123,23 +128,27 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     if role is None:
         role = TrainingRole(scope, "TrainingRole")
     role_arn = role.role_arn  # read once: each read is a jsii round trip
-    if isinstance(role, TrainingRole):
-        for channel in inputs.values():
-            role.grant_read_data(channel.location)
-        role.grant_write_artifacts(
-            output
-            if training.output_kms_key is None
-            else S3Location(output.bucket_name, output.key_prefix, output.bucket, training.output_kms_key)
-        )
-        if checkpoint is not None:
-            role.grant_write_artifacts(checkpoint)
-        if training.volume_kms_key is not None:
-            role.grant_kms_volume(training.volume_kms_key)
-        if training.vpc is not None:
-            role.allow_vpc_access()
+    # Every input, output, key, image and VPC binds itself to the role (grants, or says why it cannot).
+    binding = RoleBinding.of(scope, role)
+    for name, channel in inputs.items():
+        binding.read(channel.location, f"training.inputs[{name!r}]")
+    if training.output_kms_key is None:
+        binding.write(output, "training.output_path")
+    else:
+        binding.output_key(training.output_kms_key, output, "training.output_kms_key")
+    if checkpoint is not None:
+        binding.write(checkpoint, "training.checkpoint_path")
+    if training.volume_kms_key is not None:
+        binding.volume_key(training.volume_kms_key, "training.volume_kms_key")
+    vpc_config: dict[str, Any] | None = None
+    security_groups: list[ec2.ISecurityGroup] = []
+    if training.vpc is not None:
+        vpc_config, security_groups, subnet_ids = _vpc_config(scope, training)
+        listed = not (len(subnet_ids) == 1 and "#{Token[" in subnet_ids[0])  # an encoded list token names none
+        binding.vpc(training.vpc, subnet_ids if listed else [], "training.vpc")
 
     image = as_training_image(training.image)
-    bound_image = image.bind(scope, role if isinstance(role, TrainingRole) else None)
+    bound_image = image.bind(scope, binding)
     metric_definitions = merged_metric_definitions(training)
 
     algorithm: dict[str, Any] = {"TrainingImage": bound_image.image_uri, "TrainingInputMode": training.input_mode.value}
@@ -175,11 +184,13 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
         definition["CheckpointConfig"] = {"S3Uri": checkpoint.uri, "LocalPath": CHECKPOINT_LOCAL_PATH}
     if training.environment:
         definition["Environment"] = dict(training.environment)
-    if training.vpc is not None:
-        definition["VpcConfig"] = _vpc_config(scope, training)
+    if vpc_config is not None:
+        definition["VpcConfig"] = vpc_config
 
     names = frozenset(m.name for m in metric_definitions) | (bound_image.builtin_metrics or frozenset())
-    return BoundTraining(definition, role, names, bound_image.builtin_metrics is not None, static)
+    return BoundTraining(
+        definition, role, names, bound_image.builtin_metrics is not None, static, tuple(security_groups)
+    )
 
 
 def merged_metric_definitions(training: TrainingDefinition) -> list[MetricDefinition]:
@@ -207,7 +218,10 @@ def select_subnet_ids(training: TrainingDefinition) -> list[str]:
     return list(selection.subnet_ids)
 
 
-def _vpc_config(scope: Construct, training: TrainingDefinition) -> dict[str, Any]:
+def _vpc_config(
+    scope: Construct, training: TrainingDefinition
+) -> tuple[dict[str, Any], list[ec2.ISecurityGroup], list[str]]:
+    """The ``VpcConfig`` of the training jobs, their security groups (one created when none is given) and subnets."""
     assert training.vpc is not None
     subnet_ids = select_subnet_ids(training)
     groups = list(training.security_groups or [])
@@ -222,4 +236,5 @@ def _vpc_config(scope: Construct, training: TrainingDefinition) -> dict[str, Any
         # The instances of a distributed training job talk to each other through their security group.
         group.add_ingress_rule(group, ec2.Port.all_traffic(), "between the instances of a training job")
         groups = [group]
-    return {"SecurityGroupIds": [g.security_group_id for g in groups], "Subnets": subnet_ids}
+    config = {"SecurityGroupIds": [g.security_group_id for g in groups], "Subnets": subnet_ids}
+    return config, groups, subnet_ids

@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jsii
 from aws_cdk import CfnResource, CustomResource, Duration
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from ._contract import contract
@@ -18,6 +20,7 @@ from .rules import JobSpec, MetricSet, run_rules
 from .rules.lifecycle import RenderedJob
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
+from .tuning_job_ref import ImportedTuningJob, TuningJobGrants
 from .warm_start import WarmStart
 
 
@@ -48,7 +51,8 @@ class CompletionCriteria:
         return rendered
 
 
-class TuningJob(Construct):
+@jsii.implements(ec2.IConnectable)
+class TuningJob(Construct, TuningJobGrants):
     """A SageMaker hyperparameter tuning job, created when the stack deploys (``Custom::SageMakerHyperParameterTuningJob``).
 
     Every prop is checked against SageMaker's rules at synth time (the rule registry, ``docs/rules.md``). Any change
@@ -96,7 +100,8 @@ class TuningJob(Construct):
         :param completion_criteria: when to stop early. Default: none.
         :param random_seed: seed for the hyperparameter search, for reproducible searches (0 to 2,147,483,647).
             Default: none.
-        :param tags: tags on the tuning job (at most 50; keys 1 to 128 and values up to 256 letters, digits,
+        :param tags: tags on the tuning job (at most 44: SageMaker's 50 less the owner tags the handler sets; keys
+            1 to 128 and values up to 256 letters, digits,
             spaces and ``_.:/=+-@``). Default: none.
         :param tuning_job_name: a fixed job name (1 to 32 letters, digits and hyphens). Default: a name generated
             from the stack's prefix and the job's configuration, so that each change gets a new name. A fixed name
@@ -104,14 +109,19 @@ class TuningJob(Construct):
         :param wait_for_completion: make the deployment wait for the job to finish, fail if it fails, and expose
             the best training job. Needs ``max_runtime`` of at most 45 minutes (the custom resource framework waits
             at most an hour, and a job that reaches its limit still spends minutes stopping). Default: False.
-        :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``.
+        :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``; in a stack
+            that imports a platform (``HpoPlatform.from_parameters``) it is required (``provider=platform.provider``,
+            rule HPO-JOB-016).
         :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
         :raises ValidationError: when a prop breaks a rule (the message names the path, the prop and the rule id).
         """
         super().__init__(scope, construct_id)
         own_provider: TuningJobProvider | None = None
         if provider is None:
+            provider_given = False
             own_provider = provider = TuningJobProvider.of(scope)  # the same stack; often the stack itself
+        else:
+            provider_given = True
         spec = JobSpec(
             job=self,
             objective=objective,
@@ -128,6 +138,7 @@ class TuningJob(Construct):
             wait_for_completion=wait_for_completion,
             provider=provider,
             warm_start=warm_start,
+            provider_given=provider_given,
         )
         self.strategy: Strategy = spec.strategy
         self.objective = objective
@@ -141,6 +152,8 @@ class TuningJob(Construct):
         self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
         #: The role SageMaker assumes for the training jobs.
         self.training_role = bound.role
+        #: The security groups of the training containers (a job in a VPC); see :attr:`connections`.
+        self.security_groups: tuple[ec2.ISecurityGroup, ...] = bound.security_groups
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
         self.request: dict[str, Any] = _render_request(spec, bound)
         self._attach(spec, bound, own_provider)
@@ -179,6 +192,21 @@ class TuningJob(Construct):
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
         limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
         limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
+
+    @staticmethod
+    def from_tuning_job_name(scope: Construct, construct_id: str, tuning_job_name: str) -> ImportedTuningJob:
+        """A tuning job that exists outside this app, for grants (``grant_read``, ``grant_stop``) and references."""
+        return ImportedTuningJob(scope, construct_id, tuning_job_name=tuning_job_name)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The network connections of the training containers (a job with ``training.vpc`` only).
+
+        For example ``database.connections.allow_default_port_from(job)``.
+        """
+        if not self.security_groups:
+            raise ValueError(f"{self.node.path}: connections: the job has no VPC (set training.vpc)")
+        return ec2.Connections(security_groups=list(self.security_groups))
 
     # -- attributes ---------------------------------------------------------------------------------------------
 

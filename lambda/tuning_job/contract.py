@@ -73,14 +73,20 @@ OWNER_TAG_LOGICAL_ID = "sagemaker-hpo:logical-id"
 OWNER_TAG_REQUEST_ID = "sagemaker-hpo:cfn-request-id"
 #: SHA-256 of the normalised request (typed, user tags included): adoption needs an exactly equal request.
 OWNER_TAG_REQUEST_SHA256 = "sagemaker-hpo:request-sha256"
+#: The platform team the job belongs to, for a team's provider (``ENV_OWNER_TEAM`` set on its functions). A team's
+#: provider may create only jobs with ``aws:RequestTag/<this key>`` equal to its team and stop only jobs with
+#: ``aws:ResourceTag/<this key>`` equal to it.
+OWNER_TAG_TEAM = "sagemaker-hpo:team"
 #: The keys that say who owns a job (all must be equal to adopt or stop it), and every key the handler sets.
 OWNER_TAG_KEYS = (OWNER_TAG_PROVIDER, OWNER_TAG_STACK_ID, OWNER_TAG_LOGICAL_ID)
-HANDLER_TAG_KEYS = (*OWNER_TAG_KEYS, OWNER_TAG_REQUEST_ID, OWNER_TAG_REQUEST_SHA256)
+HANDLER_TAG_KEYS = (*OWNER_TAG_KEYS, OWNER_TAG_TEAM, OWNER_TAG_REQUEST_ID, OWNER_TAG_REQUEST_SHA256)
 #: SageMaker's limit on tags per job, and what is left for the user's tags.
 MAX_JOB_TAGS = 50
 MAX_USER_TAGS = MAX_JOB_TAGS - len(HANDLER_TAG_KEYS)
 #: Environment variable of the handler functions holding the provider's owner-tag value (its name prefix).
 ENV_OWNER_PROVIDER = "SAGEMAKER_HPO_PROVIDER"
+#: Environment variable of a team provider's handler functions holding the team's name (the ``OWNER_TAG_TEAM`` value).
+ENV_OWNER_TEAM = "SAGEMAKER_HPO_TEAM"
 
 # Event size: with an isComplete handler the Provider framework starts a Step Functions execution for every event,
 # whose input (the event, ResourceProperties and, on Update, OldResourceProperties, plus the onEvent result) may be

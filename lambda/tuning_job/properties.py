@@ -270,6 +270,9 @@ def desired_state(event: Mapping[str, Any], properties: Mapping[str, Any]) -> De
         contract.OWNER_TAG_STACK_ID: str(event.get("StackId", "")),
         contract.OWNER_TAG_LOGICAL_ID: str(event.get("LogicalResourceId", "")),
     }
+    team = os.environ.get(contract.ENV_OWNER_TEAM)
+    if team:  # a team's provider: its IAM policy requires the team's tag on every job it creates
+        owner[contract.OWNER_TAG_TEAM] = team
     desired = Desired(
         name=name,
         request=request,

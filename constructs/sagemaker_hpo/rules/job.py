@@ -303,3 +303,75 @@ def _imported_provider_name(job: JobSpec, finding: Finding) -> None:
         "prefix (the platform's provider-name-prefix parameter). Start the name with that prefix and a hyphen, or "
         "leave tuning_job_name out to get a generated name"
     )
+
+
+@rule(
+    "HPO-JOB-016",
+    statement="A TuningJob in a stack that imports a platform names its provider (provider=platform.provider).",
+    field="ServiceToken",
+    source=Source.LIBRARY,
+    reference="HpoPlatform.from_parameters; without provider= a second provider would be built in the stack",
+    subjects=JobSpec,
+)
+def _platform_provider_given(job: JobSpec, finding: Finding) -> None:
+    from aws_cdk import Stack
+
+    from .._imported import platform_imports
+
+    if job.provider_given:
+        return
+    imported = platform_imports(Stack.of(job.job))
+    if imported:
+        finding.fail(
+            "provider",
+            None,
+            f"this stack imports the platform {imported[0]}: pass provider=<platform>.provider. Without it a second "
+            "tuning-job provider (16 resources) would be built in this stack, and it could not use the platform's "
+            "training role",
+        )
+
+
+@rule(
+    "HPO-JOB-017",
+    statement="A team's training role is used only with that team's provider.",
+    field="TrainingJobDefinition.RoleArn",
+    source=Source.LIBRARY,
+    reference="a team provider's iam:PassRole permission and owner-tag conditions",
+    subjects=JobSpec,
+)
+def _team_role_with_team_provider(job: JobSpec, finding: Finding) -> None:
+    from ..grants import team_of
+
+    role = job.training.role
+    role_team = None if role is None else team_of(role)
+    if role_team is not None and role_team != getattr(job.provider, "team", None):
+        finding.fail(
+            "provider",
+            "another provider" if job.provider_given else "this stack's provider",
+            f"the training role belongs to the team {role_team!r}: only that team's provider may pass it (it "
+            f"enforces the team's owner tag and guardrails); pass provider=<the team {role_team!r}>.provider",
+        )
+
+
+@rule(
+    "HPO-JOB-018",
+    statement="A fixed tuning_job_name with a team's provider starts with the team's job-name prefix.",
+    field="HyperParameterTuningJobName",
+    source=Source.LIBRARY,
+    reference="a team provider's name-scoped sagemaker:* permissions",
+    subjects=JobSpec,
+)
+def _team_fixed_name(job: JobSpec, finding: Finding) -> None:
+    team = getattr(job.provider, "team", None)
+    name = job.tuning_job_name
+    if team is None or name is None:
+        return
+    prefix = job.provider.name_prefix
+    if is_unresolved(prefix) or is_unresolved(name) or name.lower().startswith(f"{prefix.lower()}-"):
+        return
+    finding.fail(
+        "tuning_job_name",
+        name,
+        f"the team {team!r}'s provider may only manage jobs named {prefix}-...: start the name with that prefix and a "
+        "hyphen, or leave tuning_job_name out to get a generated name",
+    )

@@ -41,6 +41,8 @@ class JobSpec:
     wait_for_completion: bool
     provider: AnyTuningJobProvider
     warm_start: WarmStart | None
+    #: Whether ``provider`` was passed (``False``: it is the stack's own, found or created by the job).
+    provider_given: bool = True
 
     @cached_property
     def image(self) -> TrainingImage:

@@ -1,0 +1,294 @@
+"""Guardrails a platform sets once for its teams, enforced twice: at synth time and at run time.
+
+At synth time ``GuardrailsAspect`` checks every ``TuningJob`` that uses a team's provider (in the platform's app and
+in consumer apps that import the team with ``HpoPlatform.from_parameters(..., team=..., guardrails=...)``): a job that
+breaks one fails synthesis with an error naming its construct path and the field.
+
+At run time the team provider's handler role carries one ``Deny`` statement per guardrail that SageMaker has a
+condition key for on ``CreateHyperParameterTuningJob`` (service authorization reference):
+
+============================  ===============================================================================
+guardrail                     IAM condition (Deny when ...)
+============================  ===============================================================================
+instance_types                ``ForAnyValue:StringNotLike`` ``sagemaker:InstanceTypes``
+max_training_runtime,         ``NumericGreaterThan`` ``sagemaker:MaxRuntimeInSeconds`` (a training job's limit;
+max_instance_hours            instance-hours bound it too: no job may run longer than the whole budget)
+require_vpc                   ``Null`` ``sagemaker:VpcSubnets``; with the platform's subnets also
+                              ``ForAnyValue:StringNotEquals`` ``sagemaker:VpcSubnets``
+require_network_isolation     ``Bool`` ``sagemaker:NetworkIsolation`` false, or ``Null``
+require_inter_container_...   ``Bool`` ``sagemaker:InterContainerTrafficEncryption`` false, or ``Null``
+require_kms                   ``ArnNotEquals`` ``sagemaker:VolumeKmsKey`` / ``sagemaker:OutputKmsKey`` (the
+                              platform's key; a missing key is denied too)
+required_tags                 ``Null`` ``aws:RequestTag/<key>``
+============================  ===============================================================================
+
+SageMaker has no condition key for the instance count, the number of parallel or total training jobs, or managed
+spot training: ``max_instances_per_job``, ``max_parallel_jobs``, the job-count part of ``max_instance_hours`` and
+``require_spot`` are enforced at synth time only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsii
+from aws_cdk import Duration, IAspect, Token
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+from ._validation import ValidationError, is_unresolved
+
+#: The guardrails' sid prefix in the provider's handler policy.
+SID_PREFIX = "Guardrail"
+#: The action the run-time guardrails apply to.
+CREATE_ACTION = "sagemaker:CreateHyperParameterTuningJob"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Guardrails:
+    """Limits a platform sets for the tuning jobs of a team (or of every team).
+
+    :param instance_types: allowed instance types, each exact (``ml.m5.xlarge``) or a family pattern
+        (``ml.g5.*``). Default: any.
+    :param max_instances_per_job: the most instances one training job may use. Default: no limit.
+    :param max_parallel_jobs: the most training jobs a tuning job may run at once. Default: no limit.
+    :param max_instance_hours: the most instance-hours one tuning job may use: max jobs x instances x max runtime
+        of a training job, in hours. Default: no limit.
+    :param max_training_runtime: the longest one training job may run. Default: no limit.
+    :param require_spot: training jobs must use managed spot training. Default: False.
+    :param require_vpc: training jobs must run in a VPC (the platform's subnets when it has a VPC). Default: False.
+    :param require_network_isolation: training containers must have no network access. Default: False.
+    :param require_kms: storage volumes and model output must be encrypted with the platform's KMS key.
+        Default: False.
+    :param require_inter_container_encryption: traffic between instances must be encrypted. Default: False.
+    :param required_tags: tag keys every tuning job must carry. Default: none.
+    """
+
+    instance_types: Sequence[str] | None = None
+    max_instances_per_job: int | None = None
+    max_parallel_jobs: int | None = None
+    max_instance_hours: float | None = None
+    max_training_runtime: Duration | None = None
+    require_spot: bool = False
+    require_vpc: bool = False
+    require_network_isolation: bool = False
+    require_kms: bool = False
+    require_inter_container_encryption: bool = False
+    required_tags: Sequence[str] = ()
+
+    def _validate(self, path: str) -> None:
+        for name in ("max_instances_per_job", "max_parallel_jobs"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValidationError(path, f"guardrails.{name}", value, "must be an integer >= 1")
+        hours = self.max_instance_hours
+        if hours is not None and (isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0):
+            raise ValidationError(path, "guardrails.max_instance_hours", hours, "must be a number > 0")
+        for pattern in self.instance_types or ():
+            if not isinstance(pattern, str) or not pattern.startswith("ml."):
+                raise ValidationError(path, "guardrails.instance_types", pattern, "must be ml.<type> or ml.<family>.*")
+        if self.instance_types is not None and not list(self.instance_types):
+            raise ValidationError(path, "guardrails.instance_types", [], "must list at least one type (None: any)")
+        for key in self.required_tags:
+            if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+                raise ValidationError(path, "guardrails.required_tags", key, "must be tag keys of 1 to 128 characters")
+
+    @property
+    def max_runtime_seconds(self) -> int | None:
+        """The longest a training job may run under these guardrails (what IAM can enforce), in seconds."""
+        limits = []
+        if self.max_training_runtime is not None:
+            limits.append(int(self.max_training_runtime.to_seconds()))
+        if self.max_instance_hours is not None:
+            limits.append(int(self.max_instance_hours * 3600))
+        return min(limits) if limits else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The guardrails as JSON (published under the team's namespace for people and tools)."""
+        return {
+            "instanceTypes": list(self.instance_types) if self.instance_types is not None else None,
+            "maxInstancesPerJob": self.max_instances_per_job,
+            "maxParallelJobs": self.max_parallel_jobs,
+            "maxInstanceHours": self.max_instance_hours,
+            "maxTrainingRuntimeSeconds": (
+                None if self.max_training_runtime is None else int(self.max_training_runtime.to_seconds())
+            ),
+            "enforcedMaxRuntimeSeconds": self.max_runtime_seconds,
+            "requireSpot": self.require_spot,
+            "requireVpc": self.require_vpc,
+            "requireNetworkIsolation": self.require_network_isolation,
+            "requireKms": self.require_kms,
+            "requireInterContainerEncryption": self.require_inter_container_encryption,
+            "requiredTags": list(self.required_tags),
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Guardrails:
+        """Guardrails from their published JSON (:meth:`to_json`), e.g. read from a team's namespace."""
+        runtime = data.get("maxTrainingRuntimeSeconds")
+        return Guardrails(
+            instance_types=data.get("instanceTypes"),
+            max_instances_per_job=data.get("maxInstancesPerJob"),
+            max_parallel_jobs=data.get("maxParallelJobs"),
+            max_instance_hours=data.get("maxInstanceHours"),
+            max_training_runtime=None if runtime is None else Duration.seconds(runtime),
+            require_spot=bool(data.get("requireSpot", False)),
+            require_vpc=bool(data.get("requireVpc", False)),
+            require_network_isolation=bool(data.get("requireNetworkIsolation", False)),
+            require_kms=bool(data.get("requireKms", False)),
+            require_inter_container_encryption=bool(data.get("requireInterContainerEncryption", False)),
+            required_tags=tuple(data.get("requiredTags", ())),
+        )
+
+    # -- run time: IAM ------------------------------------------------------------------------------------------------
+
+    def deny_statements(
+        self, job_arns: Sequence[str], *, subnet_ids: Sequence[str] = (), key_arn: str | None = None
+    ) -> list[iam.PolicyStatement]:
+        """The ``Deny`` statements that enforce these guardrails on ``CreateHyperParameterTuningJob`` for ``job_arns``.
+
+        :param job_arns: the job ARNs (patterns) the provider may create.
+        :param subnet_ids: the platform's subnets, which jobs must use when ``require_vpc``. Default: any subnet.
+        :param key_arn: the platform's key, which volumes and output must use when ``require_kms``.
+        """
+        found: list[iam.PolicyStatement] = []
+
+        def deny(sid: str, conditions: dict[str, Any]) -> None:
+            found.append(
+                iam.PolicyStatement(
+                    sid=f"{SID_PREFIX}{sid}",
+                    effect=iam.Effect.DENY,
+                    actions=[CREATE_ACTION],
+                    resources=list(job_arns),
+                    conditions=conditions,
+                )
+            )
+
+        if self.instance_types is not None:
+            deny("InstanceTypes", {"ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": list(self.instance_types)}})
+        runtime = self.max_runtime_seconds
+        if runtime is not None:
+            deny("MaxRuntime", {"NumericGreaterThan": {"sagemaker:MaxRuntimeInSeconds": runtime}})
+        if self.require_vpc:
+            deny("VpcRequired", {"Null": {"sagemaker:VpcSubnets": "true"}})
+            if subnet_ids:
+                deny("VpcSubnets", {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(subnet_ids)}})
+        if self.require_network_isolation:
+            deny("NetworkIsolation", {"Bool": {"sagemaker:NetworkIsolation": "false"}})
+            deny("NetworkIsolationSet", {"Null": {"sagemaker:NetworkIsolation": "true"}})
+        if self.require_inter_container_encryption:
+            deny("InterContainerEncryption", {"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}})
+            deny("InterContainerEncryptionSet", {"Null": {"sagemaker:InterContainerTrafficEncryption": "true"}})
+        if self.require_kms:
+            if key_arn is not None:
+                deny("VolumeKmsKey", {"ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arn}})
+                deny("OutputKmsKey", {"ArnNotEquals": {"sagemaker:OutputKmsKey": key_arn}})
+            else:
+                deny("VolumeKmsKey", {"Null": {"sagemaker:VolumeKmsKey": "true"}})
+                deny("OutputKmsKey", {"Null": {"sagemaker:OutputKmsKey": "true"}})
+        for index, key in enumerate(self.required_tags):
+            deny(f"RequiredTag{index}", {"Null": {f"aws:RequestTag/{key}": "true"}})
+        return found
+
+    # -- synth time ---------------------------------------------------------------------------------------------------
+
+    def check(
+        self, path: str, request: dict[str, Any], *, subnet_ids: Sequence[str] = (), key_arn: str | None = None
+    ) -> None:
+        """Raise ``ValidationError`` (naming ``path`` and the field) when ``request`` breaks a guardrail."""
+        definition = request.get("TrainingJobDefinition", {})
+        resources = definition.get("ResourceConfig", {})
+        limits = request.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
+        instance_type = resources.get("InstanceType")
+        count = resources.get("InstanceCount")
+        runtime = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+
+        def fail(field_name: str, value: Any, allowed: str) -> None:
+            raise ValidationError(path, field_name, value, f"the platform's guardrails: {allowed}")
+
+        def known(value: Any) -> bool:
+            return value is not None and not is_unresolved(value)
+
+        if self.instance_types is not None and known(instance_type):
+            if not any(fnmatch.fnmatchcase(instance_type, pattern) for pattern in self.instance_types):
+                fail("training.instance_type", instance_type, f"must be one of {', '.join(self.instance_types)}")
+        if self.max_instances_per_job is not None and known(count) and count > self.max_instances_per_job:
+            fail("training.instance_count", count, f"must be at most {self.max_instances_per_job}")
+        parallel = limits.get("MaxParallelTrainingJobs")
+        if self.max_parallel_jobs is not None and known(parallel) and parallel > self.max_parallel_jobs:
+            fail("max_parallel_jobs", parallel, f"must be at most {self.max_parallel_jobs}")
+        limit = self.max_runtime_seconds
+        if limit is not None and known(runtime) and runtime > limit:
+            fail("training.max_runtime", f"{runtime} s", f"must be at most {limit} s")
+        jobs = limits.get("MaxNumberOfTrainingJobs")
+        if self.max_instance_hours is not None and known(jobs) and known(count) and known(runtime):
+            hours = jobs * count * runtime / 3600
+            if hours > self.max_instance_hours:
+                fail(
+                    "max_jobs x training.instance_count x training.max_runtime",
+                    f"{jobs} x {count} x {runtime} s = {hours:g} instance-hours",
+                    f"must be at most {self.max_instance_hours:g} instance-hours",
+                )
+        if self.require_spot and definition.get("EnableManagedSpotTraining") is not True:
+            fail("training.use_spot_instances", False, "must be True (managed spot training)")
+        vpc = definition.get("VpcConfig")
+        if self.require_vpc:
+            if vpc is None:
+                fail("training.vpc", None, "training jobs must run in a VPC (the platform's)")
+            allowed = [s for s in subnet_ids if not Token.is_unresolved(s)]
+            used = vpc.get("Subnets", [])
+            if allowed and not is_unresolved(used) and any(s not in allowed for s in used):
+                fail("training.subnets", used, f"must be the platform's subnets {', '.join(allowed)}")
+        if self.require_network_isolation and definition.get("EnableNetworkIsolation") is not True:
+            fail("training.enable_network_isolation", False, "must be True")
+        if (
+            self.require_inter_container_encryption
+            and definition.get("EnableInterContainerTrafficEncryption") is not True
+        ):
+            fail("training.enable_inter_container_traffic_encryption", False, "must be True")
+        if self.require_kms:
+            for field_name, value in (
+                ("training.volume_kms_key", resources.get("VolumeKmsKeyId")),
+                ("training.output_kms_key", definition.get("OutputDataConfig", {}).get("KmsKeyId")),
+            ):
+                if value is None:
+                    fail(field_name, None, "must be the platform's KMS key")
+                if key_arn is not None and not is_unresolved(key_arn) and not is_unresolved(value) and value != key_arn:
+                    fail(field_name, value, f"must be the platform's KMS key {key_arn}")
+        tags = {t["Key"] for t in request.get("Tags", [])}
+        missing = [key for key in self.required_tags if key not in tags]
+        if missing:
+            fail("tags", sorted(tags), f"must include the tag keys {', '.join(missing)}")
+
+
+@jsii.implements(IAspect)
+class GuardrailsAspect:
+    """Checks every ``TuningJob`` under the scope it is added to that uses ``provider`` against ``guardrails``.
+
+    :param guardrails: the limits.
+    :param service_token: the service token of the team's provider (jobs with another provider are not checked).
+    :param subnet_ids: the platform's subnets. Default: any.
+    :param key_arn: the platform's key. Default: any key.
+    """
+
+    def __init__(
+        self,
+        guardrails: Guardrails,
+        service_token: str,
+        *,
+        subnet_ids: Sequence[str] = (),
+        key_arn: str | None = None,
+    ) -> None:
+        self.guardrails = guardrails
+        self.service_token = service_token
+        self.subnet_ids = tuple(subnet_ids)
+        self.key_arn = key_arn
+
+    def visit(self, node: IConstruct) -> None:
+        from .tuning_job import TuningJob
+
+        if isinstance(node, TuningJob) and node.provider.service_token == self.service_token:
+            self.guardrails.check(node.node.path, node.request, subnet_ids=self.subnet_ids, key_arn=self.key_arn)
