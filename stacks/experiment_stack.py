@@ -17,10 +17,6 @@ class PlatformTuningStack(cdk.Stack):
     The team is imported from its SSM parameters (the pattern a separate app uses too): jobs run as the team's
     training role, read and write only the team's prefixes (encrypted with the platform's key), are created by the
     team's provider and carry the team's owner tag; the team's guardrails are checked at synth time.
-
-    :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
-    :param team: the platform team the stack belongs to. Default: the platform itself (its shared role).
-    :param guardrails: the team's guardrails, checked at synth time. Default: none (IAM still enforces them).
     """
 
     def __init__(
@@ -33,6 +29,14 @@ class PlatformTuningStack(cdk.Stack):
         guardrails: Guardrails | None = None,
         **kwargs: Any,
     ) -> None:
+        """Define a ``PlatformTuningStack``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
+        :param team: the platform team the stack belongs to. Default: the platform itself (its shared role).
+        :param guardrails: the team's guardrails, checked at synth time. Default: none (IAM still enforces them).
+        """
         super().__init__(scope, construct_id, **kwargs)
         #: The imported platform team.
         self.platform = HpoPlatform.from_parameters(

@@ -31,10 +31,6 @@ class MlpHyperbandStack(PlatformTuningStack):
     The training program generates the 5,000-point data set itself (deterministically), so no channel is read.
     The job stops once a training job reaches 96 % validation accuracy: its duration is the figure the published
     experiment compares (Hyperband 357 s, Bayesian 560 s, Random 614 s).
-
-    :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
-    :param strategy: the search strategy. Default: Hyperband with ``min_resource=1`` (``max_resource`` inferred
-        from ``epochs``).
     """
 
     def __init__(
@@ -46,6 +42,14 @@ class MlpHyperbandStack(PlatformTuningStack):
         strategy: Strategy | None = None,
         **kwargs: Any,
     ) -> None:
+        """Define a ``MlpHyperbandStack``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
+        :param strategy: the search strategy. Default: Hyperband with ``min_resource=1`` (``max_resource`` inferred
+            from ``epochs``).
+        """
         super().__init__(scope, construct_id, platform_namespace=platform_namespace, **kwargs)
         self.tuning_job = self.add_tuning_job(
             "MlpTuning",

@@ -46,11 +46,6 @@ class HpoPlatformStack(cdk.Stack):
     the ``TrainingImages`` repository, where the packaged GPU image is pushed as ``gpu-training``) and ``research``.
     Consumer stacks import a team with ``HpoPlatform.from_parameters(self, "Platform", namespace=..., team=...)``;
     pass them :attr:`namespace`, and make them depend on this stack when they are in the same app.
-
-    :param platform_name: the platform's name; its SSM namespace is ``/sagemaker-hpo/<name>/``. Default: ``"default"``.
-    :param include_gpu_image: also build the packaged GPU image as a Docker image asset for the platform's own
-        (shared) role (``cdk deploy`` then needs Docker; teams never pull from the CDK assets repository).
-        Default: False.
     """
 
     def __init__(
@@ -62,6 +57,15 @@ class HpoPlatformStack(cdk.Stack):
         include_gpu_image: bool = False,
         **kwargs: Any,
     ) -> None:
+        """Define a ``HpoPlatformStack``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param platform_name: the platform's name; its SSM namespace is ``/sagemaker-hpo/<name>/``. Default: ``"default"``.
+        :param include_gpu_image: also build the packaged GPU image as a Docker image asset for the platform's own
+            (shared) role (``cdk deploy`` then needs Docker; teams never pull from the CDK assets repository).
+            Default: False.
+        """
         super().__init__(
             scope,
             construct_id,

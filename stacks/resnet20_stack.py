@@ -34,10 +34,6 @@ class Resnet20HyperbandStack(PlatformTuningStack):
     Managed spot training with checkpoints in the platform's artifacts bucket: an interrupted training job resumes
     from its newest epoch. The job stops once a training job reaches 0.87 validation accuracy (published: Hyperband
     under 2,000 s, Bayesian about 9,000 s, Random 10,000 s).
-
-    :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
-    :param strategy: the search strategy. Default: Hyperband with ``min_resource=1`` (``max_resource`` inferred
-        from ``epochs``).
     """
 
     def __init__(
@@ -49,6 +45,14 @@ class Resnet20HyperbandStack(PlatformTuningStack):
         strategy: Strategy | None = None,
         **kwargs: Any,
     ) -> None:
+        """Define a ``Resnet20HyperbandStack``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
+        :param strategy: the search strategy. Default: Hyperband with ``min_resource=1`` (``max_resource`` inferred
+            from ``epochs``).
+        """
         super().__init__(scope, construct_id, platform_namespace=platform_namespace, **kwargs)
         self.tuning_job = self.add_tuning_job(
             "Resnet20Tuning",

@@ -25,9 +25,6 @@ class XgboostHyperbandStack(PlatformTuningStack):
 
     The channels are read as CSV (``text/csv``) from the platform's data bucket (``xgboost/train/``,
     ``xgboost/validation/``) and the model goes to its artifacts bucket (``output/xgboost/``, encrypted with its key).
-
-    :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
-    :param strategy: the search strategy. Default: the published ``Hyperband(min_resource=10, max_resource=100)``.
     """
 
     def __init__(
@@ -39,6 +36,13 @@ class XgboostHyperbandStack(PlatformTuningStack):
         strategy: Strategy | None = None,
         **kwargs: Any,
     ) -> None:
+        """Define a ``XgboostHyperbandStack``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
+        :param strategy: the search strategy. Default: the published ``Hyperband(min_resource=10, max_resource=100)``.
+        """
         super().__init__(scope, construct_id, platform_namespace=platform_namespace, **kwargs)
         self.tuning_job = self.add_tuning_job(
             "XgbTuning",

@@ -13,15 +13,17 @@ class ValidationError(ValueError):
 
     The message names the construct path, the field, the offending value, what is allowed and the rule's id
     (see docs/rules.md): ``Stack/Job: invalid max_jobs: 751; must be <= 750 [HPO-STRATEGY-007]``.
-
-    :param path: the construct path (or the value type, for a check made before any construct exists).
-    :param field: the prop, e.g. ``training.max_runtime``.
-    :param value: the offending value.
-    :param allowed: what is allowed.
-    :param rule_id: the id of the rule that failed. Default: none.
     """
 
     def __init__(self, path: str, field: str, value: Any, allowed: str, *, rule_id: str | None = None) -> None:
+        """Create the error for ``path``'s ``field``.
+
+        :param path: the construct path (or the value type, for a check made before any construct exists).
+        :param field: the prop, e.g. ``training.max_runtime``.
+        :param value: the offending value.
+        :param allowed: what is allowed.
+        :param rule_id: the id of the rule that failed. Default: none.
+        """
         self.path = path
         self.field = field
         self.value = value

@@ -93,13 +93,6 @@ class TrainingBuckets(Construct, BucketHelpers):
     customer managed KMS key (S3 Bucket Keys on); the log bucket with SSE-S3, the only encryption S3 server access
     logs can be delivered to. Lifecycle rules abort incomplete multipart uploads, expire non-current versions and
     expire checkpoints (``checkpoints/`` in the artifacts bucket).
-
-    :param encryption_key: the key for the data and artifacts buckets. Default: a key created here, with automatic
-        rotation, retained on ``cdk destroy``.
-    :param checkpoint_expiration: delete checkpoints this long after they were written. Default: 30 days.
-    :param noncurrent_version_expiration: delete non-current object versions this long after they became
-        non-current, in every bucket. Default: 90 days.
-    :param access_log_expiration: delete server access logs this long after delivery. Default: kept.
     """
 
     def __init__(
@@ -112,6 +105,17 @@ class TrainingBuckets(Construct, BucketHelpers):
         noncurrent_version_expiration: Duration = DEFAULT_NONCURRENT_VERSION_EXPIRATION,
         access_log_expiration: Duration | None = None,
     ) -> None:
+        """Define a ``TrainingBuckets``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param encryption_key: the key for the data and artifacts buckets. Default: a key created here, with automatic
+            rotation, retained on ``cdk destroy``.
+        :param checkpoint_expiration: delete checkpoints this long after they were written. Default: 30 days.
+        :param noncurrent_version_expiration: delete non-current object versions this long after they became
+            non-current, in every bucket. Default: 90 days.
+        :param access_log_expiration: delete server access logs this long after delivery. Default: kept.
+        """
         super().__init__(scope, construct_id)
         self._helper_path = self.node.path
         seconds = checkpoint_expiration.to_seconds()

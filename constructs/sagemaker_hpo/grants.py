@@ -130,13 +130,14 @@ def _prefix_covers(granted: Sequence[tuple[str, str]], location: S3Location) -> 
 
 
 class RoleBinding:
-    """The job's role, able to grant what an input, output, image, key or VPC needs (see the module docs).
-
-    :param scope: the construct the binding is for (errors and warnings name its path).
-    :param role: the role SageMaker assumes for the job.
-    """
+    """The job's role, able to grant what an input, output, image, key or VPC needs (see the module docs)."""
 
     def __init__(self, scope: Construct, role: iam.IRole) -> None:
+        """Bind ``role`` for the job at ``scope``.
+
+        :param scope: the construct the binding is for (errors and warnings name its path).
+        :param role: the role SageMaker assumes for the job.
+        """
         self.scope = scope
         self.role = role
         known = _MANIFESTS.get(id(role))

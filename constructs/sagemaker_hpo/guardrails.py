@@ -266,13 +266,7 @@ class Guardrails:
 
 @jsii.implements(IAspect)
 class GuardrailsAspect:
-    """Checks every ``TuningJob`` under the scope it is added to that uses ``provider`` against ``guardrails``.
-
-    :param guardrails: the limits.
-    :param service_token: the service token of the team's provider (jobs with another provider are not checked).
-    :param subnet_ids: the platform's subnets. Default: any.
-    :param key_arn: the platform's key. Default: any key.
-    """
+    """Checks every ``TuningJob`` under the scope it is added to that uses ``provider`` against ``guardrails``."""
 
     def __init__(
         self,
@@ -282,6 +276,13 @@ class GuardrailsAspect:
         subnet_ids: Sequence[str] = (),
         key_arn: str | None = None,
     ) -> None:
+        """Define a ``GuardrailsAspect``.
+
+        :param guardrails: the limits.
+        :param service_token: the service token of the team's provider (jobs with another provider are not checked).
+        :param subnet_ids: the platform's subnets. Default: any.
+        :param key_arn: the platform's key. Default: any key.
+        """
         self.guardrails = guardrails
         self.service_token = service_token
         self.subnet_ids = tuple(subnet_ids)

@@ -159,6 +159,11 @@ class TrainingImage:
     when the role can be changed, and says so (an error for a platform's role, a warning otherwise) when it cannot.
     The factories of custom images take ``metric_definitions`` (the regexes that read the program's metrics) and
     ``sample_log_lines`` (lines the program prints, on which each regex is tried at synth time). Default: none.
+
+    :param metric_definitions: the metric definitions the image's program is known to match (used when the job
+        defines none itself). Default: none.
+    :param sample_log_lines: lines the image's program prints (rule HPO-METRIC-011 tries each regex on them).
+        Default: none.
     """
 
     _kind: _ImageKind

@@ -47,16 +47,6 @@ class TuningJobProvider(Construct):
     functions. The handler may only describe tuning jobs whose names carry this provider's prefix (or the fixed
     names of its jobs), create them only with its owner tag (``contract.OWNER_TAG_PROVIDER`` equal to the prefix),
     stop only jobs carrying that tag, and pass only the training roles its jobs use, to SageMaker only.
-
-    :param log_retention: retention of the handler's log group. Default: three months.
-    :param training_roles: roles the handler may pass from the start, e.g. a platform's role for jobs declared in
-        other apps. Default: none (each ``TuningJob`` adds its own role).
-    :param encryption_key: the KMS key of the handler's log group (CloudWatch Logs is allowed to use it through the
-        key policy, when the key is created in this app). Default: a key this provider creates, with rotation.
-    :param name_prefix: the prefix of the job names the handler may manage (at most 15 lower-case letters and
-        digits). Default: derived from the stack's name.
-    :param team: the platform team this provider serves: its jobs carry the team's owner tag. Default: none.
-    :param handler_description: the handler role's description. Default: says it manages this stack's jobs.
     """
 
     def __init__(
@@ -71,6 +61,20 @@ class TuningJobProvider(Construct):
         team: str | None = None,
         handler_description: str | None = None,
     ) -> None:
+        """Define a ``TuningJobProvider``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param log_retention: retention of the handler's log group. Default: three months.
+        :param training_roles: roles the handler may pass from the start, e.g. a platform's role for jobs declared in
+            other apps. Default: none (each ``TuningJob`` adds its own role).
+        :param encryption_key: the KMS key of the handler's log group (CloudWatch Logs is allowed to use it through the
+            key policy, when the key is created in this app). Default: a key this provider creates, with rotation.
+        :param name_prefix: the prefix of the job names the handler may manage (at most 15 lower-case letters and
+            digits). Default: derived from the stack's name.
+        :param team: the platform team this provider serves: its jobs carry the team's owner tag. Default: none.
+        :param handler_description: the handler role's description. Default: says it manages this stack's jobs.
+        """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         #: The prefix of generated tuning job names in this stack.

@@ -14,7 +14,9 @@ HYPERBAND_MAX_TRAINING_JOBS = 750
 
 
 @dataclass(frozen=True)
-class _Strategy:
+class Strategy:
+    """A search strategy of a tuning job: ``Hyperband()``, ``Bayesian()``, ``RandomSearch()`` or ``GridSearch()``."""
+
     #: The API's ``HyperParameterTuningJobStrategyType``.
     name: ClassVar[str]
 
@@ -24,11 +26,12 @@ class _Strategy:
 
     @property
     def is_grid(self) -> bool:
+        """Whether this is ``GridSearch`` (every combination of categorical values)."""
         return False
 
 
 @dataclass(frozen=True)
-class Hyperband(_Strategy):
+class Hyperband(Strategy):
     """Hyperband: asynchronous successive halving that stops poor training jobs early from per-epoch metrics.
 
     :param min_resource: the fewest epochs (or iterations) a training job runs before Hyperband may stop it.
@@ -50,7 +53,7 @@ class Hyperband(_Strategy):
 
 
 @dataclass(frozen=True)
-class Bayesian(_Strategy):
+class Bayesian(Strategy):
     """Bayesian optimization: each new training job is chosen from what earlier jobs found.
 
     :param early_stopping: let SageMaker stop training jobs that are unlikely to beat the best one
@@ -65,7 +68,7 @@ class Bayesian(_Strategy):
 
 
 @dataclass(frozen=True)
-class RandomSearch(_Strategy):
+class RandomSearch(Strategy):
     """Random search: hyperparameters drawn at random from the ranges.
 
     :param early_stopping: let SageMaker stop training jobs that are unlikely to beat the best one. Default: False.
@@ -79,7 +82,7 @@ class RandomSearch(_Strategy):
 
 
 @dataclass(frozen=True)
-class GridSearch(_Strategy):
+class GridSearch(Strategy):
     """Grid search: every combination of categorical ranges, once. ``max_jobs`` may be left out."""
 
     name: ClassVar[str] = "Grid"
@@ -87,7 +90,3 @@ class GridSearch(_Strategy):
     @property
     def is_grid(self) -> bool:
         return True
-
-
-#: Any strategy.
-Strategy = _Strategy

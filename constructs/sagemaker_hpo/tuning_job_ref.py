@@ -36,12 +36,15 @@ class TuningJobGrants:
 
 
 class ImportedTuningJob(Construct, TuningJobGrants):
-    """A tuning job that exists outside this app, known by name (``TuningJob.from_tuning_job_name``).
-
-    :param tuning_job_name: the job's name.
-    """
+    """A tuning job that exists outside this app, known by name (``TuningJob.from_tuning_job_name``)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, tuning_job_name: str) -> None:
+        """Define a ``ImportedTuningJob``.
+
+        :param scope: the construct to define it in.
+        :param construct_id: its id, unique within ``scope``.
+        :param tuning_job_name: the job's name.
+        """
         super().__init__(scope, construct_id)
         self._name = tuning_job_name
         Stack.of(self)  # an imported job belongs to a stack (its account and region)
