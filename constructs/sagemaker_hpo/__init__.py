@@ -1,20 +1,66 @@
-"""sagemaker-hpo-cdk: Amazon SageMaker hyperparameter tuning jobs (Hyperband first) as AWS CDK constructs."""
+"""sagemaker-hpo-cdk: Amazon SageMaker hyperparameter tuning jobs (Hyperband first) as AWS CDK constructs.
 
-from ._validation import ValidationError
-from .buckets import TrainingBuckets
-from .gpu_image import GpuTrainingImage
-from .image import TrainingImage, TrainingImageSource
-from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
-from .objective import MetricDefinition, Objective, ObjectiveType
-from .platform import HpoPlatform, ImportedHpoPlatform
-from .provider import ImportedTuningJobProvider, TuningJobProvider
-from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ScalingType
-from .role import TrainingRole
-from .secure_defaults import SecureBucket
-from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch
-from .training import TrainingDefinition
-from .tuning_job import CompletionCriteria, TuningJob
-from .warm_start import WarmStart, WarmStartType
+The public names are imported on first use (PEP 562), so ``python -m sagemaker_hpo dry-run`` and the other
+tools under ``sagemaker_hpo.dryrun`` start without loading ``aws_cdk`` (and its Node.js runtime).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._validation import ValidationError
+    from .buckets import TrainingBuckets
+    from .gpu_image import GpuTrainingImage
+    from .image import TrainingImage, TrainingImageSource
+    from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
+    from .objective import MetricDefinition, Objective, ObjectiveType
+    from .platform import HpoPlatform, ImportedHpoPlatform
+    from .provider import ImportedTuningJobProvider, TuningJobProvider
+    from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ScalingType
+    from .role import TrainingRole
+    from .secure_defaults import SecureBucket
+    from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch
+    from .training import TrainingDefinition
+    from .tuning_job import CompletionCriteria, TuningJob
+    from .warm_start import WarmStart, WarmStartType
+
+#: Each public name and the module that defines it.
+_EXPORTS = {
+    "ValidationError": "._validation",
+    "TrainingBuckets": ".buckets",
+    "GpuTrainingImage": ".gpu_image",
+    "TrainingImage": ".image",
+    "TrainingImageSource": ".image",
+    "CompressionType": ".locations",
+    "InputMode": ".locations",
+    "S3DataDistribution": ".locations",
+    "S3Input": ".locations",
+    "S3Location": ".locations",
+    "MetricDefinition": ".objective",
+    "Objective": ".objective",
+    "ObjectiveType": ".objective",
+    "HpoPlatform": ".platform",
+    "ImportedHpoPlatform": ".platform",
+    "ImportedTuningJobProvider": ".provider",
+    "TuningJobProvider": ".provider",
+    "CategoricalRange": ".ranges",
+    "ContinuousRange": ".ranges",
+    "IntegerRange": ".ranges",
+    "ScalingType": ".ranges",
+    "TrainingRole": ".role",
+    "SecureBucket": ".secure_defaults",
+    "Bayesian": ".strategy",
+    "GridSearch": ".strategy",
+    "Hyperband": ".strategy",
+    "RandomSearch": ".strategy",
+    "TrainingDefinition": ".training",
+    "CompletionCriteria": ".tuning_job",
+    "TuningJob": ".tuning_job",
+    "WarmStart": ".warm_start",
+    "WarmStartType": ".warm_start",
+}
 
 __all__ = [
     "Bayesian",
@@ -50,3 +96,17 @@ __all__ = [
     "WarmStart",
     "WarmStartType",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
