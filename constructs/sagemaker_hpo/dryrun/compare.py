@@ -139,9 +139,10 @@ def _median(values: Sequence[float]) -> float | None:
 
 
 def _fmt(value: float | None, unit: str = "") -> str:
+    """Seconds with one decimal (epochs are whole numbers, medians of two may end in .5)."""
     if value is None:
         return "not reached"
-    return f"{value:.1f}{unit}" if unit else f"{value:g}"
+    return f"{value:.1f}{unit}"
 
 
 def markdown(
@@ -220,8 +221,8 @@ def markdown(
         for target in targets:
             hits = [r.reached[target] for r in mine if r.reached[target] is not None]
             seconds = _median([h.seconds for h in hits if h is not None])
-            epochs = _median([float(h.epochs) for h in hits if h is not None])
-            cells.append(f"{_fmt(seconds)} | {_fmt(epochs)} | {len(hits)} of {len(mine)}")
+            median_epochs = _median([float(h.epochs) for h in hits if h is not None])
+            cells.append(f"{_fmt(seconds)} | {_fmt(median_epochs)} | {len(hits)} of {len(mine)}")
         figure = published.get(strategy)
         lines.append(f"| {strategy} | " + " | ".join(cells) + f" | {'-' if figure is None else f'{figure:g}'} |")
     lines += [

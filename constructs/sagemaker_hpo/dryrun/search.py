@@ -125,8 +125,7 @@ def run_search(
             if ended_by:
                 return
             ended_by.append(reason)
-        study.stop()
-        runner.stop_all(reason)
+        runner.stop_all(reason)  # the study itself stops in stop_when_ended (Optuna's stop() runs in callbacks only)
 
     def watchdog() -> None:
         if settings.time_budget is None:
@@ -169,6 +168,10 @@ def run_search(
             return math.nan  # Optuna marks the trial failed, as SageMaker does the training job
         return record.final_value
 
+    def stop_when_ended(study: Any, _trial: Any) -> None:
+        if ended_by:
+            study.stop()
+
     guard = threading.Thread(target=watchdog, daemon=True)
     guard.start()
     try:
@@ -178,6 +181,7 @@ def run_search(
             n_jobs=max(1, settings.parallel),
             timeout=settings.time_budget,
             catch=(),
+            callbacks=[stop_when_ended],
         )
     finally:
         finished.set()
