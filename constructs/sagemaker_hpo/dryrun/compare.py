@@ -184,11 +184,14 @@ def markdown(
         f"- The checks ran once first ({checks_seconds:.0f} s, not counted in any run). Whole command: "
         f"{total_seconds:.0f} s.",
         "- Time to a target: wall clock from the start of the run's search until any trial's `validation:accuracy` "
-        "first reaches it. Epochs to a target: epochs all of the run's trials had trained by then.",
+        "first reaches it at any epoch (the per-epoch values Hyperband's rungs see). Epochs to a target: epochs all "
+        "of the run's trials had trained by then. Best final accuracy: the best last value of a trial (SageMaker's "
+        "final objective of a training job, stopped ones included), which can be below a target an earlier epoch "
+        "reached.",
         "",
         "## Measured",
         "",
-        "| strategy | seed | trials | stopped | epochs run | best accuracy | "
+        "| strategy | seed | trials | stopped | epochs run | best final accuracy | "
         + " | ".join(f"time to {t:g} (s) | epochs to {t:g}" for t in targets)
         + " |",
         "| --- | --- | --- | --- | --- | --- | " + " | ".join("--- | ---" for _ in targets) + " |",
