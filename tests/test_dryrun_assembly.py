@@ -69,8 +69,8 @@ def test_the_xgboost_job_is_a_builtin_checked_without_running(assembly: Assembly
 @pytest.mark.slow
 def test_the_mlp_job_rehearses_with_the_real_program(assembly: Assembly, tmp_path: Path) -> None:
     # The packaged train.py under the contract: checks (regexes once per epoch, every range end trains), then a
-    # short Hyperband search. Budgets kept small: a few seconds of training on the CPU.
-    args = ["--job", "MlpHyperband/MlpTuning", "--max-jobs", "3", "--max-epochs", "3", "--parallel", "2"]
+    # one-trial search. Each trial is mostly the start of a Python process importing PyTorch.
+    args = ["--job", "MlpHyperband/MlpTuning", "--max-jobs", "1", "--max-epochs", "2", "--parallel", "2"]
     code = main(
         ["dry-run", "--app", str(assembly.directory), *args, "--out", str(tmp_path), "--quiet", "--runner", "python"]
     )
@@ -78,4 +78,4 @@ def test_the_mlp_job_rehearses_with_the_real_program(assembly: Assembly, tmp_pat
     assert [f for f in report["checks"]["findings"] if f["severity"] == "error"] == []
     assert code == 0
     assert len(report["checks"]["trials"]) == 9 and all(t["state"] == "completed" for t in report["checks"]["trials"])
-    assert report["search"]["trials_run"] == 3 and (tmp_path / "plot.png").exists()
+    assert report["search"]["trials_run"] == 1 and (tmp_path / "plot.png").exists()

@@ -106,7 +106,7 @@ def test_a_regex_that_matches_two_lines_per_epoch_is_reported(tmp_path: Path) ->
     (error,) = [f for f in report["checks"]["findings"] if f["severity"] == "error"]
     assert code == 1
     assert error["message"].startswith("metric train:loss: regex 'train:loss=([0-9.]+)' matches 4 lines in 2 epochs")
-    assert error["details"] == ["note: best train:loss=0.6500 so far", "note: best train:loss=0.4750 so far"]
+    assert error["details"] == ["note: best train:loss=0.6000 so far", "note: best train:loss=0.4000 so far"]
 
 
 def test_a_range_end_that_crashes_the_program_is_reported_with_its_failure_text(tmp_path: Path) -> None:

@@ -216,6 +216,6 @@ def test_a_missing_extra_says_what_to_install(
 def test_ranges_center_in_their_scaling() -> None:
     assert ParameterRange("a", "continuous", 1e-6, 1.0, scaling="Logarithmic").center() == repr(0.001)
     assert ParameterRange("b", "integer", 10, 200).center() == "105"
-    assert float(ParameterRange("m", "continuous", 0.01, 0.99, scaling="ReverseLogarithmic").center()) == pytest.approx(
-        0.9
-    )
+    # The middle of 1 - value on a log scale: sqrt(0.99 * 0.01) below 1.
+    reverse = ParameterRange("m", "continuous", 0.01, 0.99, scaling="ReverseLogarithmic")
+    assert float(reverse.center()) == pytest.approx(1 - math.sqrt(0.99 * 0.01))

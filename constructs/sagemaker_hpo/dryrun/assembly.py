@@ -186,7 +186,7 @@ def read_assembly(directory: Path) -> Assembly:
             _read_asset_manifest(assembly, directory / artifact["properties"]["file"])
         elif kind == "aws:cloudformation:stack":
             template = json.loads((directory / artifact["properties"]["templateFile"]).read_text(encoding="utf-8"))
-            _read_template(assembly, artifact_id, template)
+            _read_template(assembly, artifact_id, template, _logical_id_paths(directory, artifact))
         elif kind == "cdk:cloud-assembly":  # a nested assembly (a Stage)
             nested = read_assembly(directory / artifact["properties"]["directoryName"])
             assembly.jobs.extend(nested.jobs)
@@ -203,13 +203,39 @@ def _read_asset_manifest(assembly: Assembly, path: Path) -> None:
             assembly.docker_assets[digest] = (path.parent / folder).resolve()
 
 
-def _read_template(assembly: Assembly, stack: str, template: Mapping[str, Any]) -> None:
+def _logical_id_paths(directory: Path, artifact: Mapping[str, Any]) -> dict[str, str]:
+    """Logical id -> construct path from the stack's metadata (inline, or its ``additionalMetadataFile``).
+
+    Templates carry ``aws:cdk:path`` only when path metadata is on (the CDK CLI turns it on); the stack's metadata
+    names every resource's construct path either way.
+    """
+    metadata: dict[str, Any] = dict(artifact.get("metadata") or {})
+    extra = artifact.get("additionalMetadataFile")
+    if extra:
+        try:
+            metadata.update(json.loads((directory / extra).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            pass
+    paths: dict[str, str] = {}
+    for path, entries in metadata.items():
+        for entry in entries if isinstance(entries, list) else []:
+            if (
+                isinstance(entry, dict)
+                and entry.get("type") == "aws:cdk:logicalId"
+                and isinstance(entry.get("data"), str)
+            ):
+                paths[entry["data"]] = path.strip("/")
+    return paths
+
+
+def _read_template(assembly: Assembly, stack: str, template: Mapping[str, Any], paths: Mapping[str, str]) -> None:
     parameters = template.get("Parameters", {})
     for logical_id, resource in template.get("Resources", {}).items():
         kind = resource.get("Type")
         properties = resource.get("Properties", {})
         if kind == TUNING_JOB_TYPE:
-            path = job_path(resource.get("Metadata", {}).get("aws:cdk:path", f"{stack}/{logical_id}"))
+            written = resource.get("Metadata", {}).get("aws:cdk:path") or paths.get(logical_id, f"{stack}/{logical_id}")
+            path = job_path(written)
             assembly.jobs.append(AssemblyJob(path, stack, logical_id, properties.get("Request", {}), parameters))
         elif kind == "AWS::SSM::Parameter" and isinstance(properties.get("Name"), str):
             assembly.ssm_parameters[properties["Name"]] = properties.get("Value")

@@ -88,8 +88,10 @@ def compare(args: argparse.Namespace) -> int:
     seeds = first_rung_values(with_strategy(base, "Hyperband"), checks)
     checks_seconds = time.monotonic() - started
     runs: list[Run] = []
+    loads = [load_before]
     for seed in args.seeds:
         for strategy in args.strategies:
+            loads.append(load_average())
             spec = with_strategy(base, strategy)
             settings = SearchSettings(
                 max_jobs=args.max_jobs, parallel=prepared.parallel, time_budget=args.time_budget, seed=seed
@@ -125,13 +127,19 @@ def compare(args: argparse.Namespace) -> int:
         published,
         checks_seconds=checks_seconds,
         total_seconds=total,
-        loads=(load_before, load_average()),
+        loads=(load_before, load_average(), _load_range(loads)),
         seeds_used=len(seeds),
     )
     args.markdown.parent.mkdir(parents=True, exist_ok=True)
     args.markdown.write_text(text, encoding="utf-8")
     print(f"wrote {args.markdown} and {args.plot} in {total:.0f} s")
     return 0
+
+
+def _load_range(loads: Sequence[str]) -> str:
+    """``between A and B`` of the load averages sampled (``n/a`` ones left out)."""
+    numbers = sorted(float(v) for v in loads if v != "n/a")
+    return f"between {numbers[0]:.2f} and {numbers[-1]:.2f}" if numbers else "n/a"
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -154,7 +162,7 @@ def markdown(
     *,
     checks_seconds: float,
     total_seconds: float,
-    loads: tuple[str, str],
+    loads: tuple[str, str, str],
     seeds_used: int,
 ) -> str:
     """The document: settings, the measured table, medians beside the published figures, what differs."""
@@ -172,7 +180,8 @@ def markdown(
         "## Settings",
         "",
         f"- Machine: {os.cpu_count()} CPU cores ({cpu_model()}), shared with other work: the 1-minute load average "
-        f"was {loads[0]} at the start and {loads[1]} at the end, so wall-clock figures carry that noise.",
+        f"was {loads[0]} at the start, {loads[2]} as the runs started and {loads[1]} at the end (2 cores: above "
+        "2 means processes waited for a core), so wall-clock figures carry that noise.",
         f"- Each run: up to {args.max_jobs or spec.max_jobs} trials, {prepared.parallel} at a time, a time budget of "
         f"{args.time_budget:g} s (trials still running then are stopped), {max_epochs} epochs per trial at most; "
         f"seeds {', '.join(str(s) for s in args.seeds)}; strategies {', '.join(args.strategies)}.",
@@ -225,7 +234,8 @@ def markdown(
             hits = [r.reached[target] for r in mine if r.reached[target] is not None]
             seconds = _median([h.seconds for h in hits if h is not None])
             median_epochs = _median([float(h.epochs) for h in hits if h is not None])
-            cells.append(f"{_fmt(seconds)} | {_fmt(median_epochs)} | {len(hits)} of {len(mine)}")
+            shown_epochs = "not reached" if median_epochs is None else f"{median_epochs:g}"
+            cells.append(f"{_fmt(seconds)} | {shown_epochs} | {len(hits)} of {len(mine)}")
         figure = published.get(strategy)
         lines.append(f"| {strategy} | " + " | ".join(cells) + f" | {'-' if figure is None else f'{figure:g}'} |")
     lines += [

@@ -10,7 +10,8 @@ The program runs as SageMaker starts it, ``<entrypoint> train``:
   pointing at the trial's folder instead of ``/opt/ml`` (a program that hard-codes ``/opt/ml`` needs Docker).
 
 Every trial runs in a process group of its own; stopping a trial ends that group (by its id, never by name) and
-the container of a Docker trial (by its name).
+the container of a Docker trial (by its name). When the program exits, whatever it left in its group is ended too,
+as a container's processes end with its entry process.
 """
 
 from __future__ import annotations
@@ -249,6 +250,19 @@ class TrialProcess:
             bufsize=1,
             start_new_session=True,
         )
+        threading.Thread(target=self._end_group_on_exit, daemon=True).start()
+
+    def _end_group_on_exit(self) -> None:
+        """When the program exits, end what it left in its group, as a container ends with its entry process.
+
+        Without this a child that inherited the output pipe would keep the trial open (and running) until it exits.
+        """
+        assert self.process is not None
+        self.process.wait()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def lines(self) -> Iterator[str]:
         """The program's output lines as they come, until it exits or is stopped."""
