@@ -37,6 +37,10 @@ def test_a_tiny_job_per_strategy_completes_and_reports_its_trials(tmp_path: Path
         assert [p["epoch"] for p in trial["curve"]] == list(range(1, trial["epochs"] + 1))
     assert search["best"]["objective"] == max(t["final_objective"] for t in search["trials"])
     assert (tmp_path / "out" / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Finished trials keep their configuration and output/, not their model (nor checkpoints).
+    trial = tmp_path / "out" / "search" / "trials" / "dryrun-000"
+    assert json.loads((trial / "input" / "config" / "hyperparameters.json").read_text())["epochs"] == "3"
+    assert (trial / "output").is_dir() and not (trial / "model").exists()
 
 
 def test_grid_search_tries_every_combination(tmp_path: Path) -> None:
@@ -55,7 +59,7 @@ def test_grid_search_tries_every_combination(tmp_path: Path) -> None:
 def test_hyperband_stops_trials_and_their_processes_are_gone(tmp_path: Path) -> None:
     # Each trial starts a child process in its group and sleeps between epochs, so a stop has something to end.
     job = request(strategy="Hyperband", max_jobs=8, static={"mode": "child", "sleep": "0.05"})
-    code, report = dry_run(tmp_path, job, "--max-epochs", "9", "--parallel", "2", "--seed", "3")
+    code, report = dry_run(tmp_path, job, "--max-epochs", "9", "--parallel", "2", "--seed", "3", "--keep-trial-files")
     assert code == 0
     search = report["search"]
     # Seeded with the checks' first-rung values (baseline, x at 0 and at 1), so even the first trial can be stopped.

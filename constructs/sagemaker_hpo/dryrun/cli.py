@@ -74,6 +74,9 @@ def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parallel", type=int, help="trials at a time (default: min(MaxParallelTrainingJobs, cores))")
     parser.add_argument("--time-budget", type=float, help="seconds of search; running trials are stopped then")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument(
+        "--keep-trial-files", action="store_true", help="keep each trial's model and checkpoints (default: removed)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +125,7 @@ class PreparedJob:
     program: Program | None
     channels: dict[str, Path]
     parallel: int
+    keep_files: bool = False
 
 
 def load_assembly(args: argparse.Namespace, scratch: Path) -> Assembly:
@@ -153,7 +157,7 @@ def prepare(args: argparse.Namespace, assembly: Assembly) -> PreparedJob:
     if source.kind == "directory" and source.directory is not None:
         program = find_program(source.directory, args.runner)
     parallel = args.parallel or max(1, min(spec.max_parallel_jobs, cores()))
-    return PreparedJob(assembly, spec, source, program, channels, parallel)
+    return PreparedJob(assembly, spec, source, program, channels, parallel, args.keep_trial_files)
 
 
 def print_findings(findings: Sequence[Finding]) -> None:
@@ -180,7 +184,12 @@ def run_checks_phase(prepared: PreparedJob, spec: JobSpec, out: Path, quiet: boo
     """The checks, with their progress display."""
     assert prepared.program is not None
     runner = TrialRunner(
-        spec, prepared.program, out, channels=prepared.channels, threads=max(1, cores() // prepared.parallel)
+        spec,
+        prepared.program,
+        out,
+        channels=prepared.channels,
+        threads=max(1, cores() // prepared.parallel),
+        keep_files=prepared.keep_files,
     )
     planned = 1 + sum(len(r.ends()) for r in spec.ranges)
     print(f"checks: a baseline trial and {planned - 1} range-end trials, {prepared.parallel} at a time", flush=True)
@@ -201,7 +210,12 @@ def run_search_phase(
     """The search, with its progress display."""
     assert prepared.program is not None
     runner = TrialRunner(
-        spec, prepared.program, out, channels=prepared.channels, threads=max(1, cores() // settings.parallel)
+        spec,
+        prepared.program,
+        out,
+        channels=prepared.channels,
+        threads=max(1, cores() // settings.parallel),
+        keep_files=prepared.keep_files,
     )
     total = planned_jobs(spec, settings)
     with Progress("search", total, spec.objective_name, spec.maximize, enabled=not quiet) as progress:
@@ -244,7 +258,7 @@ def dry_run(args: argparse.Namespace) -> int:
         return 1 if checks.errors else 0
     build_image(prepared.program)
     print(
-        f"program: {' '.join(prepared.program.argv)} train ({prepared.program.runner}), trial folders in {out / 'trials'}"
+        f"program: {' '.join(prepared.program.argv)} train ({prepared.program.runner}), trial folders in {out / 'checks' / 'trials'} and {out / 'search' / 'trials'}"
     )
     if args.skip_checks:
         checks = CheckResult(findings=budget_findings(budget(job_spec)), budget=budget(job_spec))

@@ -75,7 +75,12 @@ def compare(args: argparse.Namespace) -> int:
     if prepared.program is None:
         print(f"error: {prepared.spec.path} has no program that runs here ({prepared.source.uri})")
         return 2
-    work = Path(tempfile.mkdtemp(prefix="sagemaker-hpo-compare-"))
+    with tempfile.TemporaryDirectory(prefix="sagemaker-hpo-compare-") as scratch_work:
+        return _compare(args, prepared, Path(scratch_work))
+
+
+def _compare(args: argparse.Namespace, prepared: PreparedJob, work: Path) -> int:
+    """:func:`compare` with a scratch folder for the trials."""
     base = effective_spec(prepared.spec, SearchSettings(max_epochs=args.max_epochs))
     load_before = load_average()
     started = time.monotonic()

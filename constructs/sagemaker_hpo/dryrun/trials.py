@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -95,6 +96,28 @@ def _finite_or_none(value: float | None) -> float | str | None:
     return value if math.isfinite(value) else str(value)
 
 
+def _remove_outputs(root: Path) -> None:
+    """Remove a finished trial's files but its configuration (``input/config``) and ``output/``."""
+    if not root.is_dir():
+        return
+    for entry in root.iterdir():
+        if entry.name == "output":
+            continue
+        if entry.name == "input":
+            for inner in entry.iterdir():
+                if inner.name != "config":
+                    _remove(inner)
+            continue
+        _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class TrialRunner:
     """Starts trials of one program for one job, and can stop every running trial at once.
 
@@ -104,6 +127,8 @@ class TrialRunner:
     :param channels: channel name -> local folder. Default: none.
     :param threads: CPU threads per trial. Default: 1.
     :param clock: seconds since the run started. Default: a monotonic clock started now.
+    :param keep_files: keep each finished trial's whole folder (model, checkpoints). Default: False: only
+        ``input/config`` and ``output/`` stay (checkpoints of large models fill a disk fast).
     """
 
     def __init__(
@@ -115,6 +140,7 @@ class TrialRunner:
         channels: Mapping[str, Path] | None = None,
         threads: int = 1,
         clock: Callable[[], float] | None = None,
+        keep_files: bool = False,
     ) -> None:
         self.spec = spec
         self.program = program
@@ -124,6 +150,7 @@ class TrialRunner:
         start = time.monotonic()
         self.clock = clock or (lambda: time.monotonic() - start)
         self.reader = MetricReader(spec.metric_definitions)
+        self.keep_files = keep_files
         self._running: dict[str, TrialProcess] = {}
         self._stop_reasons: dict[str, str] = {}
         self._closed: str | None = None
@@ -180,6 +207,8 @@ class TrialRunner:
                 process.stop()
         record.ended = self.clock()
         record.failure = process.failure()
+        if not self.keep_files:
+            _remove_outputs(process.root)
         if process.stopped:
             record.state = "stopped"
             record.stop_reason = record.stop_reason or self._stop_reasons.get(record.name, "stopped")
