@@ -581,7 +581,7 @@ def test_image_folder_holds_only_what_the_dockerfile_copies() -> None:
 def test_l2_penalty_is_scaled_per_example_as_scikit_learns_alpha() -> None:
     model = train_module.MLP(2, 8)
     weights = sum(float(m.weight.detach().pow(2).sum()) for m in model.layers if isinstance(m, torch.nn.Linear))
-    assert float(train_module.mlp_l2_penalty(model, 2.0, 10)) == pytest.approx(0.5 * 2.0 * weights / 10)
+    assert float(train_module.mlp_l2_penalty(model, 2.0, 10).detach()) == pytest.approx(0.5 * 2.0 * weights / 10)
 
 
 @pytest.mark.slow
