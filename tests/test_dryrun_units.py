@@ -241,7 +241,7 @@ def test_time_and_epochs_to_a_target_count_every_trials_epochs_until_then() -> N
         Run("Random", 0, SearchResult([second]), {0.96: None}, 0.8, 3.0),
     ]
     assert _orderings(runs, ["Hyperband", "Random"], [0.96], {"Random": 614, "Hyperband": 357}) == [
-        "- Median time to 0.96, fastest first, here: Hyperband (2).",
-        "- Median epochs to 0.96, fastest first, here: Hyperband (3).",
+        "- Median time to 0.96, fastest first, here: Hyperband (2.0 s).",
+        "- Median epochs to 0.96, fastest first, here: Hyperband (3 epochs).",
         "- Published time to 0.96 on SageMaker, fastest first: Hyperband (357 s) < Random (614 s).",
     ]

@@ -281,7 +281,10 @@ def _orderings(
                 value = _median([key(h) for h in hits if h is not None])
                 if value is not None:
                     medians.append((value, strategy))
-            order = " < ".join(f"{s} ({v:g})" for v, s in sorted(medians))
+            unit = " s" if what == "time" else " epochs"
+            order = " < ".join(
+                f"{s} ({v:.1f}{unit})" if what == "time" else f"{s} ({v:g}{unit})" for v, s in sorted(medians)
+            )
             lines.append(f"- Median {what} to {target:g}, fastest first, here: {order or 'none reached it'}.")
     if published:
         order = " < ".join(f"{s} ({v:g} s)" for s, v in sorted(published.items(), key=lambda item: item[1]))
