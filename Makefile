@@ -23,7 +23,7 @@ export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
 # the tests a home inside the project. npm and pip keep the real one (their registry settings live there).
 PROJECT_HOME := $(CURDIR)/.cache/home
 
-.PHONY: install synth test lint typecheck bench clean constraints dist rules-docs rules-data
+.PHONY: install synth test lint typecheck bench reproduce clean constraints dist rules-docs rules-data
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -74,6 +74,16 @@ bench: install
 dist: $(VENV)/.installed
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist
+
+# Experiment 1 side by side on this machine's CPU (about 11 minutes on 2 cores): the MLP job of the default app under
+# Hyperband, Bayesian and Random, 3 seeds, equal time budgets; writes docs/reproduction.md and docs/reproduction.png.
+REPRODUCE_BUDGET ?= 55
+reproduce: synth
+	mkdir -p $(PROJECT_HOME)
+	HOME=$(PROJECT_HOME) $(BIN)/python -m sagemaker_hpo compare --app cdk.out --job MlpHyperband/MlpTuning \
+	  --strategies Hyperband Bayesian Random --seeds 0 1 2 --time-budget $(REPRODUCE_BUDGET) --targets 0.96 0.975 \
+	  --published Hyperband=357 Bayesian=560 Random=614 --markdown docs/reproduction.md --plot docs/reproduction.png \
+	  --command-line "make reproduce" --quiet
 
 clean:
 	rm -rf dist build cdk.out .cache .cdk-home .pytest_cache .mypy_cache .ruff_cache

@@ -591,3 +591,38 @@ def test_the_sample_log_lines_are_what_the_program_prints() -> None:
         epoch, epochs = (int(n) for n in fields["epoch"].split("/"))
         metrics = {d["name"]: float(fields[d["name"]]) for d in definitions}
         assert train_module.format_epoch_line(definitions, epoch, epochs, metrics, float(fields["seconds"])) == line
+
+
+def test_l2_penalty_is_scaled_per_example_as_scikit_learns_alpha() -> None:
+    model = train_module.MLP(2, 8)
+    weights = sum(float(m.weight.detach().pow(2).sum()) for m in model.layers if isinstance(m, torch.nn.Linear))
+    assert float(train_module.mlp_l2_penalty(model, 2.0, 10).detach()) == pytest.approx(0.5 * 2.0 * weights / 10)
+
+
+@pytest.mark.slow
+def test_upper_end_of_the_tuned_l2_range_still_learns(tmp_path: Path) -> None:
+    # Experiment 1 tunes l2_regularization over 1e-6..2. With the unscaled l2 * sum(w^2) this run ends at chance
+    # accuracy (0.483 measured); scaled per example it keeps learning.
+    hyperparameters = {"workload": "mlp", "epochs": 3, "l2_regularization": 2, "batch_size": 32, "learning_rate": 0.003}
+    proc = run_program(tmp_path, {**hyperparameters, "num_points": 2000})
+    assert proc.returncode == 0, proc.stderr
+    assert metric_values(proc.stdout)["validation:accuracy"][-1] > 0.75
+
+
+def test_a_diverged_runs_failure_line_adds_no_metric_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SageMaker applies every metric regex to every log line (stdout and stderr): the FAILED line must not add a
+    # value to a metric's series.
+    config = tmp_path / "input" / "config"
+    config.mkdir(parents=True)
+    (config / "hyperparameters.json").write_text(json.dumps({"workload": "mlp", "epochs": "3", "num_points": "40"}))
+    monkeypatch.setenv("OPT_ML_DIR", str(tmp_path))
+    monkeypatch.setattr(train_module.Runner, "train_epoch", lambda self: float("nan"))
+    assert train_module.main(["train"]) == 1
+    captured = capsys.readouterr()
+    assert "training diverged at epoch 1" in (tmp_path / "output" / "failure").read_text()
+    log = captured.out + captured.err
+    assert epochs_run(captured.out) == [1]
+    for definition in DEFINITIONS:
+        assert len(re.findall(definition.regex, log)) == 1, definition.name

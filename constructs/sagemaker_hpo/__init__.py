@@ -1,29 +1,86 @@
-"""sagemaker-hpo-cdk: Amazon SageMaker hyperparameter tuning jobs (Hyperband first) as AWS CDK constructs."""
+"""sagemaker-hpo-cdk: Amazon SageMaker hyperparameter tuning jobs (Hyperband first) as AWS CDK constructs.
+
+The public names are imported on first use (PEP 562), so ``python -m sagemaker_hpo dry-run`` and the other
+tools under ``sagemaker_hpo.dryrun`` start without loading ``aws_cdk`` (and its Node.js runtime).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._contract import contract as _handler_contract
-from ._validation import ValidationError
-from .buckets import TrainingBuckets
-from .gpu_image import GpuTrainingImage
-from .grants import RoleBinding
-from .guardrails import Guardrails, GuardrailsAspect
-from .hyperparameters import Json
-from .image import TrainingImage, TrainingImageSource
-from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
-from .objective import MetricDefinition, Objective, ObjectiveType
-from .platform import HpoPlatform, ImportedHpoPlatform
-from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
-from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, ScalingType
-from .role import TrainingRole
-from .secure_defaults import SecureBucket
-from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch, Strategy
-from .team import Team
-from .training import HyperparameterValue, TrainingDefinition
-from .tuning_job import CompletionCriteria, TuningJob
-from .tuning_job_ref import ImportedTuningJob
-from .warm_start import WarmStart, WarmStartType
+
+if TYPE_CHECKING:
+    from ._validation import ValidationError
+    from .buckets import TrainingBuckets
+    from .gpu_image import GpuTrainingImage
+    from .grants import RoleBinding
+    from .guardrails import Guardrails, GuardrailsAspect
+    from .hyperparameters import Json
+    from .image import TrainingImage, TrainingImageSource
+    from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
+    from .objective import MetricDefinition, Objective, ObjectiveType
+    from .platform import HpoPlatform, ImportedHpoPlatform
+    from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
+    from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, ScalingType
+    from .role import TrainingRole
+    from .secure_defaults import SecureBucket
+    from .strategy import Bayesian, GridSearch, Hyperband, RandomSearch, Strategy
+    from .team import Team
+    from .training import HyperparameterValue, TrainingDefinition
+    from .tuning_job import CompletionCriteria, TuningJob
+    from .tuning_job_ref import ImportedTuningJob
+    from .warm_start import WarmStart, WarmStartType
 
 #: The version of this library.
 __version__: str = _handler_contract.LIBRARY_VERSION
+
+#: Each public name and the module that defines it.
+_EXPORTS = {
+    "ValidationError": "._validation",
+    "TrainingBuckets": ".buckets",
+    "GpuTrainingImage": ".gpu_image",
+    "RoleBinding": ".grants",
+    "Guardrails": ".guardrails",
+    "GuardrailsAspect": ".guardrails",
+    "Json": ".hyperparameters",
+    "TrainingImage": ".image",
+    "TrainingImageSource": ".image",
+    "CompressionType": ".locations",
+    "InputMode": ".locations",
+    "S3DataDistribution": ".locations",
+    "S3Input": ".locations",
+    "S3Location": ".locations",
+    "MetricDefinition": ".objective",
+    "Objective": ".objective",
+    "ObjectiveType": ".objective",
+    "HpoPlatform": ".platform",
+    "ImportedHpoPlatform": ".platform",
+    "AnyTuningJobProvider": ".provider",
+    "ImportedTuningJobProvider": ".provider",
+    "TuningJobProvider": ".provider",
+    "CategoricalRange": ".ranges",
+    "ContinuousRange": ".ranges",
+    "IntegerRange": ".ranges",
+    "ParameterRange": ".ranges",
+    "ScalingType": ".ranges",
+    "TrainingRole": ".role",
+    "SecureBucket": ".secure_defaults",
+    "Bayesian": ".strategy",
+    "GridSearch": ".strategy",
+    "Hyperband": ".strategy",
+    "RandomSearch": ".strategy",
+    "Strategy": ".strategy",
+    "Team": ".team",
+    "HyperparameterValue": ".training",
+    "TrainingDefinition": ".training",
+    "CompletionCriteria": ".tuning_job",
+    "TuningJob": ".tuning_job",
+    "ImportedTuningJob": ".tuning_job_ref",
+    "WarmStart": ".warm_start",
+    "WarmStartType": ".warm_start",
+}
 
 __all__ = [
     "AnyTuningJobProvider",
@@ -37,8 +94,8 @@ __all__ = [
     "Guardrails",
     "GuardrailsAspect",
     "HpoPlatform",
-    "HyperparameterValue",
     "Hyperband",
+    "HyperparameterValue",
     "ImportedHpoPlatform",
     "ImportedTuningJob",
     "ImportedTuningJobProvider",
@@ -47,8 +104,8 @@ __all__ = [
     "Json",
     "MetricDefinition",
     "Objective",
-    "ParameterRange",
     "ObjectiveType",
+    "ParameterRange",
     "RandomSearch",
     "RoleBinding",
     "S3DataDistribution",
@@ -70,3 +127,17 @@ __all__ = [
     "WarmStartType",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
