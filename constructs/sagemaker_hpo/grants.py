@@ -17,7 +17,7 @@ Nothing is dropped silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from aws_cdk import Annotations
@@ -68,8 +68,9 @@ class RoleGrants:
 
     :param owner: who owns the role, for messages, e.g. ``"team 'vision' of the platform /sagemaker-hpo/default/"``.
     :param fix: how to get a missing permission, for messages.
-    :param reads: (bucket name, key prefix) pairs the role may read.
-    :param writes: (bucket name, key prefix) pairs the role may write.
+    :param reads: (bucket name, key prefix) pairs the role may read, or a function returning them (called on first
+        use, so an imported bucket's SSM parameter exists only in stacks whose jobs read from it).
+    :param writes: (bucket name, key prefix) pairs the role may write, or a function returning them.
     :param key_arns: KMS keys the role may use through S3 (and for volumes when ``volume_key_arns`` lists them).
     :param volume_key_arns: KMS keys the role may use for storage volumes.
     :param vpcs: VPCs the role may attach network interfaces in (``None`` in the list: any VPC).
@@ -78,8 +79,8 @@ class RoleGrants:
 
     owner: str
     fix: str
-    reads: list[tuple[str, str]] = field(default_factory=list)
-    writes: list[tuple[str, str]] = field(default_factory=list)
+    reads: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] = ()
+    writes: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] = ()
     key_arns: list[str] = field(default_factory=list)
     volume_key_arns: list[str] = field(default_factory=list)
     vpcs: list[ec2.IVpc | None] = field(default_factory=list)
@@ -125,7 +126,11 @@ def _is_immutable_import(role: iam.IRole) -> bool:
     return scope is not None and scope.node.try_find_child(f"MutableRole{role.node.id}") is not None
 
 
-def _prefix_covers(granted: Sequence[tuple[str, str]], location: S3Location) -> bool:
+def _prefix_covers(
+    granted: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]], location: S3Location
+) -> bool:
+    if callable(granted):
+        granted = granted()
     return any(location.bucket_name == bucket and location.key_prefix.startswith(prefix) for bucket, prefix in granted)
 
 

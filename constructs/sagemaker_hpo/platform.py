@@ -447,17 +447,16 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
             )
             + ") and redeploy it"
         )
-        data = self.data_bucket.bucket_name
-        artifacts = self.artifacts_bucket.bucket_name
         register_imported_role(
             self.training_role,
             RoleGrants(
                 owner=owner,
                 fix=fix,
-                reads=[(data, self._data_root)],
-                writes=[
-                    (artifacts, f"{OUTPUT_PREFIX}{self._artifacts_root}"),
-                    (artifacts, f"{CHECKPOINT_PREFIX}{self._artifacts_root}"),
+                # Read the buckets' names (SSM parameters) only when a job binds a location to check against them.
+                reads=lambda: [(self.data_bucket.bucket_name, self._data_root)],
+                writes=lambda: [
+                    (self.artifacts_bucket.bucket_name, f"{OUTPUT_PREFIX}{self._artifacts_root}"),
+                    (self.artifacts_bucket.bucket_name, f"{CHECKPOINT_PREFIX}{self._artifacts_root}"),
                 ],
                 key_arns=[self.key.key_arn],
                 volume_key_arns=[] if team is None else [self.key.key_arn],
