@@ -25,6 +25,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from ._imported import register_platform_import
+from ._parameters import IMAGE_URI_KEY, publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, DEFAULT_CHECKPOINT_EXPIRATION, OUTPUT_PREFIX, BucketHelpers, TrainingBuckets
 from .grants import RoleGrants, mark_shared, register_imported_role
@@ -48,7 +49,6 @@ ARTIFACTS_BUCKET_KEY = "artifacts-bucket-name"
 KEY_ARN_KEY = "key-arn"
 PROVIDER_SERVICE_TOKEN_KEY = "provider-service-token"
 PROVIDER_NAME_PREFIX_KEY = "provider-name-prefix"
-IMAGE_URI_KEY = "images/{name}/uri"
 GUARDRAILS_KEY = "guardrails"
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
@@ -261,18 +261,10 @@ class HpoPlatform(Construct, BucketHelpers):
             values[IMAGE_URI_KEY.format(name=image_name)] = (uri, f"the URI of the training image {image_name!r}")
         if guardrails is not None:
             values[GUARDRAILS_KEY] = (json.dumps(guardrails.to_json()), "the guardrails of the platform's jobs (JSON)")
-        parameters = Construct(self, "Parameters")
         #: The published SSM parameters by key (e.g. ``training-role-arn``).
-        self.parameters: dict[str, ssm.StringParameter] = {}
-        for key, (value, what) in values.items():
-            self.parameters[key] = ssm.StringParameter(
-                parameters,
-                key.replace("/", "-"),
-                parameter_name=f"{self.namespace}{key}",
-                string_value=value,
-                description=f"sagemaker-hpo platform {self.namespace}: {what}",
-                simple_name=False,
-            )
+        self.parameters: dict[str, ssm.StringParameter] = publish_parameters(
+            self, self.namespace, values, f"sagemaker-hpo platform {self.namespace}"
+        )
 
     def parameter_name(self, key: str) -> str:
         """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""

@@ -33,6 +33,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from ._parameters import IMAGE_URI_KEY, publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, OUTPUT_PREFIX, BucketHelpers
 from .grants import forbid_assets_repository
@@ -256,16 +257,11 @@ class Team(Construct, BucketHelpers):
         if self.guardrails is not None:
             values[TEAM_GUARDRAILS_KEY] = (json.dumps(self.guardrails.to_json()), "the team's guardrails (JSON)")
         for image_name, uri in self.image_uris.items():
-            values[f"images/{image_name}/uri"] = (uri, f"the URI of the team's training image {image_name!r}")
-        parameters = Construct(self, "Parameters")
-        #: The published SSM parameters by key.
-        self.parameters: dict[str, ssm.StringParameter] = {}
-        for key, (value, what) in values.items():
-            self.parameters[key] = ssm.StringParameter(
-                parameters,
-                key.replace("/", "-"),
-                parameter_name=f"{self.namespace}{key}",
-                string_value=value,
-                description=f"sagemaker-hpo platform {platform.namespace}, team {self.name}: {what}",
-                simple_name=False,
+            values[IMAGE_URI_KEY.format(name=image_name)] = (
+                uri,
+                f"the URI of the team's training image {image_name!r}",
             )
+        #: The published SSM parameters by key.
+        self.parameters: dict[str, ssm.StringParameter] = publish_parameters(
+            self, self.namespace, values, f"sagemaker-hpo platform {platform.namespace}, team {self.name}"
+        )
