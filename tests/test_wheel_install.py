@@ -42,11 +42,11 @@ if sys.argv[2] == "installed":
 
 app = cdk.App(outdir=sys.argv[1])
 platform_stack = cdk.Stack(app, "Platform")
-HpoPlatform(platform_stack, "Platform")
+HpoPlatform(platform_stack, "Platform").add_team("vision")
 
 team = cdk.Stack(app, "Team")
 team.add_stack_dependency(platform_stack)
-platform = HpoPlatform.from_parameters(team, "Platform")
+platform = HpoPlatform.from_parameters(team, "Platform", team="vision")
 image = GpuTrainingImage(team, "GpuImage")
 job = TuningJob(
     team,
@@ -64,7 +64,7 @@ job = TuningJob(
     provider=platform.provider,
     training=TrainingDefinition(
         image=TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
-        inputs={"train": platform.data_input("xgboost/train/"), "validation": platform.data_input("xgboost/validation/")},
+        inputs={name: platform.data_input(f"xgboost/{name}/", content_type="text/csv") for name in ("train", "validation")},
         output_path=platform.output_location("xgboost/"),
         role=platform.training_role,
         instance_type="ml.m5.xlarge",
