@@ -180,17 +180,22 @@ def source_dict(prepared: PreparedJob) -> dict[str, Any]:
     }
 
 
-def run_checks_phase(prepared: PreparedJob, spec: JobSpec, out: Path, quiet: bool) -> CheckResult:
-    """The checks, with their progress display."""
+def _trial_runner(prepared: PreparedJob, spec: JobSpec, out: Path, parallel: int) -> TrialRunner:
+    """A runner of the job's program for ``parallel`` trials at a time (the cores shared between them)."""
     assert prepared.program is not None
-    runner = TrialRunner(
+    return TrialRunner(
         spec,
         prepared.program,
         out,
         channels=prepared.channels,
-        threads=max(1, cores() // prepared.parallel),
+        threads=max(1, cores() // parallel),
         keep_files=prepared.keep_files,
     )
+
+
+def run_checks_phase(prepared: PreparedJob, spec: JobSpec, out: Path, quiet: bool) -> CheckResult:
+    """The checks, with their progress display."""
+    runner = _trial_runner(prepared, spec, out, prepared.parallel)
     planned = 1 + sum(len(r.ends()) for r in spec.ranges)
     print(f"checks: a baseline trial and {planned - 1} range-end trials, {prepared.parallel} at a time", flush=True)
     with Progress("check", planned, spec.objective_name, spec.maximize, enabled=not quiet) as progress:
@@ -208,15 +213,7 @@ def run_search_phase(
     prepared: PreparedJob, spec: JobSpec, settings: SearchSettings, out: Path, seed_values: Sequence[float], quiet: bool
 ) -> SearchResult:
     """The search, with its progress display."""
-    assert prepared.program is not None
-    runner = TrialRunner(
-        spec,
-        prepared.program,
-        out,
-        channels=prepared.channels,
-        threads=max(1, cores() // settings.parallel),
-        keep_files=prepared.keep_files,
-    )
+    runner = _trial_runner(prepared, spec, out, settings.parallel)
     total = planned_jobs(spec, settings)
     with Progress("search", total, spec.objective_name, spec.maximize, enabled=not quiet) as progress:
         return run_search(spec, runner, settings, seed_values=seed_values, on_event=progress.event)
