@@ -36,6 +36,7 @@ from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider,
 from .role import TrainingRole
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
 from .team import TEAMS_PREFIX, Team, check_team_name, team_namespace, team_root
+from .training import subnet_ids_of
 
 #: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
 DEFAULT_PLATFORM_NAME = "default"
@@ -163,7 +164,7 @@ class HpoPlatform(Construct, BucketHelpers):
         requested = dict(images or {})
         #: The VPC training jobs run in, if any, and the subnet ids they use.
         self.vpc = vpc
-        self.subnet_ids: list[str] = [] if vpc is None else list(_select(vpc, vpc_subnets).subnet_ids)
+        self.subnet_ids: list[str] = [] if vpc is None else subnet_ids_of(vpc, vpc_subnets)
         #: Whether the roles may attach network interfaces in any VPC (``vpc_access`` without ``vpc``).
         self.vpc_access = vpc_access and vpc is None
         #: The default limits of every team's jobs.
@@ -536,16 +537,3 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
                 metric_definitions = load_metric_definitions()
                 samples = load_sample_log_lines()
         return TrainingImage._platform_image(self.image_uri(name), metric_definitions, sample_log_lines=samples)
-
-
-def _select(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> ec2.SelectedSubnets:
-    if selection is None:
-        return vpc.select_subnets()
-    return vpc.select_subnets(
-        subnet_type=selection.subnet_type,
-        subnet_group_name=selection.subnet_group_name,
-        subnets=selection.subnets,
-        availability_zones=selection.availability_zones,
-        one_per_az=selection.one_per_az,
-        subnet_filters=selection.subnet_filters,
-    )

@@ -200,14 +200,12 @@ def merged_metric_definitions(training: TrainingDefinition) -> list[MetricDefini
     return list(merged.values())
 
 
-def select_subnet_ids(training: TrainingDefinition) -> list[str]:
-    """The subnet ids ``training.subnets`` selects in ``training.vpc`` (default: the VPC's private subnets)."""
-    assert training.vpc is not None
-    chosen = training.subnets
+def subnet_ids_of(vpc: ec2.IVpc, chosen: ec2.SubnetSelection | None) -> list[str]:
+    """The subnet ids ``chosen`` selects in ``vpc`` (default: the VPC's private subnets)."""
     if chosen is None:
-        selection = training.vpc.select_subnets()
+        selection = vpc.select_subnets()
     else:
-        selection = training.vpc.select_subnets(
+        selection = vpc.select_subnets(
             subnet_type=chosen.subnet_type,
             subnet_group_name=chosen.subnet_group_name,
             subnets=chosen.subnets,
@@ -216,6 +214,12 @@ def select_subnet_ids(training: TrainingDefinition) -> list[str]:
             subnet_filters=chosen.subnet_filters,
         )
     return list(selection.subnet_ids)
+
+
+def select_subnet_ids(training: TrainingDefinition) -> list[str]:
+    """The subnet ids ``training.subnets`` selects in ``training.vpc`` (default: the VPC's private subnets)."""
+    assert training.vpc is not None
+    return subnet_ids_of(training.vpc, training.subnets)
 
 
 def _vpc_config(
