@@ -365,7 +365,7 @@ def test_an_event_without_time_to_confirm_starts_nothing(
         handler.on_event(evt, context)
 
     message = str(raised.value)
-    assert "Only 140 s of this invocation are left (after a 10 s margin)" in message
+    assert "Only 139.5 s of this invocation are left (after a 10 s margin)" in message
     assert "less than one SageMaker call may take (140 s with every retry)" in message
     assert f"Nothing was started; tuning job '{name}' was not created" in message
     assert sm.stubber.requests == []  # not one SageMaker request

@@ -1199,6 +1199,21 @@ ROWS = [
         started=(A,),
     ),
     Row(
+        "delete-with-owner-tags-unreadable-fails-without-stop",
+        (
+            # Delete too stops only a confirmed job: ListTags throttled on every request fails the Delete (so the
+            # resource and its job stay with the stack, and CloudFormation may retry) without a Stop.
+            Step(
+                "on_event",
+                event("Delete", A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"), op("list_tags_faults", A, [THROTTLE] * ATTEMPTS)),
+                fails(f"ListTags failed for tuning job '{A}'", "ThrottlingException"),
+            ),
+        ),
+        seeded=((A, "InProgress", A_REQUEST),),
+        still_running=frozenset({A}),
+    ),
+    Row(
         "create-with-less-time-left-than-one-call-starts-nothing",
         (
             Step(

@@ -74,7 +74,7 @@ def check_time_to_start(desired: Desired) -> None:
     if left is None or not out_of_time():
         return
     raise HandlerError(
-        f"Only {left:.0f} s of this invocation are left (after a {DEADLINE_MARGIN_SECONDS:.0f} s margin), less than "
+        f"Only {left:.1f} s of this invocation are left (after a {DEADLINE_MARGIN_SECONDS:.0f} s margin), less than "
         f"one SageMaker call may take ({CALL_WORST_CASE_SECONDS:.0f} s with every retry): a tuning job started now "
         f"could be neither confirmed nor stopped in time. Nothing was started; tuning job '{desired.name}' was not "
         "created. Deploy again, and check the timeout of the provider's onEvent function."
