@@ -14,7 +14,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
@@ -488,6 +488,19 @@ def test_a_re_added_resource_does_not_adopt_its_stopped_job(
     assert [(job["HyperParameterTuningJobName"], job["HyperParameterTuningJobStatus"]) for job in jobs] == [
         (name, "Stopping")
     ]
+
+
+def test_an_event_without_time_to_confirm_sends_nothing(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None
+) -> None:
+    seconds = handler_module("runtime").DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS - 1
+    calls = record_calls(handler)
+
+    with pytest.raises(handler.HandlerError, match="Nothing was started"):
+        handler.on_event(event("Create"), SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000)))
+
+    assert calls == []
+    assert sagemaker.list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"] == []
 
 
 def test_oversized_update_event_starts_nothing(handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None) -> None:
