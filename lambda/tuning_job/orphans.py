@@ -5,9 +5,10 @@ or failed with a 5xx) may have started its job; an Update whose answer never rea
 ran out of time, or the owner check below failed) may have left a job running that only its name, which follows from
 the event, can find. Everything here fails closed:
 
-* a job found by name is stopped or adopted only once its owner tags have been read; a job whose tags cannot be read
+* A job found by name is stopped or adopted only once its owner tags have been read; a job whose tags cannot be read
   (throttling, AccessDenied, describe lag) is left untouched and the event fails saying so, because it may be
-  another stack's. The one exception: a job whose request-id tag shows that this very event created it.
+  another stack's. The one exception: a job this very event created (its create was answered, or its request-id
+  tag is this event's).
 * When describe fails, the tags are read by the ARN the job's name has in the stack's partition, region and account
   (SageMaker lower-cases the name in it), so a throttled describe does not hide this event's own job.
 * "Not found" right after a create may only mean that the job is not visible yet (SageMaker is eventually
