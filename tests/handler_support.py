@@ -471,12 +471,22 @@ class SageMakerScript:
         )
         self._at_send(self._record_created(name, request))
 
-    def create_lost(self, name: str, request: Mapping[str, Any] | None = None, **owner: Any) -> None:
-        """A create SageMaker performs, but whose answer is lost (read timeout): botocore retries it."""
+    def create_lost(
+        self,
+        name: str,
+        request: Mapping[str, Any] | None = None,
+        error: tuple[str, int] | None = None,
+        **owner: Any,
+    ) -> None:
+        """A create SageMaker performs, but whose answer is lost (read timeout) or an ``error`` (code, HTTP status)
+        such as a 5xx: botocore retries it."""
         params = self._create_params(name, request, **owner)
-        self.stubber.add_exception(
-            "create_hyper_parameter_tuning_job", ReadTimeoutError(endpoint_url="https://sagemaker/"), params
-        )
+        if error is None:
+            self.stubber.add_exception(
+                "create_hyper_parameter_tuning_job", ReadTimeoutError(endpoint_url="https://sagemaker/"), params
+            )
+        else:
+            self.faults("create_hyper_parameter_tuning_job", params, [error])
         self._at_send(self._record_created(name, request))
 
     def create_error(
@@ -597,6 +607,11 @@ class SageMakerScript:
         **owner: Any,
     ) -> None:
         self.faults("create_hyper_parameter_tuning_job", self._create_params(name, request, **owner), errors)
+
+    def describe_lag(self, name: str, times: int) -> None:
+        """The next ``times`` describes answer "not found" (SageMaker's eventual consistency)."""
+        for _ in range(times):
+            self.describe_error(name, "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}")
 
     def describe_faults(self, name: str, errors: list[tuple[str, int] | Exception]) -> None:
         self.faults("describe_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": name}, errors)

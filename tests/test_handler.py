@@ -61,7 +61,8 @@ PROPERTIES = handler_module("properties")
 RESULTS = handler_module("results")
 SAGEMAKER = handler_module("sagemaker")
 IAM = handler_module("iam_propagation")
-LOGS = handler_module("logs")
+RUNTIME = handler_module("runtime")
+ORPHANS = handler_module("orphans")
 
 
 @pytest.fixture
@@ -311,6 +312,136 @@ def test_describe_not_found_right_after_create_is_retried(handler: ModuleType, s
     sm.assert_done(owned={name})
 
 
+def shrinking_context(seconds: float, sm: SageMakerScript) -> SimpleNamespace:
+    """A Lambda context with ``seconds`` left, less every pause the handler has taken since (its injected sleep)."""
+    return SimpleNamespace(get_remaining_time_in_millis=lambda: int((seconds - sum(sm.sleeps.delays)) * 1000))
+
+
+#: Lambda time at which one call (at its slowest) just fits before the deadline's margin.
+ONE_CALL = RUNTIME.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
+
+
+def test_describe_lag_wait_is_bounded(handler: ModuleType, sm: SageMakerScript) -> None:
+    """A created job that describe never sees: 1, 2, 4, 8, 8 s of pauses (at most 30 s), then it is stopped."""
+    name = generated(handler)
+    sm.create(name)
+    sm.describe_lag(name, 6)
+    sm.stop(name)
+
+    with pytest.raises(handler.HandlerError, match="ResourceNotFound.*was stopped"):
+        handler.on_event(event("Create"))
+
+    assert sm.sleeps.delays == [1.0, 2.0, 4.0, 8.0, 8.0]
+    assert sum(sm.sleeps.delays) <= ORPHANS.VISIBILITY_WAIT_SECONDS == 30.0
+    sm.assert_done()
+
+
+def test_describe_lag_wait_stops_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
+    name = generated(handler)
+    sm.create(name)
+    sm.describe_lag(name, 4)  # after pauses of 1, 2 and 4 s, an 8 s pause and one more call would pass the deadline
+    sm.stop(name)
+
+    with pytest.raises(handler.HandlerError, match="was stopped"):
+        handler.on_event(event("Create"), shrinking_context(ONE_CALL + 8, sm))
+
+    assert sm.sleeps.delays == [1.0, 2.0, 4.0]
+    sm.assert_done()
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_an_event_without_time_to_confirm_starts_nothing(
+    handler: ModuleType, sm: SageMakerScript, request_type: str
+) -> None:
+    new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    if request_type == "Create":
+        evt, name = event("Create"), generated(handler)
+    else:
+        evt = event("Update", properties(new_request), old=properties(), physical_id=generated(handler))
+        name = generated(handler, new_request)
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: int((ONE_CALL - 0.5) * 1000))
+
+    with pytest.raises(handler.HandlerError) as raised:
+        handler.on_event(evt, context)
+
+    message = str(raised.value)
+    assert "Only 139.5 s of this invocation are left (after a 10 s margin)" in message
+    assert "less than one SageMaker call may take (140 s with every retry)" in message
+    assert f"Nothing was started; tuning job '{name}' was not created" in message
+    assert sm.stubber.requests == []  # not one SageMaker request
+    # With one call's worth of time, the same event goes ahead.
+    sm.create(name, None if request_type == "Create" else new_request)
+    sm.describe(name, "InProgress")
+    evt = {**evt, "RequestId": "another-request"}
+    at_the_limit = SimpleNamespace(get_remaining_time_in_millis=lambda: int(ONE_CALL * 1000))
+    assert handler.on_event(evt, at_the_limit)["PhysicalResourceId"] == name
+    sm.assert_done(owned={name})
+
+
+@pytest.mark.parametrize("status", ["Stopping", "Stopped", "Failed"])
+def test_create_never_adopts_a_job_that_will_not_run_again(
+    handler: ModuleType, sm: SageMakerScript, status: str
+) -> None:
+    """The resource was removed (its Delete stopped the job) and added again with the same request."""
+    name = generated(handler)
+    sm.seed(name, status)
+    sm.create_exists(name)
+    sm.describe(name, status)
+    sm.list_tags(name)
+
+    with pytest.raises(handler.HandlerError) as raised:
+        handler.on_event(event("Create"))
+
+    message = str(raised.value)
+    assert f"Tuning job '{name}' for this configuration already exists from an earlier deployment" in message
+    assert f"is no longer running (status {status})" in message and "it was not adopted" in message
+    assert "change any property of the TuningJob (a tag, for example) so that the generated name changes" in message
+    assert sm.created == [] and sm.stopped == []
+    sm.assert_done()
+
+
+def test_create_with_a_fixed_name_never_adopts_its_stopped_job(handler: ModuleType, sm: SageMakerScript) -> None:
+    sm.seed("my-tuning-job", "Stopped")
+    sm.create_exists("my-tuning-job")
+    sm.describe("my-tuning-job", "Stopped")
+    sm.list_tags("my-tuning-job")
+
+    with pytest.raises(handler.HandlerError, match="To run this configuration again, set a new TuningJobName"):
+        handler.on_event(event("Create", properties(name="my-tuning-job")))
+    sm.assert_done()
+
+
+def test_create_adopts_its_completed_job_with_a_warning(
+    handler: ModuleType, sm: SageMakerScript, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = generated(handler)
+    sm.seed(name, "Completed")
+    sm.create_exists(name)
+    sm.describe(name, "Completed")
+    sm.list_tags(name)
+
+    with caplog.at_level(logging.WARNING, logger="sagemaker_hpo.tuning_job"):
+        result = handler.on_event(event("Create"))
+
+    assert result["PhysicalResourceId"] == name and not started_job(result)
+    assert "adopted a job that finished earlier" in caplog.text and '"status": "Completed"' in caplog.text
+    sm.assert_done()
+
+
+def test_rollback_ignores_old_properties_it_cannot_read(handler: ModuleType, sm: SageMakerScript) -> None:
+    """The job of the failed Update is looked for only when the old properties give a name."""
+    name = generated(handler)
+    sm.seed(name, "InProgress")
+    sm.describe(name, "InProgress")
+
+    result = handler.on_event(
+        event("Update", properties(), old={"Request": "not json", "NamePrefix": PREFIX}, physical_id=name)
+    )
+
+    assert result["PhysicalResourceId"] == name
+    sm.assert_done(owned={name})
+
+
 @pytest.mark.parametrize(
     ("code", "message"),
     [
@@ -392,7 +523,7 @@ def test_create_denied_for_good_fails_after_about_90_seconds_with_a_hint(
 def test_iam_retries_stop_before_the_lambda_deadline(handler: ModuleType, sm: SageMakerScript) -> None:
     name = generated(handler)
     sm.create_error(name, "ValidationException", COULD_NOT_ASSUME)
-    seconds = LOGS.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
+    seconds = RUNTIME.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
     context = SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000))
 
     with pytest.raises(handler.SageMakerError, match="Could not assume role.*IAM changes take a moment"):

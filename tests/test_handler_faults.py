@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -43,6 +44,8 @@ HANDLER = load_handler()
 PROPERTIES = handler_module("properties")
 SAGEMAKER = handler_module("sagemaker")
 IAM = handler_module("iam_propagation")
+RUNTIME = handler_module("runtime")
+ORPHANS = handler_module("orphans")
 A_REQUEST = xgboost_request()
 B_REQUEST = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
 A = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_REQUEST)
@@ -86,6 +89,17 @@ B_BIG = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, B_BIG_REQUES
 A_BIG = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, A_BIG_REQUEST)
 FIVE_HOURS = 5 * 3600
 
+# Issue 16: owner checks that fail closed.
+SHARED = "shared-name"
+SHARED_PROPS = properties(A_REQUEST, name=SHARED)
+# The job of an Update whose answer never reached CloudFormation (its function ran out of time after the create).
+B_LOST_TAGS = owner_tags(B_REQUEST, request_id="the-update-whose-answer-was-lost")
+# Describes until the describe lag wait gives up (1 + 2 + 4 + 8 + 8 = 23 s; the next 8 s would pass 30 s).
+LAG_SLEEPS = 5
+# Seconds of Lambda time at which one call (at its slowest) no longer fits before the deadline's margin.
+ONE_CALL = RUNTIME.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
+UNCONFIRMED = "exists, but whose it is could not be confirmed"
+
 A_PROPS = properties(A_REQUEST)
 B_PROPS = properties(B_REQUEST)
 A_WAIT = properties(A_REQUEST, wait=True, timeout=1800)
@@ -114,6 +128,7 @@ class Step:
     outcome: Ok | Fails
     after_on_event: bool = False  # is_complete gets this event merged with the previous on_event result
     clock: float = 0.0  # seconds after NOW at which the step runs
+    remaining: float | None = None  # seconds of Lambda time left at the start (less the handler's own sleeps)
 
 
 @dataclass(frozen=True)
@@ -552,11 +567,11 @@ ROWS = [
                 (op("create", B, B_REQUEST), op("describe_faults", B, [THROTTLE] * ATTEMPTS), op("stop", B)),
                 fails(f"DescribeHyperParameterTuningJob failed for tuning job '{B}'", "was stopped"),
             ),
-            # The failed update returned no new id: the rollback names the old job, which is kept as it is.
+            # The failed update returned no new id: the rollback finds B already stopping and keeps the old job.
             Step(
                 "on_event",
                 event("Update", A_PROPS, old=B_PROPS, physical_id=A),
-                (op("describe", A, "InProgress"),),
+                (op("describe", B, "Stopping"), op("describe", A, "InProgress")),
                 ok(PhysicalResourceId=A),
             ),
         ),
@@ -792,6 +807,7 @@ ROWS = [
                     op("create_lost", FIXED),
                     op("create_exists", FIXED),
                     op("describe_faults", FIXED, [THROTTLE] * ATTEMPTS),
+                    op("list_tags", FIXED),  # by the ARN the name gives: the request-id tag is this event's
                     op("stop", FIXED),
                 ),
                 fails(f"DescribeHyperParameterTuningJob failed for tuning job '{FIXED}'", "was stopped"),
@@ -848,15 +864,16 @@ ROWS = [
                     op("create_lost", B, B_REQUEST),
                     op("create_exists", B, B_REQUEST),
                     op("describe_faults", B, [THROTTLE] * ATTEMPTS),
+                    op("list_tags", B),
                     op("stop", B),
                 ),
                 fails(f"DescribeHyperParameterTuningJob failed for tuning job '{B}'", "was stopped"),
             ),
-            # The failed update reported the old id: the rollback keeps A and starts nothing.
+            # The failed update reported the old id: the rollback finds B stopping, keeps A and starts nothing.
             Step(
                 "on_event",
                 event("Update", A_PROPS, old=B_PROPS, physical_id=A),
-                (op("describe", A, "InProgress"),),
+                (op("describe", B, "Stopping"), op("describe", A, "InProgress")),
                 ok(PhysicalResourceId=A),
             ),
         ),
@@ -945,6 +962,269 @@ ROWS = [
         owned=frozenset({FIXED}),
         seeded=((FIXED, "InProgress", A_REQUEST),),
     ),
+    # ---- issue 16: owner checks that fail closed ---------------------------------------------------------------
+    Row(
+        "lost-create-answer-then-throttled-list-tags-leaves-another-stacks-job-running",
+        (
+            # The first create's answer is lost (the name was taken: it did nothing), the retry sees ResourceInUse,
+            # and ListTags is throttled on every request: the owner is unknown, so the job is neither adopted nor
+            # stopped (it is another stack's).
+            Step(
+                "on_event",
+                event("Create", SHARED_PROPS),
+                (
+                    op("create_faults", SHARED, [ReadTimeoutError(endpoint_url=URL)]),
+                    op("create_exists", SHARED),
+                    op("describe", SHARED, "InProgress"),
+                    op("list_tags_faults", SHARED, [THROTTLE] * ATTEMPTS),
+                ),
+                fails(
+                    f"'{SHARED}' {UNCONFIRMED}",
+                    "ThrottlingException",
+                    "left untouched: neither adopted nor stopped",
+                    "sagemaker-hpo:cfn-request-id",
+                ),
+            ),
+        ),
+        seeded=((SHARED, "InProgress", A_REQUEST, FOREIGN_TAGS),),
+        still_running=frozenset({SHARED}),
+    ),
+    Row(
+        "lost-create-answer-describe-throttled-list-tags-denied-leaves-job-untouched",
+        (
+            Step(
+                "on_event",
+                event("Create", SHARED_PROPS),
+                (
+                    op("create_faults", SHARED, [ReadTimeoutError(endpoint_url=URL)]),
+                    op("create_exists", SHARED),
+                    op("describe_faults", SHARED, [THROTTLE] * ATTEMPTS),
+                    op("list_tags_faults", SHARED, [("AccessDeniedException", 400)]),
+                ),
+                fails(f"'{SHARED}' {UNCONFIRMED}", "ThrottlingException", "neither adopted nor stopped"),
+            ),
+        ),
+        seeded=((SHARED, "InProgress", A_REQUEST, FOREIGN_TAGS),),
+        still_running=frozenset({SHARED}),
+    ),
+    Row(
+        "lost-create-answer-describe-lag-leaves-job-untouched",
+        (
+            # ResourceInUse says the job exists; describe keeps answering "not found" through the whole lag wait and
+            # ListTags finds nothing either: unconfirmed, so untouched.
+            Step(
+                "on_event",
+                event("Create", SHARED_PROPS),
+                (
+                    op("create_faults", SHARED, [ReadTimeoutError(endpoint_url=URL)]),
+                    op("create_exists", SHARED),
+                    op("describe_lag", SHARED, LAG_SLEEPS + 1),
+                    op("list_tags_faults", SHARED, [("ResourceNotFound", 400)]),
+                ),
+                fails(f"'{SHARED}' {UNCONFIRMED}", "ResourceNotFound", "neither adopted nor stopped"),
+            ),
+        ),
+        seeded=((SHARED, "InProgress", A_REQUEST, FOREIGN_TAGS),),
+        still_running=frozenset({SHARED}),
+        retries=1 + LAG_SLEEPS,
+    ),
+    Row(
+        "update-answer-lost-owner-unconfirmed-then-rollback-stops-new-job",
+        (
+            # This Update's own job B, but its tags cannot be read: B is left running and the Update fails ...
+            Step(
+                "on_event",
+                event("Update", B_PROPS, old=A_PROPS, physical_id=A),
+                (
+                    op("create_lost", B, B_REQUEST),
+                    op("create_exists", B, B_REQUEST),
+                    op("describe", B, "InProgress"),
+                    op("list_tags_faults", B, [THROTTLE] * ATTEMPTS),
+                ),
+                fails(f"'{B}' {UNCONFIRMED}", "neither adopted nor stopped", "The rollback of a failed Update stops"),
+            ),
+            # ... with the old id; the rollback (old properties, the failed Update's as "old") finds B by the name
+            # its properties give, confirms it by its tags and request hash, stops it and keeps A.
+            Step(
+                "on_event",
+                event("Update", A_PROPS, old=B_PROPS, physical_id=A),
+                (
+                    op("describe", B, "InProgress"),
+                    op("list_tags", B),
+                    op("stop", B),
+                    op("describe", A, "InProgress"),
+                ),
+                ok(PhysicalResourceId=A),
+            ),
+        ),
+        owned=frozenset({A}),
+        seeded=((A, "InProgress", A_REQUEST),),
+        started=(B,),
+    ),
+    Row(
+        "update-answer-never-reached-cloudformation-rollback-stops-new-job",
+        (
+            # The Update created B and its function then ran out of time: CloudFormation got FAILED with the old id
+            # and rolls back; B's name follows from the rollback's OldResourceProperties.
+            Step(
+                "on_event",
+                event("Update", A_PROPS, old=B_PROPS, physical_id=A),
+                (
+                    op("describe", B, "InProgress"),
+                    op("list_tags", B),
+                    op("stop", B),
+                    op("describe", A, "InProgress"),
+                ),
+                ok(PhysicalResourceId=A),
+            ),
+        ),
+        owned=frozenset({A}),
+        seeded=((A, "InProgress", A_REQUEST), (B, "InProgress", B_REQUEST, B_LOST_TAGS)),
+    ),
+    Row(
+        "rollback-leaves-another-stacks-job-under-the-failed-name-running",
+        (
+            Step(
+                "on_event",
+                event("Update", FIXED_PROPS, old=properties(B_REQUEST, name=SHARED), physical_id=FIXED),
+                (
+                    op("describe", SHARED, "InProgress"),
+                    op("list_tags", SHARED),
+                    op("describe", FIXED, "InProgress"),
+                    op("list_tags", FIXED),
+                ),
+                ok(PhysicalResourceId=FIXED),
+            ),
+        ),
+        owned=frozenset({FIXED}),
+        seeded=((FIXED, "InProgress", A_REQUEST), (SHARED, "InProgress", B_REQUEST, FOREIGN_TAGS)),
+        still_running=frozenset({SHARED}),
+    ),
+    Row(
+        "rollback-with-unreadable-owner-tags-leaves-new-job-running",
+        (
+            # The owner check of the job the failed Update started fails: it is not stopped, and the rollback itself
+            # still succeeds (the reason is logged).
+            Step(
+                "on_event",
+                event("Update", A_PROPS, old=B_PROPS, physical_id=A),
+                (
+                    op("describe", B, "InProgress"),
+                    op("list_tags_faults", B, [("AccessDeniedException", 400)]),
+                    op("describe", A, "InProgress"),
+                ),
+                ok(PhysicalResourceId=A),
+            ),
+        ),
+        owned=frozenset({A}),
+        seeded=((A, "InProgress", A_REQUEST), (B, "InProgress", B_REQUEST, B_LOST_TAGS)),
+        still_running=frozenset({B}),
+    ),
+    Row(
+        "create-5xx-on-every-attempt-job-visible-late-is-stopped",
+        (
+            # The first create started the job; every answer is a 500; describe sees the job only after 4 "not
+            # found": the handler waits out the lag, reads the tags (this event's request id) and stops it.
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                (
+                    op("create_lost", A, None, ("InternalFailure", 500)),
+                    op("create_faults", A, [("InternalFailure", 500)] * (ATTEMPTS - 1)),
+                    op("describe_lag", A, 4),
+                    op("describe", A, "InProgress"),
+                    op("list_tags", A),
+                    op("stop", A),
+                ),
+                fails("InternalFailure", f"gave up after {ATTEMPTS} attempts", f"Tuning job '{A}' was stopped"),
+            ),
+        ),
+        started=(A,),
+        retries=(ATTEMPTS - 1) + 4,
+    ),
+    Row(
+        "create-5xx-on-every-attempt-nothing-created-after-describe-lag",
+        (
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                (
+                    op("create_faults", A, [("InternalFailure", 500)] * ATTEMPTS),
+                    op("describe_lag", A, LAG_SLEEPS + 1),
+                ),
+                fails("InternalFailure", f"Tuning job '{A}' was not found", "so it was not created"),
+            ),
+        ),
+        retries=(ATTEMPTS - 1) + LAG_SLEEPS,
+        max_delay=ORPHANS.VISIBILITY_WAIT_SECONDS,
+    ),
+    Row(
+        "create-unanswered-describe-lag-wait-ends-before-the-lambda-deadline",
+        (
+            # 4 s more than one call needs: after pauses of 1 and 2 s, a 4 s pause and one more call would not fit.
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                (op("create_faults", A, [("InternalFailure", 500)] * ATTEMPTS), op("describe_lag", A, 3)),
+                fails("InternalFailure", "was not found"),
+                remaining=ONE_CALL + 4,
+            ),
+        ),
+        retries=(ATTEMPTS - 1) + 2,
+    ),
+    Row(
+        "re-added-resource-does-not-adopt-its-stopped-job",
+        (
+            Step("on_event", event("Create", A_PROPS), create_ok(A), ok(PhysicalResourceId=A)),
+            # The resource is removed from the stack: its Delete stops the job.
+            Step(
+                "on_event",
+                event("Delete", A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"), op("list_tags", A), op("stop", A)),
+                ok(PhysicalResourceId=A),
+            ),
+            # Added again with the same request: same name, a job that will never run again.
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                (op("create_exists", A), op("describe", A, "Stopping"), op("list_tags", A)),
+                fails(
+                    f"Tuning job '{A}' for this configuration already exists",
+                    "no longer running (status Stopping)",
+                    "it was not adopted",
+                    "change any property of the TuningJob (a tag, for example)",
+                ),
+            ),
+        ),
+        started=(A,),
+    ),
+    Row(
+        "delete-with-owner-tags-unreadable-fails-without-stop",
+        (
+            # Delete too stops only a confirmed job: ListTags throttled on every request fails the Delete (so the
+            # resource and its job stay with the stack, and CloudFormation may retry) without a Stop.
+            Step(
+                "on_event",
+                event("Delete", A_PROPS, physical_id=A),
+                (op("describe", A, "InProgress"), op("list_tags_faults", A, [THROTTLE] * ATTEMPTS)),
+                fails(f"ListTags failed for tuning job '{A}'", "ThrottlingException"),
+            ),
+        ),
+        seeded=((A, "InProgress", A_REQUEST),),
+        still_running=frozenset({A}),
+    ),
+    Row(
+        "create-with-less-time-left-than-one-call-starts-nothing",
+        (
+            Step(
+                "on_event",
+                event("Create", A_PROPS),
+                (),
+                fails("less than one SageMaker call may take", "Nothing was started"),
+                remaining=ONE_CALL - 1,
+            ),
+        ),
+    ),
 ]
 
 
@@ -960,13 +1240,19 @@ def run_step(script: SageMakerScript, step: Step, previous: dict[str, Any]) -> d
     HANDLER.set_clock(lambda: NOW.timestamp() + step.clock)
     entry = getattr(HANDLER, step.handler)
     evt = after_on_event(step.event, previous) if step.after_on_event else step.event
+    context = None
+    if step.remaining is not None:
+        start, slept = step.remaining, len(script.sleeps.delays)
+        context = SimpleNamespace(
+            get_remaining_time_in_millis=lambda: int((start - sum(script.sleeps.delays[slept:])) * 1000)
+        )
     if isinstance(step.outcome, Fails):
         with pytest.raises(HANDLER.HandlerError) as raised:
-            entry(evt)
+            entry(evt, context)
         for fragment in step.outcome.fragments:
             assert fragment in str(raised.value), f"{fragment!r} not in {str(raised.value)!r}"
         return previous
-    result: dict[str, Any] = entry(evt)
+    result: dict[str, Any] = entry(evt, context)
     for key, value in step.outcome.expected.items():
         assert result.get(key) == value, f"{key}: {result.get(key)!r} != {value!r}"
     if step.handler == "is_complete" and result.get("IsComplete") is False:
@@ -1016,3 +1302,7 @@ def test_reliability_doc_cites_existing_tests() -> None:
     assert f"at most {SAGEMAKER.CLIENT_MAX_ATTEMPTS} HTTP requests per" in doc
     assert f"sleeps at most {SAGEMAKER.MAX_BACKOFF_SECONDS:.0f} s" in doc
     assert f"makes exactly {SAGEMAKER.CLIENT_MAX_ATTEMPTS} requests" in doc
+    flat = " ".join(doc.split())
+    assert f"(at most {ORPHANS.VISIBILITY_WAIT_SECONDS:.0f} s in all)" in flat
+    assert f"less a {RUNTIME.DEADLINE_MARGIN_SECONDS:.0f} s margin" in flat
+    assert f"at its slowest ({SAGEMAKER.CALL_WORST_CASE_SECONDS:.0f} s:" in flat

@@ -14,7 +14,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
@@ -396,6 +396,111 @@ def test_update_to_a_new_name_with_a_lost_answer_stops_the_new_job(
 
     assert status_of(sagemaker, new) == "Stopping"
     assert status_of(sagemaker, old) == "InProgress"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Issue 16 over real HTTP: owner checks that fail closed
+
+
+def answer_with(handler: ModuleType, operation: str, code: str, status: int, *, times: int, reach: int = 0) -> None:
+    """Answer the next ``times`` requests of ``operation`` with an HTTP error; the first ``reach`` of them still reach
+    moto (their effect happens, their answer is replaced)."""
+    session = URLLib3Session()
+    left = {"answer": times, "reach": reach}
+
+    def send(request: Any, **_: Any) -> Any:
+        if left["answer"] <= 0:
+            return None
+        left["answer"] -= 1
+        if left["reach"] > 0:
+            left["reach"] -= 1
+            session.send(request)
+        return http_error(request.url, code, status, "Amazon SageMaker can't find a tuning job (injected)")
+
+    SAGEMAKER.client().meta.events.register(f"before-send.sagemaker.{operation}", send)
+
+
+def test_unconfirmed_owner_after_a_lost_answer_leaves_another_stacks_job_running(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None
+) -> None:
+    handler.on_event(event("Create", properties(name="shared-name"), stack_id=OTHER_STACK))
+    lose_first_create_answer(handler)  # the name is taken: moto refuses it, and that answer is lost
+    throttle(handler, "ListTags", SAGEMAKER.CLIENT_MAX_ATTEMPTS)
+
+    with recorded_botocore_backoff(SleepRecorder()), pytest.raises(handler.HandlerError) as raised:
+        handler.on_event(event("Create", properties(name="shared-name")))
+
+    assert "'shared-name' exists, but whose it is could not be confirmed" in str(raised.value)
+    assert "neither adopted nor stopped" in str(raised.value)
+    assert status_of(sagemaker, "shared-name") == "InProgress"
+
+
+def test_rollback_stops_the_job_of_an_update_whose_answer_was_lost(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None
+) -> None:
+    old = handler.on_event(event("Create"))["PhysicalResourceId"]
+    new_request = xgboost_request(**{"HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs": 4})
+    new = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, new_request)
+    lose_first_create_answer(handler)
+    throttle(handler, "ListTags", SAGEMAKER.CLIENT_MAX_ATTEMPTS)
+    with recorded_botocore_backoff(SleepRecorder()), pytest.raises(handler.HandlerError, match="left untouched"):
+        handler.on_event(event("Update", properties(new_request), old=properties(), physical_id=old))
+    assert status_of(sagemaker, new) == "InProgress"  # unconfirmed: not stopped by the failed Update
+
+    # The Provider framework reported FAILED with the old id; CloudFormation rolls back to the old properties.
+    rollback = handler.on_event(event("Update", properties(), old=properties(new_request), physical_id=old))
+
+    assert rollback["PhysicalResourceId"] == old
+    assert status_of(sagemaker, new) == "Stopping"
+    assert status_of(sagemaker, old) == "InProgress"
+
+
+def test_create_answered_with_5xx_stops_the_job_describe_sees_late(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None
+) -> None:
+    sleeps = SleepRecorder()
+    handler.set_sleep(sleeps)
+    name = PROPERTIES.generated_job_name(PREFIX, STACK_ID, LOGICAL_ID, xgboost_request())
+    attempts = SAGEMAKER.CLIENT_MAX_ATTEMPTS
+    answer_with(handler, "CreateHyperParameterTuningJob", "InternalFailure", 500, times=attempts, reach=1)
+    answer_with(handler, "DescribeHyperParameterTuningJob", "ResourceNotFound", 400, times=3)
+
+    with recorded_botocore_backoff(SleepRecorder()), pytest.raises(handler.HandlerError) as raised:
+        handler.on_event(event("Create"))
+
+    assert "InternalFailure" in str(raised.value) and f"Tuning job '{name}' was stopped" in str(raised.value)
+    assert sleeps.delays == [1.0, 2.0, 4.0]
+    assert status_of(sagemaker, name) == "Stopping"
+
+
+def test_a_re_added_resource_does_not_adopt_its_stopped_job(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None
+) -> None:
+    name = handler.on_event(event("Create"))["PhysicalResourceId"]
+    handler.on_event(event("Delete", physical_id=name))  # the resource is removed from the stack
+    calls = record_calls(handler)
+
+    with pytest.raises(handler.HandlerError, match=r"no longer running \(status Stopping\).*not adopted"):
+        handler.on_event(event("Create"))  # ... and added again with the same request
+
+    assert calls == ["CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob", "ListTags"]
+    jobs = sagemaker.list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"]
+    assert [(job["HyperParameterTuningJobName"], job["HyperParameterTuningJobStatus"]) for job in jobs] == [
+        (name, "Stopping")
+    ]
+
+
+def test_an_event_without_time_to_confirm_sends_nothing(
+    handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None
+) -> None:
+    seconds = handler_module("runtime").DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS - 1
+    calls = record_calls(handler)
+
+    with pytest.raises(handler.HandlerError, match="Nothing was started"):
+        handler.on_event(event("Create"), SimpleNamespace(get_remaining_time_in_millis=lambda: int(seconds * 1000)))
+
+    assert calls == []
+    assert sagemaker.list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"] == []
 
 
 def test_oversized_update_event_starts_nothing(handler: ModuleType, sagemaker: Any, moto_like_sagemaker: None) -> None:

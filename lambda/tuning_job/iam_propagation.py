@@ -13,14 +13,13 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import SageMakerError
 from .logs import log
 from .runtime import RT
-from .sagemaker import CALL_WORST_CASE_SECONDS, JOB_NAME_KEY, OPERATION_CREATE, call
+from .sagemaker import JOB_NAME_KEY, OPERATION_CREATE, call, out_of_time
 
 IAM_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 # SageMaker's ValidationException for a role it cannot use yet, e.g. "Could not assume role arn:aws:iam::…. Please
@@ -48,11 +47,6 @@ def is_iam_denied(error: SageMakerError) -> bool:
     return error.code in IAM_DENIED_CODES or (
         error.code == "ValidationException" and bool(IAM_DENIED_MESSAGE.search(error.service_message))
     )
-
-
-def out_of_time(delay: float) -> bool:
-    """Whether sleeping ``delay`` and then one more call (at its slowest) would run past the Lambda deadline."""
-    return RT.deadline is not None and time.monotonic() + delay + CALL_WORST_CASE_SECONDS > RT.deadline
 
 
 def create_job(name: str, request: Mapping[str, Any]) -> dict[str, Any]:

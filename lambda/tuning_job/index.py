@@ -10,6 +10,8 @@ Where things are (one concern per module):
 * :mod:`.sagemaker` - the lazily created boto3 client, its one retry policy, and the SageMaker calls.
 * :mod:`.iam_propagation` - a create denied while IAM changes propagate is tried again (nothing was started).
 * :mod:`.ownership` - the owner tags on every job, and what a job found by name may be used for.
+* :mod:`.orphans` - what a create whose answer was lost did, owner checks that fail closed, the describe lag, the
+  job of a failed Update (stopped by its rollback), and the time an invocation has left.
 * :mod:`.lifecycle` - Create, Update and Delete.
 * :mod:`.waiting` - ``is_complete``: polling a job the deployment waits for.
 * :mod:`.results` - the ``Data`` returned to CloudFormation, bounded in size.

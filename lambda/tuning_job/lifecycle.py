@@ -6,8 +6,11 @@
 * Tuning jobs are immutable: a changed request is a replacement (new name, new physical id); CloudFormation then
   sends Delete for the old id, which stops the old job if this resource owns it and it is still running. An Update
   that keeps the name starts nothing, ever. Nothing is ever deleted.
-* No orphans: a job this event created (or may have created: a lost response) is stopped whenever the event then
-  fails, because a failed event reports the old physical id and CloudFormation would never learn the new job's name.
+* No orphans: a job this event created is stopped whenever the event then fails, because a failed event reports the
+  old physical id and CloudFormation would never learn the new job's name. A job this event may have created (a lost
+  or missing answer) is stopped only once its tags confirm it, and the rollback of a failed Update stops the job
+  that Update may have started (:mod:`.orphans`). A job whose owner cannot be confirmed is never stopped or adopted.
+* A Create never adopts its resource's earlier job that is no longer running (a resource removed and added again).
 * The event's size is checked against the Step Functions waiter's input limit before anything is started.
 """
 
@@ -22,14 +25,24 @@ from . import contract
 from .errors import HandlerError, PropertyError, SageMakerError
 from .iam_propagation import create_job
 from .logs import log
-from .ownership import Verdict, describe_owner, is_owned, judge, owner_of
-from .properties import Desired, canonical_json, desired_state, is_job_name, resolve_request
+from .orphans import (
+    check_time_to_start,
+    describe_visible,
+    look_up,
+    stop_if_created,
+    stop_unreported_job,
+    unconfirmed,
+)
+from .ownership import Verdict, describe_owner, is_owned, owner_of
+from .properties import Desired, canonical_json, desired_state, is_job_name, job_arn_from_stack, resolve_request
 from .results import base_data, result_data
 from .runtime import RT
 from .sagemaker import (
     STATUS_COMPLETED,
+    STATUS_FAILED,
     STATUS_IN_PROGRESS,
     STATUS_STOPPED,
+    STATUS_STOPPING,
     describe,
     is_already_exists,
     is_not_found,
@@ -40,10 +53,8 @@ from .sagemaker import (
 )
 from .waiting import already_waited_for
 
-#: Describe calls right after a create that may still answer "not found" (the job is not visible yet), and the
-#: pause before each further one.
-VISIBILITY_DESCRIBES = 3
-VISIBILITY_DELAY_SECONDS = 1.0
+#: Statuses of a job that will never run again: a Create does not adopt its resource's earlier job in one of them.
+ENDED_WITHOUT_RESULT = frozenset({STATUS_STOPPING, STATUS_STOPPED, STATUS_FAILED})
 TUNING_JOB_NAME = f"{contract.PROP_TUNING_JOB_NAME} ({contract.CONSTRUCT_PROP_TUNING_JOB_NAME})"
 
 
@@ -56,13 +67,6 @@ def response(physical_id: str, data: dict[str, str], *, started: bool | None = N
             "waitStartedAt": repr(float(RT.clock())),
         }
     return result
-
-
-def job_arn_from_stack(name: str, stack_id: str) -> str:
-    """The ARN of job ``name`` in the stack's partition, region and account (SageMaker lower-cases the name)."""
-    parts = stack_id.split(":")
-    partition, region, account = (parts[1], parts[3], parts[4]) if len(parts) > 5 else ("aws", "", "")
-    return f"arn:{partition}:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{name.lower()}"
 
 
 def check_event_size(event: Mapping[str, Any]) -> None:
@@ -80,74 +84,48 @@ def check_event_size(event: Mapping[str, Any]) -> None:
     )
 
 
-def describe_created(job_name: str) -> dict[str, Any]:
-    """Describe a job this call just created: "not found" may only mean it is not visible yet."""
-    for attempt in range(1, VISIBILITY_DESCRIBES + 1):
-        try:
-            return describe(job_name)
-        except SageMakerError as error:
-            if not is_not_found(error) or attempt == VISIBILITY_DESCRIBES:
-                raise
-            log(logging.INFO, "new job not visible yet", job=job_name, attempt=attempt)
-            RT.sleep(VISIBILITY_DELAY_SECONDS * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def start_or_adopt(desired: Desired) -> tuple[dict[str, Any], bool]:
     """Create the job, or adopt the one that exists under its name when it is this resource's.
 
-    Return its description and whether this event started it. If anything fails once this event started the job
-    (or may have: no answer to the create), the job is stopped before the error is raised.
+    Return its description and whether this event started it. If anything fails once this event started the job,
+    the job is stopped before the error is raised; one it may have started (no answer to the create) is stopped only
+    when its tags show that this event created it (:mod:`.orphans`).
     """
     name = desired.name
+    check_time_to_start(desired)
     try:
         create_job(name, desired.create_request)
     except SageMakerError as error:
         if is_already_exists(error):
             # An earlier request of this call (retried by botocore) may have created the job before its answer was
-            # lost: the tags tell (the request-id tag is this event's), and if they cannot be read it is stopped.
+            # lost: the tags tell (the request-id tag is this event's); if they cannot be read, it is left alone.
             return _adopt_existing(desired, may_be_ours=(error.attempts or 1) > 1)
         if may_have_reached_sagemaker(error):
-            raise HandlerError(f"{error}.{_stop_if_created(desired)}") from error
+            raise HandlerError(f"{error}.{stop_if_created(desired)}") from error
         raise
     log(logging.INFO, "created job", job=name)
     try:
-        description = describe_created(name)
+        description = describe_visible(name)
     except Exception as error:
         raise HandlerError(f"{error}.{stop_quietly(name, 'describe after create failed')}") from error
     return description, True
 
 
-def _stop_if_created(desired: Desired) -> str:
-    """After a create with no answer: stop the job if it exists and this event created it; a sentence for the error."""
-    name = desired.name
-    try:
-        description = describe(name)
-        tags = list_tags(name, str(description["HyperParameterTuningJobArn"]))
-    except SageMakerError as error:
-        if is_not_found(error):
-            return f" Tuning job '{name}' was not created."
-        return stop_quietly(name, "create unanswered, job unverifiable")
-    if judge(tags, desired) is Verdict.CREATED_BY_THIS_EVENT:
-        return stop_quietly(name, "create unanswered")
-    return f" Tuning job '{name}' was not created by this deployment and was left untouched."
-
-
 def _adopt_existing(desired: Desired, *, may_be_ours: bool) -> tuple[dict[str, Any], bool]:
+    """The create said the name is taken: adopt the job only when its tags confirm it is this resource's."""
     name = desired.name
-    try:
-        description = describe(name)
-        tags = list_tags(name, str(description["HyperParameterTuningJobArn"]))
-    except Exception as error:
-        if not may_be_ours:
-            raise
-        raise HandlerError(f"{error}.{stop_quietly(name, 'create answer lost, job unverifiable')}") from error
-    verdict = judge(tags, desired)
+    found = look_up(desired, known_to_exist=True)
+    verdict = found.verdict(desired)
+    if verdict is Verdict.CREATED_BY_THIS_EVENT and found.description is None:
+        # This event's own job (its request-id tag says so), but it cannot be described: stop it and fail.
+        raise HandlerError(f"{found.error}.{stop_quietly(name, 'create answer lost, describe failed')}")
+    if verdict is None:
+        raise unconfirmed(desired, found.error, may_be_ours=may_be_ours)
     log(logging.INFO, "job exists", job=name, verdict=verdict.value)
-    if verdict is Verdict.CREATED_BY_THIS_EVENT:
-        return description, True
-    if verdict is Verdict.OURS:
-        return description, False
+    if verdict in (Verdict.CREATED_BY_THIS_EVENT, Verdict.OURS):
+        if found.description is None:
+            raise HandlerError(f"{found.error}. Tuning job '{name}' ({verdict.value}) was left untouched.")
+        return found.description, verdict is Verdict.CREATED_BY_THIS_EVENT
     if verdict is Verdict.OURS_OTHER_REQUEST:
         raise HandlerError(
             f"A tuning job named '{name}' already exists with a different configuration (this resource created it "
@@ -155,9 +133,42 @@ def _adopt_existing(desired: Desired, *, may_be_ours: bool) -> tuple[dict[str, A
             f"{TUNING_JOB_NAME}, or remove it to let sagemaker-hpo-cdk generate a name."
         )
     raise HandlerError(
-        f"A tuning job named '{name}' already exists and is not this resource's ({describe_owner(tags)}); it was "
-        "left untouched. Job names are unique per account and region and compare case-insensitively. Choose another "
-        f"{TUNING_JOB_NAME}, or remove it to let sagemaker-hpo-cdk generate a name."
+        f"A tuning job named '{name}' already exists and is not this resource's ({describe_owner(found.tags or {})}); "
+        "it was left untouched. Job names are unique per account and region and compare case-insensitively. Choose "
+        f"another {TUNING_JOB_NAME}, or remove it to let sagemaker-hpo-cdk generate a name."
+    )
+
+
+def _how_to_run_again(desired: Desired) -> str:
+    """What to change so that this configuration runs as a new job (names are unique, jobs cannot restart)."""
+    if desired.fixed_name:
+        return f"set a new {TUNING_JOB_NAME}"
+    return (
+        f"change any property of the {contract.CONSTRUCT_NAME} (a tag, for example) so that the generated name "
+        f"changes, or set a {TUNING_JOB_NAME}"
+    )
+
+
+def _check_adopted_by_create(desired: Desired, description: Mapping[str, Any], started: bool) -> None:
+    """A Create never adopts its resource's earlier job that will not run again (a resource removed and re-added).
+
+    The Delete of a removed resource stops its job; adding the resource back with the same request computes the same
+    name. Unlike an Update (where a rollback adopts the old job as it is), a Create is never a rollback, so a job that
+    is stopping, stopped or failed is refused with what to do. A completed job is adopted (its results are this
+    configuration's), with a warning.
+    """
+    status = description.get("HyperParameterTuningJobStatus")
+    if started or status == STATUS_IN_PROGRESS:
+        return
+    name = desired.name
+    if status not in ENDED_WITHOUT_RESULT:
+        log(logging.WARNING, "adopted a job that finished earlier", job=name, status=status)
+        return
+    raise HandlerError(
+        f"Tuning job '{name}' for this configuration already exists from an earlier deployment of this resource "
+        f"and is no longer running (status {status}), for example because the resource was removed from the stack, "
+        "which stopped its job, and added again; it was not adopted: SageMaker cannot restart a tuning job, and job "
+        f"names are unique. To run this configuration again, {_how_to_run_again(desired)}."
     )
 
 
@@ -176,17 +187,11 @@ def _check_adopted_by_update(desired: Desired, description: Mapping[str, Any], s
     log(logging.WARNING, "adopted a job that was stopped earlier", job=name, status=status, wait=desired.wait)
     if not desired.wait:
         return
-    how = (
-        f"set a new {TUNING_JOB_NAME}"
-        if desired.fixed_name
-        else f"change any property of the {contract.CONSTRUCT_NAME} (a tag, for example) so that the generated name "
-        f"changes, or set a {TUNING_JOB_NAME}"
-    )
     raise HandlerError(
         f"Tuning job '{name}' for this configuration already exists and was stopped earlier (status {status}), for "
         "example by the Delete that followed an earlier update away from this configuration, so this deployment "
         "cannot wait for it to complete: SageMaker cannot restart a tuning job, and job names are unique. To run "
-        f"this configuration again, {how}."
+        f"this configuration again, {_how_to_run_again(desired)}."
     )
 
 
@@ -214,6 +219,7 @@ def on_create(event: Mapping[str, Any]) -> dict[str, Any]:
     desired = desired_state(event, event["ResourceProperties"])
     check_event_size(event)
     description, started = start_or_adopt(desired)
+    _check_adopted_by_create(desired, description, started)
     return response(desired.name, base_data(description), started=started)
 
 
@@ -274,6 +280,7 @@ def on_update(event: Mapping[str, Any]) -> dict[str, Any]:
     old_id = str(event.get("PhysicalResourceId", ""))
     desired = desired_state(event, event["ResourceProperties"])
     check_event_size(event)
+    stop_unreported_job(event, desired)
     if desired.name.lower() != old_id.lower():
         log(logging.INFO, "replacing job", job=desired.name, previous=old_id)
         description, started = start_or_adopt(desired)

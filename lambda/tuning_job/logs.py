@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,9 +12,6 @@ from .runtime import RT
 
 LOGGER = logging.getLogger("sagemaker_hpo.tuning_job")
 LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
-
-#: Seconds kept free before the Lambda deadline: the handler's own waits (IAM propagation) never run into it.
-DEADLINE_MARGIN_SECONDS = 10.0
 
 
 def log(level: int, message: str, **fields: Any) -> None:
@@ -38,7 +34,7 @@ def _json_safe(value: Any) -> Any:
 
 
 def begin_invocation(handler: str, event: Mapping[str, Any], context: Any) -> None:
-    """Record the log context and the Lambda deadline for this invocation."""
+    """Record the log context and the Lambda context's clock (``get_remaining_time_in_millis``) for this invocation."""
     RT.log_context = {
         "handler": handler,
         "requestType": str(event.get("RequestType", "")),
@@ -46,4 +42,4 @@ def begin_invocation(handler: str, event: Mapping[str, Any], context: Any) -> No
         "cfnRequestId": str(event.get("RequestId", "")),
     }
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    RT.deadline = time.monotonic() + remaining() / 1000.0 - DEADLINE_MARGIN_SECONDS if callable(remaining) else None
+    RT.remaining_millis = remaining if callable(remaining) else None

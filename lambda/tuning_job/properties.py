@@ -184,6 +184,13 @@ def is_job_name(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= contract.MAX_JOB_NAME_LENGTH and bool(JOB_NAME_PATTERN.match(value))
 
 
+def job_arn_from_stack(name: str, stack_id: str) -> str:
+    """The ARN of job ``name`` in the stack's partition, region and account (SageMaker lower-cases the name)."""
+    parts = stack_id.split(":")
+    partition, region, account = (parts[1], parts[3], parts[4]) if len(parts) > 5 else ("aws", "", "")
+    return f"arn:{partition}:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{name.lower()}"
+
+
 class Desired(NamedTuple):
     """What the resource properties ask for."""
 

@@ -44,6 +44,13 @@ CALL_WORST_CASE_SECONDS = (
     CLIENT_MAX_ATTEMPTS * (CLIENT_CONNECT_TIMEOUT_SECONDS + CLIENT_READ_TIMEOUT_SECONDS) + MAX_BACKOFF_SECONDS
 )
 
+
+def out_of_time(delay: float = 0.0) -> bool:
+    """Whether waiting ``delay`` seconds and then one more call (at its slowest) would run past the Lambda deadline."""
+    left = RT.seconds_left()
+    return left is not None and delay + CALL_WORST_CASE_SECONDS > left
+
+
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 NOT_FOUND_MESSAGE = re.compile(r"does not exist|not found|could not find|can't find|cannot find", re.IGNORECASE)
 ALREADY_EXISTS_CODES = frozenset({"ResourceInUse"})
