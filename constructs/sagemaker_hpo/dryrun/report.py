@@ -12,8 +12,26 @@ from typing import Any
 from .checks import CheckResult
 from .extras import require
 from .job import JobSpec
+from .ranking import best_epoch, best_trial, final_objective, objective_text, top_configurations
 from .search import SearchResult, SearchSettings
-from .trials import TrialRecord
+from .trials import EpochValue, TrialRecord
+
+__all__ = [
+    "TargetReached",
+    "best_trial",
+    "build_report",
+    "plot_trials",
+    "summary_lines",
+    "time_to_target",
+    "write_plot",
+    "write_report",
+]
+
+#: How ``report.json`` and the summary define the best trial (:mod:`.ranking`).
+BEST_DEFINITION = (
+    "SageMaker's final objective value: each trial's last objective value (a stopped trial's value at its stop); "
+    "the trial's best single epoch is given beside it"
+)
 
 
 @dataclass(frozen=True)
@@ -37,14 +55,6 @@ def time_to_target(trials: Sequence[TrialRecord], target: float, maximize: bool)
         if math.isfinite(value) and (value >= target if maximize else value <= target):
             return TargetReached(seconds, index + 1, number)
     return None
-
-
-def best_trial(trials: Sequence[TrialRecord], maximize: bool) -> TrialRecord | None:
-    """The trial with the best final objective value (stopped trials count with their last value, as on SageMaker)."""
-    scored = [t for t in trials if t.final_value is not None and math.isfinite(t.final_value)]
-    if not scored:
-        return None
-    return (max if maximize else min)(scored, key=lambda t: t.final_value or 0.0)
 
 
 def build_report(
@@ -92,6 +102,7 @@ def build_report(
             "findings": [f.as_dict() for f in checks.findings],
             "budget": checks.budget,
             "trials": [t.as_dict() for t in checks.trials],
+            "setup_problems": [p.as_dict() for p in checks.setup],
         },
         "search": None,
     }
@@ -113,9 +124,11 @@ def build_report(
         ],
         "failed_trials": [t.number for t in search.trials if t.state == "failed"],
         "seeded_first_rung_values": search.seeded_rung_values,
-        "best": None
-        if best is None
-        else {"trial": best.number, "objective": best.final_value, "hyperparameters": best.hyperparameters},
+        "best": None if best is None else _best_dict(best, spec),
+        "best_definition": BEST_DEFINITION,
+        "top_configurations": [
+            row.as_dict() for row in top_configurations(search.trials, [r.name for r in spec.ranges], spec.maximize)
+        ],
         "target": None
         if target is None
         else {
@@ -128,6 +141,25 @@ def build_report(
         "trials": [t.as_dict() for t in search.trials],
     }
     return report
+
+
+def _best_dict(best: TrialRecord, spec: JobSpec) -> dict[str, Any]:
+    """The best trial for ``report.json``: final objective, best epoch beside it, epochs really run."""
+    point = best_epoch(best, spec.maximize)
+    return {
+        "trial": best.number,
+        "objective": final_objective(best),
+        "best_epoch_value": point.value if point else None,
+        "best_epoch": point.epoch if point else None,
+        "epochs": len(best.curve),
+        "max_epochs": spec.max_resource,
+        "state": best.state,
+        "stop_reason": best.stop_reason,
+        "hyperparameters": best.hyperparameters,
+        "tuned_hyperparameters": {
+            r.name: best.hyperparameters[r.name] for r in spec.ranges if r.name in best.hyperparameters
+        },
+    }
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
@@ -165,23 +197,195 @@ def plot_trials(axes: Any, trials: Sequence[TrialRecord], *, target: float | Non
     axes.grid(alpha=0.3)
 
 
+#: Colours of the plot: finished trials, trials the strategy stopped, failed trials, the best trial.
+COLORS = {"completed": "#3b75af", "stopped": "#9a9a9a", "failed": "#c0392b", "best": "#e67e22"}
+
+
+def _value_limits(trials: Sequence[TrialRecord], maximize: bool) -> tuple[float, float] | None:
+    """The objective axis: every final value in view, early epochs of poor trials clipped when far below."""
+    finals = [v for t in trials if (v := final_objective(t)) is not None]
+    values = sorted(p.value for t in trials for p in t.curve if math.isfinite(p.value))
+    if not values or not finals:
+        return None
+    if maximize:
+        low, high = min(finals), values[-1]
+    else:
+        low, high = values[0], max(finals)
+    pad = (high - low) * 0.08 or abs(high) * 0.05 or 0.05
+    return low - pad, high + pad
+
+
+def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target: float | None) -> None:
+    """Objective against epoch (Hyperband's resource), one line per trial; the best one marked and labelled."""
+    best = best_trial(trials, spec.maximize)
+    seen: set[str] = set()
+
+    def label(kind: str, text: str) -> str | None:
+        if kind in seen:
+            return None
+        seen.add(kind)
+        return text
+
+    for record in sorted(trials, key=lambda t: t.state == "completed"):
+        if not record.curve or record is best:
+            continue
+        xs = [p.epoch for p in record.curve]
+        ys = [p.value if math.isfinite(p.value) else math.nan for p in record.curve]
+        if record.state == "stopped":
+            kind = "stopped"
+            text = f"stopped ({record.stop_reason or 'stopped'})"
+            axes.plot(
+                xs, ys, color=COLORS["stopped"], linewidth=0.9, alpha=0.8, linestyle="--", label=label(kind, text)
+            )
+            axes.plot(xs[-1], ys[-1], marker="x", color=COLORS["stopped"], markersize=6)
+        elif record.state == "failed":
+            axes.plot(
+                xs, ys, color=COLORS["failed"], linewidth=0.9, marker="o", markersize=3, label=label("f", "failed")
+            )
+        else:
+            axes.plot(xs, ys, color=COLORS["completed"], linewidth=1.1, alpha=0.75, label=label("c", "completed"))
+            axes.annotate(
+                str(record.number),
+                (xs[-1], ys[-1]),
+                xytext=(3, 0),
+                textcoords="offset points",
+                fontsize=7,
+                color=COLORS["completed"],
+                va="center",
+            )
+    if spec.strategy == "Hyperband" and spec.max_resource:
+        from .strategy import rungs
+
+        for index, rung in enumerate(rungs(spec)):
+            axes.axvline(rung, color="#cccccc", linewidth=0.8, zorder=0, label="Hyperband rung" if index == 0 else None)
+    if target is not None:
+        axes.axhline(target, color="black", linestyle=":", linewidth=1, label=f"target {target:g}")
+    if best is not None:
+        xs = [p.epoch for p in best.curve]
+        ys = [p.value if math.isfinite(p.value) else math.nan for p in best.curve]
+        axes.plot(xs, ys, color=COLORS["best"], linewidth=2.6, zorder=5, label=f"best: trial {best.number}")
+        axes.plot(xs[-1], ys[-1], marker="*", color=COLORS["best"], markersize=16, markeredgecolor="black", zorder=6)
+        point = best_epoch(best, spec.maximize)
+        tuned = [f"{r.name} = {_short(best.hyperparameters.get(r.name, '?'))}" for r in spec.ranges]
+        status = f"{len(best.curve)} epochs" + (f", {best.state}" if best.state != "completed" else "")
+        text = "\n".join(
+            [
+                f"best: trial {best.number} ({status})",
+                f"final {spec.objective_name} = {objective_text(final_objective(best), point)}",
+                *tuned,
+            ]
+        )
+        axes.annotate(
+            text,
+            (xs[-1], ys[-1]),
+            xytext=(0.98, 0.04 if spec.maximize else 0.96),
+            textcoords="axes fraction",
+            ha="right",
+            va="bottom" if spec.maximize else "top",
+            fontsize=8,
+            bbox={"boxstyle": "round", "facecolor": "#fdf2e9", "edgecolor": COLORS["best"]},
+            arrowprops={"arrowstyle": "->", "color": COLORS["best"]},
+            zorder=7,
+        )
+    limits = _value_limits(trials, spec.maximize)
+    if limits is not None:
+        axes.set_ylim(*limits)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.set_xlim(left=0.5)
+    axes.set_xlabel("epoch (Hyperband's resource)")
+    axes.set_ylabel(f"{spec.objective_name} ({'higher' if spec.maximize else 'lower'} is better)")
+    axes.set_title("objective per epoch, one line per trial (numbers: trial)", fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left" if spec.maximize else "lower left", fontsize=8, framealpha=0.9)
+
+
+def plot_best_so_far(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target: float | None) -> None:
+    """The best final objective so far against the time the search had run; each trial's final value as a dot."""
+    ended = sorted(
+        (t for t in trials if t.ended is not None and final_objective(t) is not None), key=lambda t: t.ended or 0.0
+    )
+    xs: list[float] = [0.0]
+    ys: list[float] = [math.nan]
+    best: float | None = None
+    for record in ended:
+        value = final_objective(record)
+        assert value is not None and record.ended is not None
+        color = COLORS["stopped"] if record.state == "stopped" else COLORS["completed"]
+        axes.plot(
+            record.ended, value, marker="x" if record.state == "stopped" else "o", color=color, markersize=4, alpha=0.7
+        )
+        if best is None or (value > best if spec.maximize else value < best):
+            best = value
+        xs.append(record.ended)
+        ys.append(best)
+    axes.step(xs, ys, where="post", color=COLORS["best"], linewidth=2, label="best final objective so far")
+    if target is not None:
+        axes.axhline(target, color="black", linestyle=":", linewidth=1, label=f"target {target:g}")
+    limits = _value_limits(trials, spec.maximize)
+    if limits is not None:
+        axes.set_ylim(*limits)
+    axes.set_xlim(left=0)
+    axes.set_xlabel("seconds since the search started (this machine)")
+    axes.set_title("best so far against time (dots: trials as they end)", fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right" if spec.maximize else "upper right", fontsize=8, framealpha=0.9)
+
+
+def _short(value: str) -> str:
+    """A hyperparameter value for a label: numbers with 4 significant digits."""
+    try:
+        return f"{float(value):.4g}"
+    except ValueError:
+        return value
+
+
 def write_plot(spec: JobSpec, search: SearchResult, target: float | None, path: Path) -> None:
-    """``plot.png``: the search's trials, stopped trials marked with a cross."""
+    """``plot.png``: objective per epoch for every trial (best marked and labelled), and the best so far over time."""
     matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     pyplot = require("matplotlib.pyplot")
-    figure, axes = pyplot.subplots(figsize=(8, 4.5))
-    plot_trials(
-        axes,
-        search.trials,
-        target=target,
-        title=f"{spec.path} ({spec.strategy}): x = stopped, o = failed, dashed = target",
+    figure, (left, right) = pyplot.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.7, 1]})
+    plot_epochs(left, spec, search.trials, target)
+    plot_best_so_far(right, spec, search.trials, target)
+    stopped = sum(t.state == "stopped" for t in search.trials)
+    failed = sum(t.state == "failed" for t in search.trials)
+    figure.suptitle(
+        f"{spec.path}: {spec.strategy} dry run, {len(search.trials)} trials ({stopped} stopped, {failed} failed) in "
+        f"{search.seconds:.0f} s",
+        fontsize=11,
     )
-    axes.set_ylabel(spec.objective_name)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
+
+
+def top_table(report: dict[str, Any]) -> list[str]:
+    """The table of top configurations as aligned text lines."""
+    search = report.get("search") or {}
+    rows = search.get("top_configurations") or []
+    if not rows:
+        return []
+    names = [r["name"] for r in report["job"]["ranges"]]
+    metric = report["job"]["objective"]["metric"]
+    max_epochs = report["job"].get("max_resource")
+    header = ["rank", "trial", f"final {metric}", "best epoch", "epochs", "state", *names]
+    lines = [header]
+    for row in rows:
+        epoch = "-" if row["best_epoch_value"] is None else f"{row['best_epoch_value']:.4g} @{row['best_epoch']}"
+        lines.append(
+            [
+                str(row["rank"]),
+                str(row["trial"]),
+                f"{row['objective']:.4g}",
+                epoch,
+                f"{row['epochs']}/{max_epochs}" if max_epochs else str(row["epochs"]),
+                row["state"],
+                *[_short(row["hyperparameters"].get(n, "-")) for n in names],
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines]
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
@@ -198,10 +402,22 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     )
     best = search.get("best")
     if best:
-        shown = ", ".join(f"{k}={v}" for k, v in best["hyperparameters"].items())
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in best["tuned_hyperparameters"].items())
+        point = None
+        if best["best_epoch_value"] is not None:
+            point = EpochValue(best["best_epoch"], 0.0, best["best_epoch_value"])
+        of = f" of {best['max_epochs']}" if best.get("max_epochs") else ""
+        how = f", {best['state']}" + (f" ({best['stop_reason']})" if best.get("stop_reason") else "")
         lines.append(
-            f"best: trial {best['trial']}, {report['job']['objective']['metric']} = {best['objective']:.6g} ({shown})"
+            f"best (final objective, as SageMaker ranks): trial {best['trial']}, {report['job']['objective']['metric']} "
+            f"= {objective_text(best['objective'], point)} after {best['epochs']}{of} epochs"
+            + (how if best["state"] != "completed" else "")
+            + (f": {shown}" if shown else "")
         )
+    table = top_table(report)
+    if table:
+        lines.append("top configurations:")
+        lines.extend(f"  {line}" for line in table)
     target = search.get("target")
     if target:
         if target["reached"]:
