@@ -147,7 +147,8 @@ def test_a_regex_that_never_matches_is_an_error_quoting_the_nearest_real_line() 
     assert finding.lines == ("epoch=1/2 loss=0.5 val_acc=0.7",)
     # Nothing like the regex in the output: the line of an epoch (the one the other regexes read) is shown.
     (finding,) = [
-        f for f in check_once_per_epoch((*DEFINITIONS, MetricDefinition("f1", r"f1=([0-9.]+)")), LOG, 2)
+        f
+        for f in check_once_per_epoch((*DEFINITIONS, MetricDefinition("f1", r"f1=([0-9.]+)")), LOG, 2)
         if f.severity == "error"
     ]
     assert finding.metric == "f1" and finding.lines == (LOG[1],)

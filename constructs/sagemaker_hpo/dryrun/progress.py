@@ -76,7 +76,7 @@ class Progress:
                 shown = objective_text(final, best_epoch(record, self.maximize))
                 extra = f" ({record.stop_reason})" if record.stop_reason else ""
                 if record.state == "failed":
-                    extra = self._failure_text(record)
+                    extra = self.failure_text(record)
                 self.print(
                     f"{self.title} {record.number:>3} {record.label if record.phase == 'check' else ''}"
                     f" {record.state} after {len(record.curve)} epochs, {self.metric}={shown}{extra}".replace("  ", " ")
@@ -96,7 +96,7 @@ class Progress:
         )
         return f"best final {self.metric} {shown}"
 
-    def _failure_text(self, record: TrialRecord) -> str:
+    def failure_text(self, record: TrialRecord) -> str:
         """The failure of a trial, or, for one seen before, which trial failed the same way and how often."""
         key = (record.failure or next((line for line in reversed(record.tail) if line.strip()), "")).strip()
         if not key:

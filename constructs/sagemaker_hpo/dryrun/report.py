@@ -1,4 +1,10 @@
-"""The dry run's results: ``report.json``, ``plot.png`` (objective vs wall clock per trial) and the console summary."""
+"""The dry run's results: ``report.json``, ``plot.png`` and the console summary.
+
+``plot.png`` supports picking a configuration: the objective against the epoch (Hyperband's resource) for every
+trial, stopped trials dashed and grey, the best trial (by SageMaker's final objective, :mod:`.ranking`) thick and
+labelled with its hyperparameters; beside it the best objective so far against time. The summary and
+``report.json`` hold the table of top configurations.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ __all__ = [
     "TargetReached",
     "best_trial",
     "build_report",
+    "plot_figure",
     "plot_trials",
     "summary_lines",
     "time_to_target",
@@ -339,8 +346,8 @@ def _short(value: str) -> str:
         return value
 
 
-def write_plot(spec: JobSpec, search: SearchResult, target: float | None, path: Path) -> None:
-    """``plot.png``: objective per epoch for every trial (best marked and labelled), and the best so far over time."""
+def plot_figure(spec: JobSpec, search: SearchResult, target: float | None) -> Any:
+    """The figure of ``plot.png``: objective per epoch for every trial (best marked and labelled), best so far."""
     matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     pyplot = require("matplotlib.pyplot")
@@ -355,9 +362,15 @@ def write_plot(spec: JobSpec, search: SearchResult, target: float | None, path: 
         fontsize=11,
     )
     figure.tight_layout()
+    return figure
+
+
+def write_plot(spec: JobSpec, search: SearchResult, target: float | None, path: Path) -> None:
+    """``plot.png``: see :func:`plot_figure`."""
+    figure = plot_figure(spec, search, target)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
-    pyplot.close(figure)
+    require("matplotlib.pyplot").close(figure)
 
 
 def top_table(report: dict[str, Any]) -> list[str]:
