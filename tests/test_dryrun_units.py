@@ -132,8 +132,8 @@ LOG = ["starting", "epoch=1/2 train:loss=0.5 acc=0.7", "epoch=2/2 train:loss=0.4
 def test_regexes_matching_once_per_epoch_pass_and_say_what_they_matched() -> None:
     findings = check_once_per_epoch(DEFINITIONS, LOG, 2)
     assert [(f.metric, f.severity, f.message) for f in findings] == [
-        ("train:loss", "info", "regex 'train:loss=([0-9.]+)' matched 2 of 2 epochs, e.g. '" + LOG[2] + "' -> 0.4"),
-        ("acc", "info", "regex 'acc=([0-9.]+)' matched 2 of 2 epochs, e.g. '" + LOG[2] + "' -> 0.8"),
+        ("train:loss", "info", "matched 2 of 2 epochs, e.g. '" + LOG[2] + "' -> 0.4"),
+        ("acc", "info", "matched 2 of 2 epochs, e.g. '" + LOG[2] + "' -> 0.8"),
     ]
     assert MetricReader(DEFINITIONS).read(LOG[1]) == {"train:loss": 0.5, "acc": 0.7}
 

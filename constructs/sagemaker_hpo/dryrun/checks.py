@@ -219,21 +219,29 @@ def budget_findings(summary: dict[str, Any]) -> list[Finding]:
     return findings
 
 
+def full_run_seconds(record: TrialRecord, trials: Sequence[TrialRecord], max_epochs: int | None) -> float | None:
+    """How long ``record``'s trial would have run for ``max_epochs`` epochs here: its start-up and first epoch, then
+    the slowest per-epoch pace seen in any trial of two epochs or more (its own pace when none has)."""
+    if not record.curve or record.started is None or record.ended is None:
+        return None
+    if not max_epochs or len(record.curve) >= max_epochs:
+        return record.ended - record.started
+    paces = [(t.curve[-1].seconds - t.curve[0].seconds) / (len(t.curve) - 1) for t in trials if len(t.curve) >= 2]
+    first = record.curve[0].seconds - record.started
+    if not paces:
+        return (record.ended - record.started) / len(record.curve) * max_epochs
+    return first + max(paces) * (max_epochs - 1)
+
+
 def runtime_findings(summary: dict[str, Any], trials: Sequence[TrialRecord], max_epochs: int | None) -> list[Finding]:
     """A warning when the real job's runtime limit is far above what the longest local trial needed.
 
-    The longest local trial, scaled to ``max_epochs`` when it stopped earlier, estimates one job's run; instances
-    differ from this machine, so only a limit :data:`RUNTIME_HEADROOM` times above that estimate (and above an
-    hour) is flagged.
+    The longest local trial, carried on to ``max_epochs`` when it stopped earlier (:func:`full_run_seconds`),
+    estimates one job's run; instances differ from this machine, so only a limit :data:`RUNTIME_HEADROOM` times
+    above that estimate (and of an hour or more) is flagged.
     """
     limit = summary.get("max_runtime_seconds")
-    estimates = []
-    for record in trials:
-        if record.curve and record.started is not None and record.ended is not None:
-            seconds = record.ended - record.started
-            if max_epochs and len(record.curve) < max_epochs:
-                seconds = seconds / len(record.curve) * max_epochs
-            estimates.append(seconds)
+    estimates = [seconds for record in trials if (seconds := full_run_seconds(record, trials, max_epochs))]
     if limit is None or not estimates:
         return []
     longest = max(estimates)

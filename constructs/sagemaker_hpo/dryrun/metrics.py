@@ -145,8 +145,7 @@ def check_once_per_epoch(
                     MetricFinding(
                         definition.name,
                         "info",
-                        f"regex {definition.regex!r} matched {len(hits)} of {epochs} epochs, e.g. {line!r} -> "
-                        f"{values[definition.name]:g}",
+                        f"matched {len(hits)} of {epochs} epochs, e.g. {line!r} -> {values[definition.name]:g}",
                     )
                 )
     return findings

@@ -18,7 +18,7 @@ from typing import Any
 from .checks import CheckResult
 from .extras import require
 from .job import JobSpec
-from .ranking import best_epoch, best_trial, final_objective, objective_text, top_configurations
+from .ranking import TOP_ROWS, best_epoch, best_trial, final_objective, objective_text, ranked, top_configurations
 from .search import SearchResult, SearchSettings
 from .trials import EpochValue, TrialRecord
 
@@ -204,28 +204,53 @@ def plot_trials(axes: Any, trials: Sequence[TrialRecord], *, target: float | Non
     axes.grid(alpha=0.3)
 
 
-#: Colours of the plot: finished trials, trials the strategy stopped, failed trials, the best trial.
-COLORS = {"completed": "#3b75af", "stopped": "#9a9a9a", "failed": "#c0392b", "best": "#e67e22"}
+#: Colours of the plot: finished trials, trials the strategy stopped, trials the time budget cut, failed ones, the best.
+COLORS = {"completed": "#3b75af", "stopped": "#9a9a9a", "budget": "#8e6bbf", "failed": "#c0392b", "best": "#e67e22"}
 
 
-def _value_limits(trials: Sequence[TrialRecord], maximize: bool) -> tuple[float, float] | None:
-    """The objective axis: every final value in view, early epochs of poor trials clipped when far below."""
-    finals = [v for t in trials if (v := final_objective(t)) is not None]
-    values = sorted(p.value for t in trials for p in t.curve if math.isfinite(p.value))
-    if not values or not finals:
+def value_limits(trials: Sequence[TrialRecord], maximize: bool) -> tuple[float, float] | None:
+    """The objective axis: zoomed on the top configurations, so their differences show.
+
+    It spans the :data:`~.ranking.TOP_ROWS` best final values (with half their spread again as a margin) up to the
+    best value any epoch reached; poorer trials fall below and are drawn at the edge.
+    """
+    order = ranked(trials, maximize)
+    values = [p.value for t in trials for p in t.curve if math.isfinite(p.value)]
+    if not order or not values:
         return None
+    top = [final_objective(t) or 0.0 for t in order[:TOP_ROWS]]
+    best, worst = top[0], top[-1]
+    spread = abs(best - worst)
+    edge = max(values) if maximize else min(values)
+    span = abs(edge - worst) or abs(best) * 0.05 or 0.05
+    margin = max(spread * 0.5, span * 0.15)
     if maximize:
-        low, high = min(finals), values[-1]
-    else:
-        low, high = values[0], max(finals)
-    pad = (high - low) * 0.08 or abs(high) * 0.05 or 0.05
-    return low - pad, high + pad
+        return worst - margin, edge + span * 0.08
+    return edge - span * 0.08, worst + margin
+
+
+def _outside(value: float, limits: tuple[float, float] | None) -> float | None:
+    """The edge a value falls beyond, if it is outside ``limits``."""
+    if limits is None:
+        return None
+    if value < limits[0]:
+        return limits[0]
+    if value > limits[1]:
+        return limits[1]
+    return None
 
 
 def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target: float | None) -> None:
-    """Objective against epoch (Hyperband's resource), one line per trial; the best one marked and labelled."""
+    """Objective against epoch (Hyperband's resource, log scale), one line per trial; the best marked and labelled.
+
+    Trials the strategy stopped are dashed grey, those the time budget cut dotted violet, each ending in a cross;
+    the top configurations carry their trial number; trials below the zoomed axis are triangles at its edge.
+    """
     best = best_trial(trials, spec.maximize)
+    top = {t.number for t in ranked(trials, spec.maximize)[:TOP_ROWS]}
+    limits = value_limits(trials, spec.maximize)
     seen: set[str] = set()
+    below = 0
 
     def label(kind: str, text: str) -> str | None:
         if kind in seen:
@@ -239,32 +264,44 @@ def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target:
         xs = [p.epoch for p in record.curve]
         ys = [p.value if math.isfinite(p.value) else math.nan for p in record.curve]
         if record.state == "stopped":
-            kind = "stopped"
-            text = f"stopped ({record.stop_reason or 'stopped'})"
-            axes.plot(
-                xs, ys, color=COLORS["stopped"], linewidth=0.9, alpha=0.8, linestyle="--", label=label(kind, text)
-            )
-            axes.plot(xs[-1], ys[-1], marker="x", color=COLORS["stopped"], markersize=6)
+            budget_cut = record.stop_reason not in (None, "stopped by the strategy")
+            kind = "budget" if budget_cut else "stopped"
+            text = f"stopped: {record.stop_reason}" if budget_cut else "stopped by the strategy"
+            style = ":" if budget_cut else "--"
+            axes.plot(xs, ys, color=COLORS[kind], linewidth=1, linestyle=style, label=label(kind, text))
+            axes.plot(xs[-1], ys[-1], marker="x", color=COLORS[kind], markersize=6)
+            color = COLORS[kind]
         elif record.state == "failed":
-            axes.plot(
-                xs, ys, color=COLORS["failed"], linewidth=0.9, marker="o", markersize=3, label=label("f", "failed")
-            )
+            axes.plot(xs, ys, color=COLORS["failed"], linewidth=1, marker="o", markersize=3, label=label("f", "failed"))
+            color = COLORS["failed"]
         else:
-            axes.plot(xs, ys, color=COLORS["completed"], linewidth=1.1, alpha=0.75, label=label("c", "completed"))
+            axes.plot(xs, ys, color=COLORS["completed"], linewidth=1.2, alpha=0.8, label=label("c", "completed"))
+            color = COLORS["completed"]
+        edge = _outside(ys[-1], limits)
+        if edge is not None:
+            below += 1
+            axes.plot(
+                xs[-1],
+                edge,
+                marker="v" if edge == (limits or (0, 0))[0] else "^",
+                color=color,
+                markersize=7,
+                clip_on=False,
+                zorder=4,
+            )
+        elif record.number in top:
             axes.annotate(
                 str(record.number),
                 (xs[-1], ys[-1]),
-                xytext=(3, 0),
+                xytext=(4, 0),
                 textcoords="offset points",
-                fontsize=7,
-                color=COLORS["completed"],
+                fontsize=8,
+                color=color,
                 va="center",
+                fontweight="bold",
             )
-    if spec.strategy == "Hyperband" and spec.max_resource:
-        from .strategy import rungs
-
-        for index, rung in enumerate(rungs(spec)):
-            axes.axvline(rung, color="#cccccc", linewidth=0.8, zorder=0, label="Hyperband rung" if index == 0 else None)
+    for index, rung in enumerate(rungs_of(spec)):
+        axes.axvline(rung, color="#cccccc", linewidth=0.8, zorder=0, label="Hyperband rung" if index == 0 else None)
     if target is not None:
         axes.axhline(target, color="black", linestyle=":", linewidth=1, label=f"target {target:g}")
     if best is not None:
@@ -274,7 +311,9 @@ def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target:
         axes.plot(xs[-1], ys[-1], marker="*", color=COLORS["best"], markersize=16, markeredgecolor="black", zorder=6)
         point = best_epoch(best, spec.maximize)
         tuned = [f"{r.name} = {_short(best.hyperparameters.get(r.name, '?'))}" for r in spec.ranges]
-        status = f"{len(best.curve)} epochs" + (f", {best.state}" if best.state != "completed" else "")
+        status = f"{len(best.curve)} epochs" + (
+            f", {best.stop_reason or best.state}" if best.state != "completed" else ""
+        )
         text = "\n".join(
             [
                 f"best: trial {best.number} ({status})",
@@ -294,23 +333,37 @@ def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target:
             arrowprops={"arrowstyle": "->", "color": COLORS["best"]},
             zorder=7,
         )
-    limits = _value_limits(trials, spec.maximize)
     if limits is not None:
         axes.set_ylim(*limits)
-    axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.set_xlim(left=0.5)
-    axes.set_xlabel("epoch (Hyperband's resource)")
+    epochs = max((len(t.curve) for t in trials), default=1)
+    axes.set_xscale("log")
+    ticks = sorted({1, *(rungs_of(spec)), spec.max_resource or epochs, epochs})
+    axes.set_xticks(ticks, [str(t) for t in ticks])
+    axes.minorticks_off()
+    axes.set_xlim(0.85, max(ticks) * 1.15)
+    axes.set_xlabel("epoch (Hyperband's resource; log scale)")
     axes.set_ylabel(f"{spec.objective_name} ({'higher' if spec.maximize else 'lower'} is better)")
-    axes.set_title("objective per epoch, one line per trial (numbers: trial)", fontsize=10)
+    note = f"; triangles: {below} trials beyond the axis" if below else ""
+    axes.set_title(f"objective per epoch, one line per trial; numbers: the top {TOP_ROWS} trials{note}", fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(loc="upper left" if spec.maximize else "lower left", fontsize=8, framealpha=0.9)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
+
+
+def rungs_of(spec: JobSpec) -> list[int]:
+    """Hyperband's rungs of the job (none for the other strategies)."""
+    if spec.strategy != "Hyperband" or not spec.max_resource:
+        return []
+    from .strategy import rungs
+
+    return list(rungs(spec))
 
 
 def plot_best_so_far(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target: float | None) -> None:
-    """The best final objective so far against the time the search had run; each trial's final value as a dot."""
+    """The best final objective so far against the time the search had run; each trial's final value as a mark."""
     ended = sorted(
         (t for t in trials if t.ended is not None and final_objective(t) is not None), key=lambda t: t.ended or 0.0
     )
+    limits = value_limits(trials, spec.maximize)
     xs: list[float] = [0.0]
     ys: list[float] = [math.nan]
     best: float | None = None
@@ -318,9 +371,13 @@ def plot_best_so_far(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], ta
         value = final_objective(record)
         assert value is not None and record.ended is not None
         color = COLORS["stopped"] if record.state == "stopped" else COLORS["completed"]
-        axes.plot(
-            record.ended, value, marker="x" if record.state == "stopped" else "o", color=color, markersize=4, alpha=0.7
-        )
+        edge = _outside(value, limits)
+        marker = "x" if record.state == "stopped" else "o"
+        if edge is not None:
+            value_shown, marker = edge, "v" if limits is not None and edge == limits[0] else "^"
+        else:
+            value_shown = value
+        axes.plot(record.ended, value_shown, marker=marker, color=color, markersize=5, alpha=0.8, clip_on=False)
         if best is None or (value > best if spec.maximize else value < best):
             best = value
         xs.append(record.ended)
@@ -328,14 +385,13 @@ def plot_best_so_far(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], ta
     axes.step(xs, ys, where="post", color=COLORS["best"], linewidth=2, label="best final objective so far")
     if target is not None:
         axes.axhline(target, color="black", linestyle=":", linewidth=1, label=f"target {target:g}")
-    limits = _value_limits(trials, spec.maximize)
     if limits is not None:
         axes.set_ylim(*limits)
     axes.set_xlim(left=0)
     axes.set_xlabel("seconds since the search started (this machine)")
-    axes.set_title("best so far against time (dots: trials as they end)", fontsize=10)
+    axes.set_title("best so far against time (marks: each trial as it ends)", fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right" if spec.maximize else "upper right", fontsize=8, framealpha=0.9)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, fontsize=8, frameon=False)
 
 
 def _short(value: str) -> str:
@@ -351,7 +407,7 @@ def plot_figure(spec: JobSpec, search: SearchResult, target: float | None) -> An
     matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     pyplot = require("matplotlib.pyplot")
-    figure, (left, right) = pyplot.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.7, 1]})
+    figure, (left, right) = pyplot.subplots(1, 2, figsize=(13, 6), gridspec_kw={"width_ratios": [1.7, 1]})
     plot_epochs(left, spec, search.trials, target)
     plot_best_so_far(right, spec, search.trials, target)
     stopped = sum(t.state == "stopped" for t in search.trials)
