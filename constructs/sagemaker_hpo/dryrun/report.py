@@ -209,24 +209,24 @@ COLORS = {"completed": "#3b75af", "stopped": "#9a9a9a", "budget": "#8e6bbf", "fa
 
 
 def value_limits(trials: Sequence[TrialRecord], maximize: bool) -> tuple[float, float] | None:
-    """The objective axis: zoomed on the top configurations, so their differences show.
+    """The objective axis, zoomed on the leading trials so that their differences show.
 
-    It spans the :data:`~.ranking.TOP_ROWS` best final values (with half their spread again as a margin) up to the
-    best value any epoch reached; poorer trials fall below and are drawn at the edge.
+    The leading trials are the better half of those with a final objective (at least two, at most
+    :data:`~.ranking.TOP_ROWS`); the axis holds their whole curves and the best value any epoch reached. Poorer trials
+    fall outside and are drawn at the edge.
     """
     order = ranked(trials, maximize)
-    values = [p.value for t in trials for p in t.curve if math.isfinite(p.value)]
-    if not order or not values:
+    if not order:
         return None
-    top = [final_objective(t) or 0.0 for t in order[:TOP_ROWS]]
-    best, worst = top[0], top[-1]
-    spread = abs(best - worst)
-    edge = max(values) if maximize else min(values)
-    span = abs(edge - worst) or abs(best) * 0.05 or 0.05
-    margin = max(spread * 0.5, span * 0.15)
+    leading = order[: min(len(order), max(2, min(TOP_ROWS, len(order) // 2)))]
+    shown = [p.value for t in leading for p in t.curve if math.isfinite(p.value)]
+    everything = [p.value for t in trials for p in t.curve if math.isfinite(p.value)]
     if maximize:
-        return worst - margin, edge + span * 0.08
-    return edge - span * 0.08, worst + margin
+        low, high = min(shown), max(everything)
+    else:
+        low, high = min(everything), max(shown)
+    pad = (high - low) * 0.08 or abs(high) * 0.05 or 0.05
+    return low - pad, high + pad
 
 
 def _outside(value: float, limits: tuple[float, float] | None) -> float | None:
@@ -322,16 +322,25 @@ def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target:
             ]
         )
         axes.annotate(
-            text,
+            str(best.number),
             (xs[-1], ys[-1]),
-            xytext=(0.98, 0.04 if spec.maximize else 0.96),
-            textcoords="axes fraction",
+            xytext=(9, 0),
+            textcoords="offset points",
+            fontsize=9,
+            fontweight="bold",
+            color=COLORS["best"],
+            va="center",
+        )
+        axes.text(
+            1.0,
+            -0.12,
+            text,
+            transform=axes.transAxes,
             ha="right",
-            va="bottom" if spec.maximize else "top",
-            fontsize=8,
+            va="top",
+            multialignment="left",
+            fontsize=8.5,
             bbox={"boxstyle": "round", "facecolor": "#fdf2e9", "edgecolor": COLORS["best"]},
-            arrowprops={"arrowstyle": "->", "color": COLORS["best"]},
-            zorder=7,
         )
     if limits is not None:
         axes.set_ylim(*limits)
@@ -346,7 +355,7 @@ def plot_epochs(axes: Any, spec: JobSpec, trials: Sequence[TrialRecord], target:
     note = f"; triangles: {below} trials beyond the axis" if below else ""
     axes.set_title(f"objective per epoch, one line per trial; numbers: the top {TOP_ROWS} trials{note}", fontsize=10)
     axes.grid(alpha=0.3)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
+    axes.legend(loc="upper left", bbox_to_anchor=(0.0, -0.11), ncol=2, fontsize=8, frameon=False)
 
 
 def rungs_of(spec: JobSpec) -> list[int]:
@@ -407,7 +416,7 @@ def plot_figure(spec: JobSpec, search: SearchResult, target: float | None) -> An
     matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     pyplot = require("matplotlib.pyplot")
-    figure, (left, right) = pyplot.subplots(1, 2, figsize=(13, 6), gridspec_kw={"width_ratios": [1.7, 1]})
+    figure, (left, right) = pyplot.subplots(1, 2, figsize=(13, 6.6), gridspec_kw={"width_ratios": [1.7, 1]})
     plot_epochs(left, spec, search.trials, target)
     plot_best_so_far(right, spec, search.trials, target)
     stopped = sum(t.state == "stopped" for t in search.trials)
