@@ -143,3 +143,20 @@ def test_identical_range_end_failures_are_one_finding_and_one_progress_line() ->
         ": the same failure as check 1 (2 times so far)",
         ": diverged",
     ]
+
+
+def test_an_opt_ml_path_only_the_log_shows_is_a_setup_problem_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Built at run time, so no literal shows it: the trials fail with a missing /opt/ml file, which is this machine.
+    program = PROGRAM.replace('root = os.environ.get("OPT_ML_DIR", "/opt/ml")', 'root = os.path.join("/", "opt", "ml")')
+    code, report, out = dry_run(tmp_path, capsys, program)
+    assert code == SETUP_EXIT_CODE and report["search"] is None
+    (problem,) = report["checks"]["setup_problems"]
+    assert problem["kind"] == "hard-coded-root"
+    assert problem["where"] == [
+        "the log: FileNotFoundError: [Errno 2] No such file or directory: '/opt/ml/input/config/hyperparameters.json'"
+    ]
+    (error,) = [f for f in report["checks"]["findings"] if f["severity"] == "error"]
+    assert error["check"] == "setup" and error["message"].startswith("3 of 3 check trials failed because of this")
+    assert "OPT_ML_DIR" in error["message"] and EVERY_JOB not in out
