@@ -59,6 +59,7 @@ def test_best_is_the_final_objective_with_the_best_epoch_beside_it_and_the_real_
     assert code == 0 and best["objective"] == max(finals.values()) == finals[best["trial"]]
     assert best["best_epoch"] == 2 and best["best_epoch_value"] > best["objective"]
     assert (best["epochs"], best["max_epochs"]) == (3, 3)
+    assert report["checks"]["budget"]["cost_ceiling_usd"] == 6.0  # --price-per-hour 2 x 6 jobs x 1800 s
     assert "final objective" in search["best_definition"]
     line = next(line for line in out.splitlines() if "best (final objective" in line)
     assert f"validation:accuracy = {best['objective']:.4g} (best epoch {best['best_epoch_value']:.4g} at 2)" in line
