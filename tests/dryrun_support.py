@@ -37,6 +37,8 @@ if x > float(hp.get("crash_above", "99")):
 print("starting; config " + json.dumps(hp, sort_keys=True), flush=True)
 for epoch in range(1, epochs + 1):
     accuracy = max(0.0, 1.0 - abs(x - 0.3)) * (1.0 - 0.5 ** epoch)
+    if hp.get("mode") == "dip" and epoch == epochs:  # the last epoch is worse than the one before
+        accuracy -= 0.2
     print(f"epoch={epoch}/{epochs} train:loss={1 - accuracy:.4f} validation:accuracy={accuracy:.4f}", flush=True)
     if hp.get("mode") == "extra":
         print(f"note: best train:loss={1 - accuracy:.4f} so far", flush=True)
@@ -87,15 +89,20 @@ def request(
     }
 
 
-def write_assembly(folder: Path, job_request: dict[str, Any], *, stack: str = "Stack", job: str = "Job") -> Path:
-    """Write a cloud assembly holding one tuning job and the fake program's image asset; return its folder."""
+def write_assembly(
+    folder: Path, job_request: dict[str, Any], *, stack: str = "Stack", job: str = "Job", program: str = PROGRAM
+) -> Path:
+    """Write a cloud assembly holding one tuning job and the fake program's image asset; return its folder.
+
+    :param program: the training program's source (``prog.py``). Default: :data:`PROGRAM`.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     asset = folder / f"asset.{ASSET_HASH}"
     asset.mkdir(exist_ok=True)
     (asset / "Dockerfile").write_text(
         'FROM python:3.11-slim\nCOPY prog.py /opt/program/\nENTRYPOINT ["python", "/opt/program/prog.py"]\n'
     )
-    (asset / "prog.py").write_text(PROGRAM)
+    (asset / "prog.py").write_text(program)
     template = {
         "Resources": {
             f"{job}ABCD1234": {

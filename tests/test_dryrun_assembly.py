@@ -64,6 +64,13 @@ def test_the_xgboost_job_is_a_builtin_checked_without_running(assembly: Assembly
     report = json.loads((tmp_path / "report.json").read_text())
     assert code == 0 and report["search"] is None and report["program"]["builtin_algorithm"] == "xgboost"
     assert report["checks"]["budget"]["instance_hours_ceiling"] == 480.0  # 20 jobs x 1 x 86,400 s
+    # In dollars from the shipped on-demand table, and the default 1-day runtime behind that ceiling is flagged.
+    price = report["checks"]["budget"]["price"]["usd_per_instance_hour"]
+    assert report["checks"]["budget"]["cost_ceiling_usd"] == round(480 * price, 2)
+    (warning,) = [f for f in report["checks"]["findings"] if f["severity"] == "warning"]
+    assert (
+        warning["check"] == "budget" and "may run 1 day (MaxRuntimeInSeconds 86400, the default)" in warning["message"]
+    )
 
 
 @pytest.mark.slow

@@ -129,19 +129,34 @@ DEFINITIONS = (MetricDefinition("train:loss", r"train:loss=([0-9.]+)"), MetricDe
 LOG = ["starting", "epoch=1/2 train:loss=0.5 acc=0.7", "epoch=2/2 train:loss=0.4 acc=0.8", "done"]
 
 
-def test_regexes_matching_once_per_epoch_pass() -> None:
-    assert check_once_per_epoch(DEFINITIONS, LOG, 2) == []
+def test_regexes_matching_once_per_epoch_pass_and_say_what_they_matched() -> None:
+    findings = check_once_per_epoch(DEFINITIONS, LOG, 2)
+    assert [(f.metric, f.severity, f.message) for f in findings] == [
+        ("train:loss", "info", "matched 2 of 2 epochs, e.g. '" + LOG[2] + "' -> 0.4"),
+        ("acc", "info", "matched 2 of 2 epochs, e.g. '" + LOG[2] + "' -> 0.8"),
+    ]
     assert MetricReader(DEFINITIONS).read(LOG[1]) == {"train:loss": 0.5, "acc": 0.7}
 
 
-def test_a_regex_that_never_matches_is_an_error() -> None:
-    (finding,) = check_once_per_epoch((*DEFINITIONS, MetricDefinition("f1", r"f1=([0-9.]+)")), LOG, 2)
-    assert (finding.metric, finding.severity) == ("f1", "error") and "never matches" in finding.message
+def test_a_regex_that_never_matches_is_an_error_quoting_the_nearest_real_line() -> None:
+    log = ["starting", "epoch=1/2 loss=0.5 val_acc=0.7", "epoch=2/2 loss=0.4 val_acc=0.8", "done"]
+    definitions = (MetricDefinition("loss", r"loss=([0-9.]+)"), MetricDefinition("acc", r"validation:acc=([0-9.]+)"))
+    (finding,) = [f for f in check_once_per_epoch(definitions, log, 2) if f.severity == "error"]
+    assert finding.metric == "acc" and "never matches" in finding.message
+    assert finding.message.endswith("the nearest line, which it does not match: 'epoch=1/2 loss=0.5 val_acc=0.7'")
+    assert finding.lines == ("epoch=1/2 loss=0.5 val_acc=0.7",)
+    # Nothing like the regex in the output: the line of an epoch (the one the other regexes read) is shown.
+    (finding,) = [
+        f
+        for f in check_once_per_epoch((*DEFINITIONS, MetricDefinition("f1", r"f1=([0-9.]+)")), LOG, 2)
+        if f.severity == "error"
+    ]
+    assert finding.metric == "f1" and finding.lines == (LOG[1],)
 
 
 def test_a_regex_that_also_matches_another_line_is_an_error_showing_that_line() -> None:
     log = [*LOG[:3], "FAILED: diverged (train:loss=0.9)"]
-    (finding,) = check_once_per_epoch(DEFINITIONS, log, 2)
+    (finding,) = [f for f in check_once_per_epoch(DEFINITIONS, log, 2) if f.severity != "info"]
     assert (finding.metric, finding.severity) == ("train:loss", "error")
     assert "matches 3 lines in 2 epochs" in finding.message and finding.lines == ("FAILED: diverged (train:loss=0.9)",)
 

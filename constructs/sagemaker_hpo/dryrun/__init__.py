@@ -10,8 +10,12 @@ Modules, one concern each:
 - :mod:`.contract`: running the training program for one trial under the SageMaker container contract.
 - :mod:`.metrics`: the metric definitions applied to log lines, and the once-per-epoch check.
 - :mod:`.strategy`: the job's strategy and ranges mapped onto Optuna samplers, pruners and distributions.
+- :mod:`.environment`: this machine's setup told apart from the job (imports the runner's interpreter cannot
+  resolve, a hard-coded ``/opt/ml``).
 - :mod:`.checks`: the checks before any search (regexes, range ends, budget, built-in algorithms).
+- :mod:`.prices`: the shipped on-demand price table that turns the instance-hours ceiling into dollars.
 - :mod:`.search`: the search itself: parallel trials, live pruning, stopped processes ended.
+- :mod:`.ranking`: what "best" means (SageMaker's final objective), defined once; the top configurations.
 - :mod:`.report`: ``report.json``, ``plot.png`` and the console summary.
 - :mod:`.compare`: experiment 1 side by side (``make reproduce``).
 - :mod:`.cli`: the ``sagemaker-hpo`` command.

@@ -1,6 +1,7 @@
 """The ``sagemaker-hpo`` command: ``dry-run`` (rehearse one tuning job) and ``compare`` (strategies side by side).
 
-Exit codes: 0 nothing wrong found, 1 a check found an error (or no search could run), 2 bad usage or setup.
+Exit codes: 0 nothing wrong found, 1 a check found an error in the job (or no search could run), 2 bad usage or a
+missing extra, 3 a local setup problem (:mod:`.environment`: this machine, not the job).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 from .assembly import Assembly, AssemblyError, ProgramSource, read_assembly, synthesize_app
 from .builtin import builtin_findings
-from .checks import CheckResult, Finding, budget, budget_findings, run_checks
+from .checks import CheckResult, Finding, budget, budget_findings, run_checks, runtime_findings
 from .contract import Program, ProgramError, build_image, find_program
+from .environment import SETUP_EXIT_CODE, SetupProblem, setup_problems
 from .extras import MissingExtraError, check_all
 from .job import JobSpec, JobSpecError
 from .progress import Progress
@@ -97,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     dry.add_argument("--stop-at-target", action="store_true", help="end the search at the target, as SageMaker would")
     dry.add_argument("--skip-checks", action="store_true", help="no checks before the search")
     dry.add_argument("--out", type=Path, default=Path("dryrun-out"), help="where report.json and plot.png go")
+    dry.add_argument(
+        "--price-per-hour",
+        type=float,
+        help="US dollars per instance-hour for the cost ceiling (default: the shipped on-demand table, us-east-1)",
+    )
     compare = commands.add_parser(
         "compare",
         help="run one job under several strategies and seeds with equal budgets (make reproduce)",
@@ -219,6 +226,16 @@ def run_search_phase(
         return run_search(spec, runner, settings, seed_values=seed_values, on_event=progress.event)
 
 
+def print_setup_problems(problems: Sequence[SetupProblem]) -> None:
+    """This machine's setup problems, each with its fix."""
+    print("local setup problem: the trials cannot run on this machine as it is set up; this says nothing about the job")
+    for problem in problems:
+        print(f"  [setup] {problem.message}")
+        for where in problem.where:
+            print(f"      | {where}")
+        print(f"      fix: {problem.fix}")
+
+
 def dry_run(args: argparse.Namespace) -> int:
     """``sagemaker-hpo dry-run``."""
     with tempfile.TemporaryDirectory(prefix="sagemaker-hpo-synth-") as scratch:
@@ -240,14 +257,15 @@ def dry_run(args: argparse.Namespace) -> int:
     )
     job_spec = with_strategy(prepared.spec, args.strategy)
     spec = effective_spec(job_spec, settings)
+    job_budget = budget(job_spec, price_per_hour=args.price_per_hour)
     print(f"job {spec.path}: {spec.strategy}, {spec.objective_type} {spec.objective_name}, {len(spec.ranges)} ranges")
     if prepared.program is None:
-        findings = budget_findings(budget(job_spec)) + builtin_findings(
+        findings = budget_findings(job_budget) + builtin_findings(
             spec, prepared.source.builtin_algorithm, prepared.source.uri
         )
         print("checks:")
         print_findings(findings)
-        checks = CheckResult(findings=findings, budget=budget(job_spec))
+        checks = CheckResult(findings=findings, budget=job_budget)
         write_report(
             build_report(spec, settings, checks, None, runner="none", source=source_dict(prepared)), out / "report.json"
         )
@@ -257,15 +275,28 @@ def dry_run(args: argparse.Namespace) -> int:
     print(
         f"program: {' '.join(prepared.program.argv)} train ({prepared.program.runner}), trial folders in {out / 'checks' / 'trials'} and {out / 'search' / 'trials'}"
     )
+    problems = setup_problems(prepared.program)
+    if problems:
+        print_setup_problems(problems)
+        checks = CheckResult(findings=budget_findings(job_budget), budget=job_budget, setup=problems)
+        report = build_report(
+            spec, settings, checks, None, runner=prepared.program.runner, source=source_dict(prepared)
+        )
+        write_report(report, out / "report.json")
+        print(f"report: {out / 'report.json'}")
+        return SETUP_EXIT_CODE
     if args.skip_checks:
-        checks = CheckResult(findings=budget_findings(budget(job_spec)), budget=budget(job_spec))
+        checks = CheckResult(findings=budget_findings(job_budget), budget=job_budget)
     else:
         checks = run_checks_phase(prepared, spec, out / "checks", args.quiet)
-        checks.budget = budget(job_spec)
+        checks.budget = job_budget
+        checks.findings = [f for f in checks.findings if f.check != "budget"] + budget_findings(job_budget)
     print("checks:")
     print_findings(checks.findings)
     search = None
-    if checks.search_possible:
+    if checks.setup:
+        print_setup_problems(checks.setup)
+    elif checks.search_possible:
         print(
             f"search: {planned_jobs(spec, settings)} trials, {settings.parallel} at a time"
             + (f", {settings.time_budget:g} s budget" if settings.time_budget else ""),
@@ -273,6 +304,11 @@ def dry_run(args: argparse.Namespace) -> int:
         )
         seeds = first_rung_values(spec, checks) if spec.strategy == "Hyperband" else []
         search = run_search_phase(prepared, spec, settings, out / "search", seeds, args.quiet)
+        after = runtime_findings(job_budget, search.trials, job_spec.max_resource)
+        checks.findings.extend(after)
+        if after:
+            print("budget:")
+            print_findings(after)
     else:
         print("search: not run, the checks found errors that make every trial fail")
     report = build_report(spec, settings, checks, search, runner=prepared.program.runner, source=source_dict(prepared))
@@ -284,6 +320,8 @@ def dry_run(args: argparse.Namespace) -> int:
     for line in summary_lines(report):
         print(f"  {line}")
     print(f"report: {out / 'report.json'}" + (f", plot: {out / 'plot.png'}" if search is not None else ""))
+    if checks.setup:
+        return SETUP_EXIT_CODE
     return 1 if checks.errors or search is None else 0
 
 
