@@ -17,7 +17,7 @@ from stacks.platform_stack import RESEARCH_GUARDRAILS, RESEARCH_TEAM, VISION_GUA
 #: The roll-out stack's id (its asset stacks are ``<id>-Assets-<region>``).
 ROLLOUT_STACK_ID = "HpoOrgRollout"
 #: The context keys: comma-separated OU ids and regions, the organisation id (else looked up at deploy time), the
-#: home region (else CDK_DEFAULT_REGION, else the first target region) and ``delegated_admin=true``.
+#: home region (else CDK_DEFAULT_REGION, else the first target region) and ``org_delegated_admin=true``.
 OUS_CONTEXT, REGIONS_CONTEXT, ORG_ID_CONTEXT, HOME_REGION_CONTEXT, DELEGATED_CONTEXT = (
     "org_ous",
     "org_regions",
@@ -25,6 +25,8 @@ OUS_CONTEXT, REGIONS_CONTEXT, ORG_ID_CONTEXT, HOME_REGION_CONTEXT, DELEGATED_CON
     "org_home_region",
     "org_delegated_admin",
 )
+#: The context key of the CDK bootstrap template to roll out too (``npx cdk bootstrap --show-template``).
+BOOTSTRAP_TEMPLATE_CONTEXT = "org_cdk_bootstrap_template"
 
 
 def _context_list(app: cdk.App, key: str) -> list[str]:
@@ -67,4 +69,7 @@ def add_organization_rollout(app: cdk.App, account: str | None = None) -> cdk.St
         guardrails=VISION_GUARDRAILS,
     )
     rollout.add_team(RESEARCH_TEAM, guardrails=RESEARCH_GUARDRAILS)
+    bootstrap_template = app.node.try_get_context(BOOTSTRAP_TEMPLATE_CONTEXT)
+    if bootstrap_template:
+        rollout.add_cdk_bootstrap("CdkBootstrap", template_file=str(bootstrap_template))
     return rollout

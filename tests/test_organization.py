@@ -41,12 +41,21 @@ MEMBER_ACCOUNT = "222222222222"
 OUS = ["ou-ab12-11111111", "ou-ab12-22222222"]
 REGIONS = ["us-east-1", "eu-west-1"]
 ORG_ID = "o-a1b2c3d4e5"
+#: The CDK CLI's bootstrap template (what ``npx cdk bootstrap --show-template`` prints), from the pinned CLI.
+BOOTSTRAP_TEMPLATE = (
+    Path(__file__).resolve().parents[1] / "node_modules/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml"
+)
 
 
 @cache
 def org_app() -> tuple[cdk.App, HpoOrganizationRollout, dict[str, dict[str, Any]], dict[str, Any], list[str]]:
     """The default app's roll-out (given organisation id), synthesized once with cdk-nag."""
-    app = new_app(org_ous=",".join(OUS), org_regions=",".join(REGIONS), org_id=ORG_ID)
+    app = new_app(
+        org_ous=",".join(OUS),
+        org_regions=",".join(REGIONS),
+        org_id=ORG_ID,
+        org_cdk_bootstrap_template=str(BOOTSTRAP_TEMPLATE),
+    )
     rollout = add_organization_rollout(app, ACCOUNT)
     assert isinstance(rollout, HpoOrganizationRollout)
     findings = nag_findings(app)
@@ -69,9 +78,14 @@ def _member() -> dict[str, Any]:
     return org_app()[3]
 
 
+def _stack_sets() -> dict[str, dict[str, Any]]:
+    """The roll-out's StackSets by name."""
+    stack_sets = resources_of_type(_home(), "AWS::CloudFormation::StackSet").values()
+    return {s["Properties"]["StackSetName"]: s for s in stack_sets}
+
+
 def _stack_set() -> dict[str, Any]:
-    (stack_set,) = resources_of_type(_home(), "AWS::CloudFormation::StackSet").values()
-    return stack_set["Properties"]
+    return _stack_sets()["sagemaker-hpo-default"]["Properties"]
 
 
 def _evaluate(value: Any, parameters: dict[str, str], region: str, account: str) -> Any:
@@ -168,6 +182,66 @@ def test_delegated_administrator_and_operation_preferences_are_passed_through() 
             },
         },
     )
+
+
+def test_cdk_bootstrap_is_rolled_out_to_the_same_targets_after_the_platform() -> None:
+    stack_sets = _stack_sets()
+    bootstrap = stack_sets["cdk-bootstrap-hnb659fds"]
+    properties = bootstrap["Properties"]
+    platform = _stack_set()
+    for key in ("StackInstancesGroup", "AutoDeployment", "OperationPreferences", "PermissionModel", "CallAs"):
+        assert properties[key] == platform[key], key
+    assert properties["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in properties["Parameters"]} == {
+        "Qualifier": "hnb659fds",
+        "TrustedAccounts": "",
+        "CloudFormationExecutionPolicies": "arn:aws:iam::aws:policy/AdministratorAccess",
+    }
+    assert ".yaml" in json.dumps(properties["TemplateURL"])
+    platform_id = next(k for k, v in resources_of_type(_home(), "AWS::CloudFormation::StackSet").items()
+                       if v["Properties"]["StackSetName"] == "sagemaker-hpo-default")  # fmt: skip
+    assert platform_id in bootstrap["DependsOn"]
+
+
+def test_a_team_qualifier_bootstrap_is_bounded_by_a_policy_of_each_account() -> None:
+    rollout = _rollout()
+    rollout.add_cdk_bootstrap(
+        "VisionBootstrap",
+        template_file=str(BOOTSTRAP_TEMPLATE),
+        qualifier="vision",
+        trusted_accounts=[ACCOUNT],
+        permissions_boundary="sagemaker-hpo-vision-deploy",
+    )
+    template = cdk.assertions.Template.from_stack(rollout)
+    template.has_resource_properties(
+        "AWS::CloudFormation::StackSet",
+        {
+            "StackSetName": "cdk-bootstrap-vision",
+            "Parameters": cdk.assertions.Match.array_with(
+                [
+                    {"ParameterKey": "Qualifier", "ParameterValue": "vision"},
+                    {"ParameterKey": "TrustedAccounts", "ParameterValue": ACCOUNT},
+                    {"ParameterKey": "InputPermissionsBoundary", "ParameterValue": "sagemaker-hpo-vision-deploy"},
+                ]
+            ),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"template_file": __file__}, "template_file"),
+        ({"qualifier": "much-too-long"}, "qualifier"),
+        ({"trusted_accounts": ["1234"]}, "trusted_accounts"),
+        ({"execution_policies": ["arn:aws:iam::111111111111:policy/mine"]}, "execution_policies"),
+    ],
+)
+def test_bad_cdk_bootstrap_props_are_refused(overrides: dict[str, Any], field: str) -> None:
+    props: dict[str, Any] = {"template_file": str(BOOTSTRAP_TEMPLATE), **overrides}
+    with pytest.raises(ValidationError) as raised:
+        _rollout().add_cdk_bootstrap("Bootstrap", **props)
+    assert (raised.value.rule_id, raised.value.field) == ("HPO-ORG-009", field)
 
 
 # -- the member template ------------------------------------------------------------------------------------------
@@ -281,7 +355,7 @@ def test_cfn_lint_reports_no_errors_in_any_template() -> None:
     app = org_app()[0]
     paths = sorted(Path(app.outdir).glob("*.template.json"))
     assert any(p.name.endswith(".stackset.template.json") for p in paths)
-    assert len(paths) == 1 + 1 + len(REGIONS)
+    assert len(paths) == 1 + 1 + len(REGIONS)  # the home stack, the member template, one asset stack per region
     assert cfn_lint_errors(paths) == []
 
 
@@ -350,9 +424,9 @@ BAD_PROPS: list[tuple[dict[str, Any], str, str]] = [
     ({"guardrails": Guardrails(require_vpc=True)}, "HPO-ORG-008", "guardrails.require_vpc"),
 ]
 #: The ORG rules with a failing case here (tests/test_rules_registry.py counts them with tests/test_validation.py's).
-FAILING_RULE_IDS = {rule_id for _, rule_id, _ in BAD_PROPS} | {"HPO-ORG-007", "HPO-ORG-008"}
+FAILING_RULE_IDS = {rule_id for _, rule_id, _ in BAD_PROPS} | {"HPO-ORG-007", "HPO-ORG-008", "HPO-ORG-009"}
 #: The ORG rules ``test_valid_roll_out_props_pass`` passes (every one: it raises nothing).
-PASSING_RULE_IDS = {f"HPO-ORG-{n:03d}" for n in range(1, 9)}
+PASSING_RULE_IDS = {f"HPO-ORG-{n:03d}" for n in range(1, 10)}
 
 
 @pytest.mark.parametrize(("overrides", "rule_id", "field"), BAD_PROPS)
@@ -391,4 +465,5 @@ def test_valid_roll_out_props_pass() -> None:
         operation_preferences=OperationPreferences(max_concurrent_count=1, failure_tolerance_percentage=0),
     )
     rollout.add_team("vision", guardrails=Guardrails(instance_types=["ml.g5.*"]))
+    rollout.add_cdk_bootstrap("Bootstrap", template_file=str(BOOTSTRAP_TEMPLATE), qualifier="vision_01")
     assert set(rollout.asset_stacks) == {"us-gov-west-1", "ap-southeast-2"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from aws_cdk import CfnParameter, Duration, Environment, Fn, Stack, Stage
@@ -26,7 +27,7 @@ from ..guardrails import Guardrails
 from ..image import TrainingImage, TrainingImageSource, _AssetImage, as_training_image
 from ..platform import DEFAULT_PLATFORM_NAME, GPU_IMAGE_NAME, HpoPlatform
 from ..rules import run_rules
-from ..rules.organization import MemberSetting, OperationPreferencesSpec, RolloutSpec
+from ..rules.organization import BootstrapSpec, MemberSetting, OperationPreferencesSpec, RolloutSpec
 from ..team import Team
 from .assets import DEFAULT_ASSET_BUCKET_PREFIX, OrganizationAssetsStack, asset_bucket_name, asset_bucket_prefix
 from .helpers import acknowledge_helper_findings
@@ -35,6 +36,10 @@ from .policies import OrganizationId
 
 #: The member template's parameter holding ``<asset bucket prefix>-<publishing account>``.
 ASSET_BUCKET_PREFIX_PARAMETER = "AssetBucketPrefix"
+#: The CDK's default bootstrap qualifier.
+DEFAULT_QUALIFIER = "hnb659fds"
+#: The default execution policy of ``cdk bootstrap``.
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 #: The member template's parameter holding the publishing account (the central image's registry).
 PUBLISHING_ACCOUNT_PARAMETER = "PublishingAccount"
 
@@ -208,14 +213,7 @@ class HpoOrganizationRollout(Stack):
             ),
             **kwargs,
         )
-        from cdk_stacksets import (
-            Capability,
-            DeploymentType,
-            StackSet,
-            StackSetStack,
-            StackSetTarget,
-            StackSetTemplate,
-        )
+        from cdk_stacksets import Capability, DeploymentType, StackSet, StackSetStack, StackSetTarget, StackSetTemplate
 
         #: The target regions.
         self.regions: tuple[str, ...] = tuple(regions)
@@ -305,30 +303,93 @@ class HpoOrganizationRollout(Stack):
             checkpoint_expiration=checkpoint_expiration,
             log_retention=log_retention,
         )
+        #: Where and how every StackSet of the roll-out deploys (the platform's and the CDK bootstrap's).
+        self._stack_set_settings: dict[str, Any] = {
+            "target": StackSetTarget.from_organizational_units(
+                regions=list(self.regions), organizational_units=list(self.organizational_units)
+            ),
+            "deployment_type": DeploymentType.service_managed(
+                auto_deploy_enabled=auto_deploy,
+                auto_deploy_retain_stacks=retain_stacks_on_account_removal if auto_deploy else None,
+                delegated_admin=call_as == CallAs.DELEGATED_ADMIN,
+            ),
+            "managed_execution": True,
+            "operation_preferences": preferences._render(self.regions),
+        }
         #: The StackSet.
         self.stack_set = StackSet(
             self,
             "StackSet",
             stack_set_name=stack_set_name or f"sagemaker-hpo-{platform_name}",
             description=f"sagemaker-hpo platform {self.platform.namespace} (organisation roll-out)",
-            target=StackSetTarget.from_organizational_units(
-                regions=list(self.regions), organizational_units=list(self.organizational_units)
-            ),
             template=StackSetTemplate.from_stack_set_stack(self.member_stack),
-            deployment_type=DeploymentType.service_managed(
-                auto_deploy_enabled=auto_deploy,
-                auto_deploy_retain_stacks=retain_stacks_on_account_removal if auto_deploy else None,
-                delegated_admin=call_as == CallAs.DELEGATED_ADMIN,
-            ),
             capabilities=[Capability.IAM, Capability.NAMED_IAM],
-            managed_execution=True,
-            operation_preferences=preferences._render(self.regions),
             parameters=parameters,
+            **self._stack_set_settings,
         )
         acknowledge_helper_findings(self)
         if self.central_image is not None:
             # Member stacks pull the image as soon as a job starts: publish it before the StackSet changes.
             self.stack_set.node.add_dependency(self.central_image.deployment)
+
+    def add_cdk_bootstrap(
+        self,
+        construct_id: str,
+        *,
+        template_file: str,
+        qualifier: str = DEFAULT_QUALIFIER,
+        trusted_accounts: Sequence[str] = (),
+        execution_policies: Sequence[str] = (ADMINISTRATOR_ACCESS,),
+        permissions_boundary: str | None = None,
+    ) -> Any:
+        """Roll the CDK bootstrap stack out to the same accounts and regions, so that team apps can ``cdk deploy``
+        there (a StackSet of the CLI's own template: ``npx cdk bootstrap --show-template > bootstrap-template.yaml``).
+
+        Call it once per qualifier: one for the default (``hnb659fds``) and one per team that deploys with its own
+        qualifier and deploy boundary. A StackSet's template and parameters are the same in every account, so an
+        execution policy must be an AWS managed policy; a team's own policy (created in each member account by the
+        platform's StackSet) is applied as ``permissions_boundary``, by name, which the template resolves in each
+        account: the execution role may then do only what both allow.
+
+        :param construct_id: the id of the StackSet construct.
+        :param template_file: the bootstrap template, as ``cdk bootstrap --show-template`` prints it.
+        :param qualifier: the bootstrap qualifier (1 to 10 letters, digits, ``_`` or ``-``). Default: ``hnb659fds``.
+        :param trusted_accounts: accounts (e.g. a CI account) trusted to deploy into every member account.
+            Default: none.
+        :param execution_policies: AWS managed policy ARNs of the CloudFormation execution role. Default:
+            ``AdministratorAccess`` (bounded by ``permissions_boundary`` when given).
+        :param permissions_boundary: the name of a managed policy, in each member account, that bounds the
+            execution role. Default: none.
+        :returns: the ``cdk_stacksets.StackSet``.
+        """
+        from aws_cdk import aws_s3_assets as s3_assets
+        from cdk_stacksets import Capability, StackSet
+
+        run_rules(
+            BootstrapSpec(template_file, qualifier, tuple(trusted_accounts), tuple(execution_policies)),
+            path=f"{self.node.path}/{construct_id}",
+        )
+        template = s3_assets.Asset(self, f"{construct_id}Template", path=template_file)
+        parameters = {
+            "Qualifier": qualifier,
+            "TrustedAccounts": ",".join(trusted_accounts),
+            "CloudFormationExecutionPolicies": ",".join(execution_policies),
+        }
+        if permissions_boundary is not None:
+            parameters["InputPermissionsBoundary"] = permissions_boundary
+        stack_set = StackSet(
+            self,
+            construct_id,
+            stack_set_name=f"cdk-bootstrap-{qualifier}",
+            description=f"CDK bootstrap (qualifier {qualifier}) of the accounts the sagemaker-hpo platform reaches",
+            template=_template_at_type()(template.http_url),
+            capabilities=[Capability.NAMED_IAM],
+            parameters=parameters,
+            **self._stack_set_settings,
+        )
+        # A permissions boundary named here is created by the platform's StackSet.
+        stack_set.node.add_dependency(self.stack_set)
+        return stack_set
 
     def add_team(
         self,
@@ -368,3 +429,21 @@ class HpoOrganizationRollout(Stack):
 
 def _check_member(path: str, field: str, value: Any, kind: str) -> None:
     run_rules(MemberSetting(field, value, kind), path=path)
+
+
+@cache
+def _template_at_type() -> type:
+    """``StackSetTemplate`` for a template already published at an S3 URL (defined on first use: cdk-stacksets is an
+    optional dependency)."""
+    from cdk_stacksets import StackSetTemplate
+
+    class TemplateAt(StackSetTemplate):  # type: ignore[misc]
+        def __init__(self, url: str) -> None:
+            super().__init__()
+            self._url = url
+
+        @property
+        def template_url(self) -> str:
+            return self._url
+
+    return TemplateAt

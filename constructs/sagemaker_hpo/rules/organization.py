@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .._validation import is_unresolved
@@ -213,6 +214,60 @@ def _preferences(spec: RolloutSpec, finding: Finding) -> None:
 def _scope(spec: RolloutSpec, finding: Finding) -> None:
     if spec.in_stack:
         finding.fail("scope", "a Stack", "define HpoOrganizationRollout in the App (or a Stage), not in a Stack")
+
+
+@dataclass(frozen=True)
+class BootstrapSpec:
+    """A CDK bootstrap roll-out's props, as passed (``HpoOrganizationRollout.add_cdk_bootstrap``)."""
+
+    template_file: str
+    qualifier: str
+    trusted_accounts: tuple[str, ...]
+    execution_policies: tuple[str, ...]
+
+
+#: The bootstrap qualifier's pattern (the CDK bootstrap template's ``Qualifier`` AllowedPattern).
+QUALIFIER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,10}$")
+#: An AWS managed policy ARN (the same in every account).
+AWS_MANAGED_POLICY_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::aws:policy/.+$")
+#: An account id.
+ACCOUNT_PATTERN = re.compile(r"^[0-9]{12}$")
+
+
+@rule(
+    "HPO-ORG-009",
+    statement="A CDK bootstrap roll-out uses the CLI's bootstrap template, a valid qualifier, account ids, and "
+    "execution policies that exist in every account (AWS managed policies).",
+    field="CDK bootstrap StackSet",
+    source=Source.LIBRARY,
+    reference="the CDK bootstrap template's parameters (Qualifier AllowedPattern [A-Za-z0-9_-]{1,10}); a StackSet's "
+    "parameters are the same in every account",
+    subjects=BootstrapSpec,
+)
+def _bootstrap(spec: BootstrapSpec, finding: Finding) -> None:
+    try:
+        text = Path(spec.template_file).read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    if "CdkBootstrapVersion" not in text or "Qualifier" not in text:
+        finding.fail(
+            "template_file",
+            spec.template_file,
+            "must be the CDK bootstrap template: `npx cdk bootstrap --show-template > bootstrap-template.yaml`",
+        )
+    if not QUALIFIER_PATTERN.match(spec.qualifier):
+        finding.fail("qualifier", spec.qualifier, "must be 1 to 10 letters, digits, '_' or '-'")
+    for account in spec.trusted_accounts:
+        if not ACCOUNT_PATTERN.match(account):
+            finding.fail("trusted_accounts", account, "must be 12-digit account ids")
+    for arn in spec.execution_policies:
+        if not AWS_MANAGED_POLICY_PATTERN.match(arn):
+            finding.fail(
+                "execution_policies",
+                arn,
+                "must be AWS managed policies (arn:aws:iam::aws:policy/...): a StackSet passes the same ARN to every "
+                "account. Bound the role with a policy of each account by name instead: permissions_boundary=",
+            )
 
 
 _MEMBER_FIXES = {
