@@ -17,6 +17,7 @@ import aws_cdk as cdk
 
 from sagemaker_hpo import Hyperband
 from stacks.mlp_stack import MlpHyperbandStack
+from stacks.organization_stack import add_organization_rollout
 from stacks.platform_stack import VISION_TEAM, HpoPlatformStack
 from stacks.resnet20_stack import Resnet20HyperbandStack
 from stacks.strategy_switch import stack_name_for, strategy_for, strategy_name
@@ -51,7 +52,8 @@ def add_tuning_stack(
 def build_app(app: cdk.App) -> cdk.App:
     """Add the default stacks to ``app`` and return it.
 
-    ``-c strategy=hyperband|bayesian|random`` switches the three experiments' strategy, everything else equal.
+    ``-c strategy=hyperband|bayesian|random`` switches the three experiments' strategy, everything else equal;
+    ``-c org_ous=... -c org_regions=...`` adds the organisation roll-out (``stacks.organization_stack``).
     """
     env = environment()
     choice = strategy_name(app.node)
@@ -71,4 +73,5 @@ def build_app(app: cdk.App) -> cdk.App:
             strategy=strategy_for(choice, hyperband),
             stack_name=stack_name_for(construct_id, choice),
         )
+    add_organization_rollout(app, env.account if env else None)
     return app

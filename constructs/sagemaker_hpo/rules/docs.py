@@ -25,6 +25,7 @@ FAMILIES = {
     "WARM": "Warm start",
     "NAME": "Job names across the app",
     "EVENT": "Custom resource events",
+    "ORG": "Organisation roll-out (StackSets)",
 }
 
 
