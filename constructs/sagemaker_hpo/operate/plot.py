@@ -44,7 +44,7 @@ def write_plot(summary: JobSummary, path: Path) -> Path:
                 failed.append(x)
             continue
         groups["Stopped" if job.status == "Stopped" else "Completed"].append((x, job.objective_value))
-    figure, axes = plt.subplots(figsize=(9, 5), dpi=110)
+    figure, axes = plt.subplots(figsize=(11, 5), dpi=110)
     try:
         styles = {
             "Completed": {"marker": "o", "color": "tab:blue", "label": "completed"},
@@ -96,7 +96,7 @@ def write_plot(summary: JobSummary, path: Path) -> Path:
         )
         axes.grid(True, alpha=0.3)
         if axes.get_legend_handles_labels()[0]:
-            axes.legend(loc="best", fontsize="small")
+            axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.tight_layout()
         figure.savefig(path)
