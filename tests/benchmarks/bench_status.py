@@ -6,7 +6,7 @@ own process, answering every call after ``--latency`` seconds (20 ms). Each run 
 the tuning job, every page of ListTrainingJobsForHyperParameterTuningJob and one DescribeTrainingJob per training
 job), timed from start to exit. Target: median at most 5 s.
 
-Usage: ``.venv/bin/python -m tests.benchmarks.bench_status [--runs 5] [--jobs 500] [--latency 0.02] [--json PATH]``
+Usage: ``.venv/bin/python -m tests.benchmarks.bench_status [--runs 5] [--jobs 500] [--latency 0.02] [--docs] [--json PATH]``
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_SECONDS = 5.0
 JOB = "bench-job"
+DEFAULT_RUNS = 5
+DEFAULT_JOBS = 500
+DEFAULT_LATENCY = 0.02
 
 
 def run(runs: int, jobs: int, latency: float, concurrency: int | None = None) -> dict[str, Any]:
@@ -49,11 +53,14 @@ def run(runs: int, jobs: int, latency: float, concurrency: int | None = None) ->
         command = [sys.executable, "-m", "sagemaker_hpo", "status", JOB, "--plain"]
         if concurrency is not None:
             command += ["--concurrency", str(concurrency)]
-        seconds = []
+        seconds, cpu = [], []
         for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
             seconds.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             if proc.returncode != 0 or f"{jobs}/{jobs} training jobs ended" not in proc.stdout:
                 raise RuntimeError(f"status failed ({proc.returncode}): {proc.stderr or proc.stdout}")
     finally:
@@ -70,6 +77,7 @@ def run(runs: int, jobs: int, latency: float, concurrency: int | None = None) ->
         "median_s": median,
         "min_s": min(seconds),
         "max_s": max(seconds),
+        "cpu_median_s": statistics.median(cpu),
         "calls_per_run": {k: v // runs for k, v in calls.items()},
         "target_s": TARGET_SECONDS,
         "passed": median <= TARGET_SECONDS,
@@ -86,10 +94,11 @@ def markdown(summary: dict[str, Any]) -> str:
     load = ", ".join(f"{x:.2f}" for x in summary["load"])
     return "\n".join(
         [
-            "| training jobs | latency per call | runs | median (s) | min–max (s) | calls per run |",
-            "| --: | --: | --: | --: | --: | --- |",
+            "| training jobs | latency per call | runs | median (s) | min–max (s) | CPU of the process, median (s) "
+            "| calls per run |",
+            "| --: | --: | --: | --: | --: | --: | --- |",
             f"| {summary['jobs']} | {summary['latency_ms']:.0f} ms | {summary['runs']} | {summary['median_s']:.2f} | "
-            f"{summary['min_s']:.2f}–{summary['max_s']:.2f} | {calls} |",
+            f"{summary['min_s']:.2f}–{summary['max_s']:.2f} | {summary['cpu_median_s']:.2f} | {calls} |",
             "",
             f"Command: `{summary['command']}` (fresh process per run); Python {summary['python']}, "
             f"{summary['cpus']} CPUs, load average {load} when it finished.",
@@ -101,14 +110,19 @@ def markdown(summary: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print its table; exit 1 when the target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="fresh status processes (default 5)")
-    parser.add_argument("--jobs", type=int, default=500, help="training jobs of the tuning job (default 500)")
-    parser.add_argument("--latency", type=float, default=0.02, help="seconds per call (default 0.02)")
+    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="fresh status processes (default 5)")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="training jobs of the tuning job (default 500)")
+    parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY, help="seconds per call (default 0.02)")
+    parser.add_argument("--docs", action="store_true", help="also write the table into docs/benchmarks.md")
     parser.add_argument("--concurrency", type=int, help="status --concurrency (default: the command's)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
     args = parser.parse_args(argv)
     summary = run(args.runs, args.jobs, args.latency, args.concurrency)
     print(markdown(summary))
+    if args.docs:
+        from tests.benchmarks.__main__ import STATUS_HEADING, STATUS_MARKER, update_doc
+
+        update_doc([(STATUS_MARKER, STATUS_HEADING, markdown(summary))])
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=2) + "\n")

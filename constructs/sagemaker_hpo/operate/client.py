@@ -127,7 +127,7 @@ def describe_error(error: Exception, operation: str, subject: str) -> OperateErr
             "AWS_SECRET_ACCESS_KEY) and try again"
         )
     if isinstance(error, NoRegionError):
-        return OperateError("no AWS region: pass --region or set AWS_REGION", EXIT_USAGE)
+        return OperateError("no AWS region: pass --region or set AWS_DEFAULT_REGION", EXIT_USAGE)
     if isinstance(error, EndpointConnectionError):
         return OperateError(f"cannot reach AWS for {operation}: {error}")
     details = handler_sagemaker._error_details(error)
