@@ -161,6 +161,8 @@ class StandIn:
     throttle: dict[str, int] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     stack_resources: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The error code of a tuning job that does not exist (SageMaker answers ResourceNotFound or ValidationException).
+    missing_code: str = "ResourceNotFound"
     calls: Counter[str] = field(default_factory=Counter)
     max_in_flight: int = 0
     _in_flight: int = 0
@@ -193,7 +195,7 @@ class StandIn:
             versions = self.jobs.get(params.get("HyperParameterTuningJobName", ""))
             if not versions:
                 return 400, {
-                    "__type": "ResourceNotFound",
+                    "__type": self.missing_code,
                     "Message": f"Amazon SageMaker can't find a tuning job with name {params.get('HyperParameterTuningJobName')}",
                 }
             return 200, versions[min(count, len(versions) - 1)]

@@ -46,6 +46,7 @@ def sagemaker(stand_in: tuple[StandIn, str], monkeypatch: pytest.MonkeyPatch) ->
     server.denied.clear()
     server.page_size = PAGE
     server.max_in_flight = 0
+    server.missing_code = "ResourceNotFound"
     server.add(JOB, COUNT)
     for key in list(os.environ):
         if key.startswith("AWS_"):
@@ -184,11 +185,16 @@ def test_rich_display_and_its_absence(
     ("setup", "code", "message"),
     [
         (lambda s: s.jobs.pop(JOB), 2, f"error: no tuning job named {JOB!r} in this account and region"),
+        (
+            lambda s: (s.jobs.pop(JOB), setattr(s, "missing_code", "ValidationException")),
+            2,
+            f"error: no tuning job named {JOB!r} in this account and region",
+        ),
         (lambda s: s.denied.add("DescribeHyperParameterTuningJob"), 3, "error: access denied: "),
         (lambda s: s.denied.add("DescribeTrainingJob"), 3, "error: access denied: DescribeTrainingJob for"),
         (lambda s: s.throttle.update({"ListTrainingJobsForHyperParameterTuningJob": -1}), 3, "error: throttled: "),
     ],
-    ids=["missing-job", "access-denied", "access-denied-training-job", "throttled-for-good"],
+    ids=["missing-job", "missing-job-validation", "access-denied", "access-denied-training-job", "throttled-for-good"],
 )
 def test_failures_are_one_line_and_a_non_zero_exit(
     sagemaker: StandIn, capsys: pytest.CaptureFixture[str], setup: Any, code: int, message: str
@@ -331,3 +337,29 @@ def test_status_starts_without_aws_cdk(sagemaker: StandIn) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["name"] == JOB
+
+
+def test_an_unreachable_endpoint_is_one_line(
+    sagemaker: StandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    assert cli_main(["status", JOB]) == EXIT_AWS
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach AWS for DescribeHyperParameterTuningJob") and err.count("\n") == 1
+
+
+def test_watch_in_a_terminal_updates_in_place(
+    sagemaker: StandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sagemaker.jobs[JOB] = _versions(sagemaker, "InProgress", "Completed")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code = operate_cli.main(["status", JOB, "--watch", "--top", "2"], clock=lambda: T0, sleep=lambda s: None)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "\x1b[" in out  # rich's live display moved the cursor to redraw
+    assert "top 2 training jobs" in out and f"tuning job {JOB} completed" in out
