@@ -99,3 +99,13 @@ def test_analytics_of_a_missing_job_is_one_line(
     assert cli_main(["analytics", "nope", "--out", str(out)]) == 2
     assert capsys.readouterr().err == "error: no tuning job named 'nope' in this account and region\n"
     assert not out.exists()
+
+
+def test_an_unwritable_output_is_one_line(
+    sagemaker: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli_main(["analytics", JOB, "--out", str(blocker / "analytics.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write ") and "Traceback" not in err and err.count("\n") == 1

@@ -258,12 +258,22 @@ def _versions(stand_in: StandIn, *statuses: str, reason: str | None = None) -> l
     return versions
 
 
-def test_watch_refreshes_until_completed(sagemaker: StandIn, capsys: pytest.CaptureFixture[str]) -> None:
+def test_watch_refreshes_until_completed(
+    sagemaker: StandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     sagemaker.jobs[JOB] = _versions(sagemaker, "InProgress", "InProgress", "Completed")
     slept: list[float] = []
+    plot = tmp_path / "watch.png"
+
+    def sleep(seconds: float) -> None:
+        assert plot.exists()  # redrawn at each refresh
+        plot.unlink()
+        slept.append(seconds)
+
     code = operate_cli.main(
-        ["status", JOB, "--watch", "--interval", "30", "--plain"], clock=lambda: T0, sleep=slept.append
+        ["status", JOB, "--watch", "--interval", "30", "--plain", "--plot", str(plot)], clock=lambda: T0, sleep=sleep
     )
+    assert plot.exists()
     out = capsys.readouterr().out
     assert code == 0 and slept == [30.0, 30.0]
     assert sagemaker.calls["DescribeHyperParameterTuningJob"] == 3

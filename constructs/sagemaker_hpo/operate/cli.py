@@ -111,6 +111,9 @@ def run(
     except OperateError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return error.exit_code
+    except OSError as error:  # writing --out or --plot
+        print(f"error: cannot write {error.filename or 'the output'}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -161,6 +164,10 @@ def _status(args: argparse.Namespace, clock: Callable[[], float], sleep: Callabl
         live = Live(console=Console(), auto_refresh=False)
 
     def show(summary: Any) -> None:
+        if args.plot is not None:  # redrawn at each refresh, so that it can be looked at while the job runs
+            from .plot import write_plot
+
+            write_plot(summary, args.plot)
         if live is not None:
             live.update(render_text.rich_renderable(summary, args.top), refresh=True)
         else:
