@@ -239,7 +239,13 @@ def test_missing_credentials_are_one_line(
 
 @pytest.mark.parametrize(
     "argv",
-    [["status"], ["status", JOB, "--app", "cdk.out"], ["status", JOB, "--concurrency", "0"], ["status", "--job", "X"]],
+    [
+        ["status"],
+        ["status", JOB, "--app", "cdk.out"],
+        ["status", JOB, "--concurrency", "0"],
+        ["status", "--job", "X"],
+        ["status", JOB, "--profile", "no-such-profile-h17"],
+    ],
 )
 def test_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(argv) == 2

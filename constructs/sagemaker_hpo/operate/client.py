@@ -2,8 +2,9 @@
 
 The retry policy is the project's one: the tuning-job handler's botocore configuration
 (:func:`sagemaker_hpo.handlers.tuning_job.sagemaker.client_config`, ``standard`` mode, the same attempts, timeouts
-and user agent), with a connection pool as large as the number of concurrent calls. boto3 reads credentials, the
-region and ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SAGEMAKER`` the usual way.
+and user agent), with a connection pool as large as the number of concurrent calls. The clients are botocore's (what
+boto3's are made of; importing boto3 itself would add its S3 transfer manager to every start): credentials, the
+region, profiles and ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SAGEMAKER`` are read the usual way.
 """
 
 from __future__ import annotations
@@ -71,16 +72,17 @@ class Clients:
         with self._lock:
             if service not in self._clients:
                 try:
-                    import boto3
+                    import botocore.session
+                    from botocore.exceptions import BotoCoreError, ProfileNotFound
                 except ImportError:
                     raise OperateError(
                         "sagemaker-hpo status needs boto3: pip install 'sagemaker-hpo-cdk[cli]'", EXIT_USAGE
                     ) from None
-                from botocore.exceptions import BotoCoreError, ProfileNotFound
-
                 try:
-                    session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
-                    self._clients[service] = session.client(service, config=client_config(self.concurrency))
+                    session = botocore.session.Session(profile=self.profile)
+                    self._clients[service] = session.create_client(
+                        service, region_name=self.region, config=client_config(self.concurrency)
+                    )
                 except ProfileNotFound as error:
                     raise OperateError(f"{error}", EXIT_USAGE) from None
                 except BotoCoreError as error:
