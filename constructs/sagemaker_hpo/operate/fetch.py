@@ -96,9 +96,8 @@ def fetch(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     cache: TrainingJobCache | None = None,
-    describe_each: bool = True,
 ) -> Snapshot:
-    """The tuning job, its training jobs and (``describe_each``) each training job's description.
+    """The tuning job, its training jobs and each training job's description.
 
     The descriptions of a page's training jobs are asked for while the next page is read. On the first failure the
     calls not started yet are dropped, and the failure is raised.
@@ -107,11 +106,8 @@ def fetch(
     :param name: the tuning job's name.
     :param concurrency: DescribeTrainingJob calls at a time. Default: :data:`~.client.DEFAULT_CONCURRENCY`.
     :param cache: descriptions of ended training jobs kept from an earlier call. Default: none.
-    :param describe_each: describe every training job (billable time, artifacts). Default: True.
     """
     job = describe_tuning_job(sagemaker, name)
-    if not describe_each:
-        return Snapshot(job=job, summaries=tuple(list_training_jobs(sagemaker, name)))
     cache = cache if cache is not None else TrainingJobCache()
     summaries: list[Mapping[str, Any]] = []
     details: dict[str, Mapping[str, Any]] = {}

@@ -332,5 +332,5 @@ def summarize(snapshot: Snapshot, now: datetime) -> JobSummary:
         completion_reason=_completion_reason(job),
         best=best,
         training_jobs=tuple(trainings),
-        instance_hours=instance_hours(name, job, trainings, now) if snapshot.details or not trainings else None,
+        instance_hours=instance_hours(name, job, trainings, now),
     )

@@ -29,7 +29,6 @@ def watch(
     *,
     interval: float = DEFAULT_INTERVAL_SECONDS,
     sleep: Callable[[float], None],
-    max_refreshes: int | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> JobSummary:
     """Call ``refresh`` and ``show`` every ``interval`` seconds until the job ends; return its last summary.
@@ -41,12 +40,10 @@ def watch(
     :param show: displays a summary.
     :param interval: seconds between refreshes. Default: :data:`DEFAULT_INTERVAL_SECONDS`.
     :param sleep: waits a number of seconds (``time.sleep``; tests pass a fake).
-    :param max_refreshes: stop after this many refreshes even if the job runs on (the last summary is returned).
-        Default: no limit.
     :param warn: shows a passing failure. Default: a line on stderr.
     """
     warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr, flush=True))
-    refreshes = failures = 0
+    failures = 0
     while True:
         try:
             summary = refresh()
@@ -58,8 +55,7 @@ def watch(
             sleep(interval)
             continue
         failures = 0
-        refreshes += 1
         show(summary)
-        if summary.ended or (max_refreshes is not None and refreshes >= max_refreshes):
+        if summary.ended:
             return summary
         sleep(interval)
