@@ -379,3 +379,25 @@ def test_watch_in_a_terminal_updates_in_place(
     assert code == 0
     assert "\x1b[" in out  # rich's live display moved the cursor to redraw
     assert "top 2 training jobs" in out and f"tuning job {JOB} completed" in out
+
+
+def test_the_ceiling_of_several_definitions_is_the_largest(
+    sagemaker: StandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (version,) = sagemaker.jobs[JOB]
+    definition = version.pop("TrainingJobDefinition")
+    large = {**definition, "ResourceConfig": {**definition["ResourceConfig"], "InstanceCount": 4}}
+    version["TrainingJobDefinitions"] = [
+        {**definition, "DefinitionName": "small"},
+        {**large, "DefinitionName": "large"},
+    ]
+    document = run_json(capsys, JOB)
+    assert document["instance_hours"]["ceiling"] == pytest.approx(COUNT * 4 * 3600 / 3600)
+
+
+def test_without_boto3_status_says_what_to_install(
+    sagemaker: StandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "botocore.session", None)
+    assert cli_main(["status", JOB]) == 2
+    assert capsys.readouterr().err == "error: sagemaker-hpo status needs boto3: pip install 'sagemaker-hpo-cdk[cli]'\n"

@@ -251,15 +251,25 @@ class JobSummary:
 
 
 def _ceiling(name: str, job: Mapping[str, Any]) -> float | None:
-    """The dry run's instance-hours ceiling of the job (the same formula), from the describe response."""
+    """The dry run's instance-hours ceiling of the job (the same formula), from the describe response.
+
+    A job with several training definitions gets the largest of their ceilings (any of them may run every job).
+    """
     from sagemaker_hpo.dryrun.checks import budget
     from sagemaker_hpo.dryrun.job import job_spec_from_request
 
-    try:
-        value = budget(job_spec_from_request(name, job)).get("instance_hours_ceiling")
-    except Exception:  # a response the dry run's parser does not take: the ceiling is then unknown
-        return None
-    return None if value is None else float(value)
+    definitions = job.get("TrainingJobDefinitions") or []
+    variants = [job] if not definitions else [{**job, "TrainingJobDefinition": d} for d in definitions]
+    ceilings = []
+    for variant in variants:
+        try:
+            value = budget(job_spec_from_request(name, variant)).get("instance_hours_ceiling")
+        except Exception:  # a response the dry run's parser does not take: that ceiling is unknown
+            return None
+        if value is None:
+            return None
+        ceilings.append(float(value))
+    return max(ceilings) if ceilings else None
 
 
 def instance_hours(name: str, job: Mapping[str, Any], jobs: Sequence[TrainingJob], now: datetime) -> InstanceHours:
