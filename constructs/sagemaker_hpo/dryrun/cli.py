@@ -1,4 +1,5 @@
-"""The ``sagemaker-hpo`` command: ``dry-run`` (rehearse one tuning job) and ``compare`` (strategies side by side).
+"""The ``sagemaker-hpo`` command: ``dry-run`` (rehearse one tuning job) and ``compare`` (strategies side by side);
+``status`` and ``analytics`` (follow a deployed job) are :mod:`sagemaker_hpo.operate.cli`'s.
 
 Exit codes: 0 nothing wrong found, 1 a check found an error in the job (or no search could run), 2 bad usage or a
 missing extra, 3 a local setup problem (:mod:`.environment`: this machine, not the job).
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..operate import cli as operate_cli
 from .assembly import Assembly, AssemblyError, ProgramSource, read_assembly, synthesize_app
 from .builtin import builtin_findings
 from .checks import CheckResult, Finding, budget, budget_findings, run_checks, runtime_findings
@@ -119,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--markdown", type=Path, required=True, help="the Markdown file to write")
     compare.add_argument("--plot", type=Path, required=True, help="the PNG file to write")
     compare.add_argument("--command-line", default="", help="the command shown in the document")
+    operate_cli.add_commands(commands)
     return parser
 
 
@@ -329,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sagemaker-hpo`` and ``python -m sagemaker_hpo``."""
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command in operate_cli.COMMANDS:  # a deployed job: no dry-run extra needed
+        return operate_cli.run(args)
     try:
         check_all()
         if args.command == "dry-run":
