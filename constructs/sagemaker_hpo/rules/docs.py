@@ -25,6 +25,7 @@ FAMILIES = {
     "WARM": "Warm start",
     "NAME": "Job names across the app",
     "EVENT": "Custom resource events",
+    "GUARD": "Platform guardrails (jobs of a team's or a platform's provider)",
 }
 
 

@@ -93,3 +93,87 @@ def _total(job: JobSpec, finding: Finding) -> None:
         f"{static} static",
         f"static + tuned + 1 must be at most {limit} (is {total})",
     )
+
+
+@rule(
+    "HPO-HP-005",
+    statement="Static hyperparameter names are distinct as the strings SageMaker receives (1 and '1' are one name: "
+    "one value would be dropped).",
+    field="StaticHyperParameters (keys)",
+    source=Source.LIBRARY,
+    reference="names are sent as strings (str(name)); a second value of the same name silently replaced the first",
+    subjects=JobSpec,
+)
+def _distinct_names(job: JobSpec, finding: Finding) -> None:
+    seen: dict[str, object] = {}
+    for name in job.training.static_hyperparameters:
+        text = str(name)
+        if text in seen:
+            finding.fail(
+                "training.static_hyperparameters",
+                [seen[text], name],
+                f"both names are sent as {text!r}: SageMaker would get one value only; keep one",
+            )
+        seen[text] = name
+
+
+#: The hyperparameter SageMaker adds to every training job of a tuning job: the objective metric's name.
+TUNING_OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
+#: The hyperparameters the SageMaker training toolkit (sagemaker-training, used by SageMaker's framework containers)
+#: reads for itself and keeps out of the program's arguments (``sagemaker_training.params.SAGEMAKER_HYPERPARAMETERS``).
+TOOLKIT_HYPERPARAMETERS = frozenset(
+    {
+        "sagemaker_program",
+        "sagemaker_submit_directory",
+        "sagemaker_enable_cloudwatch_metrics",
+        "sagemaker_region",
+        "sagemaker_container_log_level",
+        "sagemaker_job_name",
+        "default_user_module_name",
+        "sagemaker_s3_output",
+        TUNING_OBJECTIVE_HYPERPARAMETER,
+    }
+)
+
+
+@rule(
+    "HPO-HP-006",
+    statement="No static or tuned hyperparameter is named _tuning_objective_metric: SageMaker sets it in every "
+    "training job of a tuning job.",
+    field="StaticHyperParameters, ParameterRanges.*.Name",
+    source=Source.API_REFERENCE,
+    reference="DescribeTrainingJob of a tuning job's training job: HyperParameters._tuning_objective_metric "
+    "(SageMaker Python SDK, tuner.py: 'hyperparameter reserved by SageMaker for tuning jobs')",
+    subjects=JobSpec,
+)
+def _objective_name_reserved(job: JobSpec, finding: Finding) -> None:
+    names = [("training.static_hyperparameters", str(n)) for n in job.training.static_hyperparameters]
+    names += [(f"parameter_ranges[{i}].name", r.name) for i, r in enumerate(job.parameter_ranges)]
+    for field, name in names:
+        finding.require(
+            name != TUNING_OBJECTIVE_HYPERPARAMETER,
+            field,
+            name,
+            "is reserved: SageMaker passes the objective metric's name to every training job under this name",
+        )
+
+
+@rule(
+    "HPO-HP-007",
+    statement="No tuned hyperparameter is one the SageMaker training toolkit reads for itself (sagemaker_program, "
+    "sagemaker_submit_directory, sagemaker_region, ...): the program would never see the tuned value.",
+    field="ParameterRanges.*.Name",
+    source=Source.LIBRARY,
+    reference="sagemaker-training-toolkit src/sagemaker_training/params.py: SAGEMAKER_HYPERPARAMETERS",
+    subjects=JobSpec,
+)
+def _toolkit_names_not_tuned(job: JobSpec, finding: Finding) -> None:
+    for index, parameter_range in enumerate(job.parameter_ranges):
+        name = parameter_range.name
+        finding.require(
+            is_unresolved(name) or name not in TOOLKIT_HYPERPARAMETERS,
+            f"parameter_ranges[{index}].name",
+            name,
+            "is read by the SageMaker training toolkit for itself (not passed to the program): tune a hyperparameter "
+            "of the program instead",
+        )

@@ -271,3 +271,26 @@ def _security_groups(job: JobSpec, finding: Finding) -> None:
     if job.training.vpc is not None and groups:  # empty: one is created
         name = "VpcSecurityGroupIds"
         finding.count_between("training.security_groups", groups, model.minimum(name), model.maximum(name))
+
+
+@rule(
+    "HPO-TRAIN-015",
+    statement="No volume_kms_key on an instance type with local NVMe storage (ml.g4dn, g5, p4d, ...): SageMaker "
+    "refuses it; the instance store is encrypted in hardware.",
+    field="ResourceConfig.VolumeKmsKeyId",
+    source=Source.API_REFERENCE,
+    reference="ResourceConfig.VolumeKmsKeyId: no VolumeKmsKeyId with an instance type with local storage; "
+    "sagemaker_hpo.instance_storage",
+    subjects=JobSpec,
+)
+def _volume_key_on_local_storage(job: JobSpec, finding: Finding) -> None:
+    from ..instance_storage import has_local_storage
+
+    value = _instance_type(job)
+    if value is not None and job.training.volume_kms_key is not None and has_local_storage(value):
+        finding.fail(
+            "training.volume_kms_key",
+            job.training.volume_kms_key.node.path,
+            f"{value} has local NVMe storage, which SageMaker encrypts in hardware and refuses a volume key for: "
+            "leave volume_kms_key out (output_kms_key still applies)",
+        )
