@@ -95,28 +95,6 @@ def _total(job: JobSpec, finding: Finding) -> None:
     )
 
 
-@rule(
-    "HPO-HP-005",
-    statement="Static hyperparameter names are distinct as the strings SageMaker receives (1 and '1' are one name: "
-    "one value would be dropped).",
-    field="StaticHyperParameters (keys)",
-    source=Source.LIBRARY,
-    reference="names are sent as strings (str(name)); a second value of the same name silently replaced the first",
-    subjects=JobSpec,
-)
-def _distinct_names(job: JobSpec, finding: Finding) -> None:
-    seen: dict[str, object] = {}
-    for name in job.training.static_hyperparameters:
-        text = str(name)
-        if text in seen:
-            finding.fail(
-                "training.static_hyperparameters",
-                [seen[text], name],
-                f"both names are sent as {text!r}: SageMaker would get one value only; keep one",
-            )
-        seen[text] = name
-
-
 #: The hyperparameter SageMaker adds to every training job of a tuning job: the objective metric's name.
 TUNING_OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
 #: The hyperparameters the SageMaker training toolkit (sagemaker-training, used by SageMaker's framework containers)
@@ -137,7 +115,7 @@ TOOLKIT_HYPERPARAMETERS = frozenset(
 
 
 @rule(
-    "HPO-HP-006",
+    "HPO-HP-005",
     statement="No static or tuned hyperparameter is named _tuning_objective_metric: SageMaker sets it in every "
     "training job of a tuning job.",
     field="StaticHyperParameters, ParameterRanges.*.Name",
@@ -159,7 +137,7 @@ def _objective_name_reserved(job: JobSpec, finding: Finding) -> None:
 
 
 @rule(
-    "HPO-HP-007",
+    "HPO-HP-006",
     statement="No tuned hyperparameter is one the SageMaker training toolkit reads for itself (sagemaker_program, "
     "sagemaker_submit_directory, sagemaker_region, ...): the program would never see the tuned value.",
     field="ParameterRanges.*.Name",

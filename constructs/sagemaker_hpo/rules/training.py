@@ -294,3 +294,22 @@ def _volume_key_on_local_storage(job: JobSpec, finding: Finding) -> None:
             f"{value} has local NVMe storage, which SageMaker encrypts in hardware and refuses a volume key for: "
             "leave volume_kms_key out (output_kms_key still applies)",
         )
+
+
+@rule(
+    "HPO-TRAIN-016",
+    statement="Security groups and subnets are each listed once.",
+    field="VpcConfig.SecurityGroupIds, VpcConfig.Subnets",
+    source=Source.LIBRARY,
+    reference="a repeated id adds nothing and counts against the limits of 5 security groups and 16 subnets",
+    subjects=JobSpec,
+)
+def _distinct_network_ids(job: JobSpec, finding: Finding) -> None:
+    if job.training.vpc is None:
+        return
+    from ..training import select_subnet_ids
+
+    groups = [g.security_group_id for g in job.training.security_groups or ()]
+    for field, ids in (("training.security_groups", groups), ("training.subnets", select_subnet_ids(job.training))):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})  # the same token twice is the same id too
+        finding.require(not repeated, field, repeated, "each id may be listed once")
