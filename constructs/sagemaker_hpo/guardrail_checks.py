@@ -66,6 +66,8 @@ class _DriftCheck:
 
 #: Per app (its root construct): the guardrails of each guarded provider, by service token.
 _GUARDED: weakref.WeakKeyDictionary[IConstruct, dict[str, list[_Binding]]] = weakref.WeakKeyDictionary()
+#: Per app: how many ``TuningJob`` constructs it has checked so far (none: no tree walk when guardrails arrive).
+_JOBS_SEEN: weakref.WeakKeyDictionary[IConstruct, int] = weakref.WeakKeyDictionary()
 #: Per app: the drift check of each imported provider, by service token.
 _DRIFT: weakref.WeakKeyDictionary[IConstruct, dict[str, _DriftCheck]] = weakref.WeakKeyDictionary()
 
@@ -84,10 +86,13 @@ def guard_provider(
     :raises ValidationError: when a job defined already breaks a guardrail.
     """
     binding = _Binding(guardrails, tuple(subnet_ids), key_arn)
-    _GUARDED.setdefault(scope.node.root, {}).setdefault(service_token, []).append(binding)
+    root = scope.node.root
+    _GUARDED.setdefault(root, {}).setdefault(service_token, []).append(binding)
+    if not _JOBS_SEEN.get(root):
+        return
     from .tuning_job import TuningJob
 
-    for node in scope.node.root.node.find_all():
+    for node in root.node.find_all():
         if isinstance(node, TuningJob) and node.provider.service_token == service_token:
             _check(node, binding)
 
@@ -104,6 +109,7 @@ def check_tuning_job(job: TuningJob) -> None:
         rule id).
     """
     root = job.node.root
+    _JOBS_SEEN[root] = _JOBS_SEEN.get(root, 0) + 1
     token = job.provider.service_token
     for binding in _GUARDED.get(root, {}).get(token, []):
         _check(job, binding)
