@@ -35,7 +35,8 @@ class PlatformTuningStack(cdk.Stack):
         :param construct_id: its id, unique within ``scope``.
         :param platform_namespace: the platform's SSM namespace. Default: the default platform's.
         :param team: the platform team the stack belongs to. Default: the platform itself (its shared role).
-        :param guardrails: the team's guardrails, checked at synth time. Default: none (IAM still enforces them).
+        :param guardrails: the team's guardrails, checked at synth time. Default: none (then the stack's drift rule
+            stops its deployment while the team has guardrails).
         """
         super().__init__(scope, construct_id, **kwargs)
         #: The imported platform team.

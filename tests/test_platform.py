@@ -208,7 +208,7 @@ def test_platform_publishes_every_value_consumers_need_under_its_namespace() -> 
     parameters = _parameters_by_name(template)
     expected = {
         "training-role-arn", "data-bucket-name", "artifacts-bucket-name", "key-arn", "provider-service-token",
-        "provider-name-prefix", "images/gpu/uri", "images/custom/uri",
+        "provider-name-prefix", "images/gpu/uri", "images/custom/uri", "guardrails-digest",
     }  # fmt: skip
     assert set(parameters) == {f"{PLATFORM_NAMESPACE}{key}" for key in expected}
     assert all(p["Type"] == "String" for p in parameters.values())
@@ -224,6 +224,7 @@ def test_platform_publishes_every_value_consumers_need_under_its_namespace() -> 
     assert value("provider-name-prefix") == platform.provider.name_prefix
     assert "cdk-hnb659fds-container-assets" in json.dumps(value("images/gpu/uri"))
     assert "my-training:v1" in json.dumps(value("images/custom/uri"))
+    assert value("guardrails-digest") == "none"  # no guardrails; team apps' drift rules compare with it
 
 
 def test_platform_provider_is_the_stacks_provider_and_may_pass_the_platform_role() -> None:

@@ -27,7 +27,6 @@ from aws_cdk.assertions import Annotations, Match
 
 from sagemaker_hpo import (
     Guardrails,
-    GuardrailsAspect,
     HpoPlatform,
     Hyperband,
     MetricDefinition,
@@ -39,6 +38,7 @@ from sagemaker_hpo import (
     TuningJob,
     ValidationError,
 )
+from sagemaker_hpo.guardrail_checks import guardrails_of
 from sagemaker_hpo.team import team_job_prefix
 from stacks.platform_stack import RESEARCH_GUARDRAILS, VISION_GUARDRAILS, HpoPlatformStack
 from tests.construct_support import job, role_statements, training
@@ -220,7 +220,7 @@ def test_team_parameters_are_published_under_the_team_namespace() -> None:
     names = {r["Properties"]["Name"] for r in template["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"}
     for team in ("vision", "research"):
         for key in ("training-role-arn", "provider-service-token", "provider-name-prefix", "data-prefix",
-                    "output-prefix", "checkpoint-prefix", "guardrails"):  # fmt: skip
+                    "output-prefix", "checkpoint-prefix", "guardrails", "guardrails-digest"):  # fmt: skip
             assert f"{NAMESPACE}teams/{team}/{key}" in names
     assert f"{NAMESPACE}teams/vision/images/gpu/uri" in names
 
@@ -404,28 +404,35 @@ def test_a_job_inside_every_guardrail_synthesizes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "rule_id"),
     [
-        ({"instance_type": "ml.p4d.24xlarge"}, "training.instance_type"),
-        ({"instance_count": 3}, "training.instance_count"),
-        ({"max_parallel_jobs": 4, "max_jobs": 4}, "max_parallel_jobs"),
-        ({"max_runtime": cdk.Duration.hours(3)}, "training.max_runtime"),
-        ({"max_jobs": 20}, "max_jobs x training.instance_count x training.max_runtime"),
-        ({"use_spot_instances": False, "checkpoint_path": None}, "training.use_spot_instances"),
-        ({"vpc": None, "security_groups": None}, "training.vpc"),
-        ({"enable_network_isolation": False}, "training.enable_network_isolation"),
-        ({"enable_inter_container_traffic_encryption": False}, "training.enable_inter_container_traffic_encryption"),
-        ({"volume_kms_key": None}, "training.volume_kms_key"),
-        ({"tags": {"owner": "me"}}, "tags"),
+        ({"instance_type": "ml.c5.xlarge"}, "training.instance_type", "HPO-GUARD-001"),
+        ({"instance_count": 3}, "training.instance_count", "HPO-GUARD-002"),
+        ({"max_parallel_jobs": 4, "max_jobs": 4}, "max_parallel_jobs", "HPO-GUARD-003"),
+        ({"max_runtime": cdk.Duration.hours(3)}, "training.max_runtime", "HPO-GUARD-004"),
+        ({"max_jobs": 20}, "max_jobs x training.instance_count x training.max_runtime", "HPO-GUARD-005"),
+        ({"use_spot_instances": False, "checkpoint_path": None}, "training.use_spot_instances", "HPO-GUARD-007"),
+        ({"vpc": None, "security_groups": None}, "training.vpc", "HPO-GUARD-008"),
+        ({"enable_network_isolation": False}, "training.enable_network_isolation", "HPO-GUARD-009"),
+        (
+            {"enable_inter_container_traffic_encryption": False},
+            "training.enable_inter_container_traffic_encryption",
+            "HPO-GUARD-010",
+        ),  # fmt: skip
+        ({"volume_kms_key": None}, "training.volume_kms_key", "HPO-GUARD-011"),
+        ({"tags": {"owner": "me"}}, "tags", "HPO-GUARD-013"),
     ],
 )
 def test_each_guardrail_fails_synthesis_naming_the_construct_path_and_field(
-    overrides: dict[str, Any], field: str
+    overrides: dict[str, Any], field: str, rule_id: str
 ) -> None:
-    app, stack, platform = _consumer(guardrails=STRICT, with_vpc=True)
-    job(stack, "Job", **_compliant(stack, platform, platform.vpc, **overrides))
-    with pytest.raises(RuntimeError, match=rf"^Consumer/Job: invalid {re.escape(field)}: .*the platform's guardrails"):
-        app.synth()
+    """A ``ValidationError`` raised in Python as the job is defined (no jsii ``RuntimeError`` from an Aspect)."""
+    _, stack, platform = _consumer(guardrails=STRICT, with_vpc=True)
+    with pytest.raises(
+        ValidationError, match=rf"^Consumer/Job: invalid {re.escape(field)}: .*the platform's guardrails"
+    ) as raised:
+        job(stack, "Job", **_compliant(stack, platform, platform.vpc, **overrides))
+    assert raised.value.rule_id == rule_id and raised.value.path == "Consumer/Job" and raised.value.field == field
 
 
 def test_guardrails_check_only_jobs_of_the_teams_provider() -> None:
@@ -440,10 +447,11 @@ def test_platform_guardrails_also_check_jobs_of_the_platform_app() -> None:
     stack = cdk.Stack(app, "Platform")
     platform = HpoPlatform(stack, "Platform", guardrails=Guardrails(max_parallel_jobs=2))
     team = platform.add_team("vision")
-    job(stack, "Job", provider=team.provider, training=training(role=team.training_role,
-        inputs={"train": team.data_input("x/", content_type="text/csv")}, output_path=team.output_location("x/")))  # fmt: skip
-    with pytest.raises(RuntimeError, match=r"^Platform/Job: invalid max_parallel_jobs: 5; the platform's guardrails"):
-        app.synth()
+    with pytest.raises(
+        ValidationError, match=r"^Platform/Job: invalid max_parallel_jobs: 5; the platform's guardrails"
+    ):
+        job(stack, "Job", provider=team.provider, training=training(role=team.training_role,
+            inputs={"train": team.data_input("x/", content_type="text/csv")}, output_path=team.output_location("x/")))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -713,8 +721,8 @@ def test_the_experiment_stacks_check_the_vision_guardrails_at_synth_time() -> No
     app = default_app().app
     for name in ("XgboostHyperband", "MlpHyperband", "Resnet20Hyperband"):
         stack = app.node.find_child(name)
-        aspects = [a for a in cdk.Aspects.of(stack).all if isinstance(a, GuardrailsAspect)]
-        assert [a.guardrails for a in aspects] == [VISION_GUARDRAILS], name
+        platform = stack.node.find_child("Platform")
+        assert guardrails_of(stack, platform.provider.service_token) == [VISION_GUARDRAILS], name
     assert RESEARCH_GUARDRAILS.required_tags == ["cost-center"]
 
 
@@ -740,9 +748,8 @@ def test_a_consumer_with_an_environment_reads_the_published_guardrails_by_lookup
     stack = cdk.Stack(app, "Consumer", env=env)
     platform = HpoPlatform.from_parameters(stack, "Platform", namespace="/ml/", team="vision")
     assert platform.guardrails is not None and platform.guardrails.to_json() == published.to_json()
-    job(stack, "Job", provider=platform.provider, training=_team_training(platform, instance_type="ml.p3.2xlarge"))
-    with pytest.raises(RuntimeError, match=r"^Consumer/Job: invalid training.instance_type: 'ml.p3.2xlarge'"):
-        app.synth()
+    with pytest.raises(ValidationError, match=r"^Consumer/Job: invalid training.instance_type: 'ml.p3.2xlarge'"):
+        job(stack, "Job", provider=platform.provider, training=_team_training(platform, instance_type="ml.p3.2xlarge"))
     # Without the cached value the stack synthesizes (the CDK CLI looks it up, then synthesizes again).
     fresh = cdk.Stack(cdk.App(), "Fresh", env=env)
     assert HpoPlatform.from_parameters(fresh, "Platform", namespace="/ml/", team="vision").guardrails is None
@@ -763,7 +770,12 @@ def test_a_team_role_with_another_provider_is_an_error() -> None:
             consumer, "Mine-provider"))  # fmt: skip
 
 
-def test_a_fixed_name_with_an_imported_team_provider_warns_instead() -> None:
+def test_a_fixed_name_with_an_imported_team_provider_is_an_error_naming_the_prefix_parameter() -> None:
     _, stack, platform = _consumer()
-    job(stack, "Fixed", provider=platform.provider, tuning_job_name="my-job", training=_team_training(platform))
-    Annotations.from_stack(stack).has_warning("/Consumer/Fixed", Match.string_like_regexp("HPO-JOB-015"))
+    prefix = team_job_prefix("/ml/", "vision")
+    with pytest.raises(ValidationError, match=rf"^Consumer/Fixed: invalid tuning_job_name: 'my-job'; the team 'vision''s "
+                       rf"provider may only manage jobs named {prefix}-\.\.\. \(the SSM parameter "
+                       r"/ml/teams/vision/provider-name-prefix holds the prefix\).*\[HPO-JOB-018\]$"):  # fmt: skip
+        job(stack, "Fixed", provider=platform.provider, tuning_job_name="my-job", training=_team_training(platform))
+    job(stack, "Ok", provider=platform.provider, tuning_job_name=f"{prefix}-job", training=_team_training(platform))
+    assert not Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("HPO-JOB-015"))

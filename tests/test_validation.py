@@ -6,6 +6,7 @@ has at least one failing (or warning) case and one passing case here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -13,14 +14,18 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match
 
 from sagemaker_hpo import (
     Bayesian,
     CategoricalRange,
     CompletionCriteria,
+    CompressionType,
     ContinuousRange,
     GridSearch,
+    Guardrails,
     HpoPlatform,
     Hyperband,
     ImportedTuningJobProvider,
@@ -31,10 +36,12 @@ from sagemaker_hpo import (
     Objective,
     RandomSearch,
     S3Input,
+    S3Location,
     ScalingType,
     TrainingImage,
     ValidationError,
     WarmStart,
+    WarmStartType,
 )
 from sagemaker_hpo.gpu_image import load_metric_definitions, load_sample_log_lines
 from tests.construct_support import XGB_RANGES, custom_training, job, new_stack, training
@@ -543,7 +550,7 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ),
     (
         "HPO-DATA-002",
-        lambda s: {"training": training(inputs={"train": _csv("s3://My_Data/train/")})},
+        lambda s: {"training": training(inputs={"train": "s3://My_Data/train/"})},
         r"training.inputs\['train'\]: 's3://My_Data/train/'; bucket name 'My_Data' is not a valid S3 bucket name",
     ),
     (
@@ -915,6 +922,320 @@ WARNS: list[tuple[str, Overrides, str]] = [
     ),
 ]
 
+# -- issue 16: guardrails (HPO-GUARD), cross-field service rules, reserved and repeated names, bucket names ------------
+
+
+def _guarded(
+    stack: cdk.Stack, guardrails: Guardrails, job_props: dict[str, Any] | None = None, **training_props: Any
+) -> dict[str, Any]:
+    """A job of the team ``guarded`` of a platform in ``stack`` whose guardrails are ``guardrails``."""
+    team = HpoPlatform(stack, "Guarded", guardrails=guardrails).add_team("guarded")
+    props: dict[str, Any] = {
+        "role": team.training_role,
+        "inputs": {n: team.data_input(f"x/{n}/", content_type="text/csv") for n in ("train", "validation")},
+        "output_path": team.output_location("x/"),
+    }
+    props.update(training_props)
+    return {"provider": team.provider, "training": training(**props), **(job_props or {})}
+
+
+def _unencrypted_output(stack: cdk.Stack) -> S3Location:
+    """The team ``guarded``'s output prefix by bucket name only: no KMS key goes with it."""
+    bucket = stack.node.find_child("Guarded").artifacts_bucket
+    return S3Location(bucket.bucket_name, "output/teams/guarded/x/")
+
+
+def _grid(max_jobs: int | None = None) -> dict[str, Any]:
+    """A GridSearch over 3 x 2 = 6 combinations, max_jobs left out unless given."""
+    ranges = [CategoricalRange("max_depth", ["3", "5", "7"]), CategoricalRange("eta", ["0.1", "0.3"])]
+    return {"strategy": GridSearch(), "parameter_ranges": ranges, "max_jobs": max_jobs, "max_parallel_jobs": 2}
+
+
+def _other_region_output(stack: cdk.Stack) -> S3Location:
+    bucket = s3.Bucket.from_bucket_attributes(stack, "UsBucket", bucket_name="my-data-us", region="us-east-1")
+    return S3Location.from_bucket(bucket, "out/")
+
+
+def _gzip(mode: InputMode | None = None) -> S3Input:
+    return S3Input.from_uri("s3://my-data/train/", compression=CompressionType.GZIP, input_mode=mode)
+
+
+HOUR = cdk.Duration.hours(1)
+
+#: Stack props of the cases that need a stack with a known Region.
+STACK_PROPS: dict[str, dict[str, Any]] = {
+    "HPO-DATA-009": {"env": cdk.Environment(account="111122223333", region="eu-west-1")},
+}
+
+FAILING += [
+    (
+        "HPO-GUARD-001",
+        lambda s: _guarded(s, Guardrails(instance_types=["ml.c5.*"])),
+        r"training.instance_type: 'ml.m5.xlarge'; the platform's guardrails: must be one of ml.c5.\*",
+    ),
+    (
+        "HPO-GUARD-002",
+        lambda s: _guarded(s, Guardrails(max_instances_per_job=1), instance_count=2),
+        r"training.instance_count: 2; the platform's guardrails: must be at most 1",
+    ),
+    (
+        "HPO-GUARD-003",
+        lambda s: _guarded(s, Guardrails(max_parallel_jobs=2)),
+        r"max_parallel_jobs: 5; the platform's guardrails: must be at most 2",
+    ),
+    (
+        "HPO-GUARD-004",
+        lambda s: _guarded(s, Guardrails(max_training_runtime=cdk.Duration.hours(2))),
+        r"training.max_runtime: '86400 s'; the platform's guardrails: must be at most 7200 s",
+    ),
+    (
+        "HPO-GUARD-005",
+        lambda s: _guarded(s, Guardrails(max_instance_hours=10), max_runtime=HOUR),
+        r"max_jobs x training.instance_count x training.max_runtime: '20 x 1 x 3600 s = 20 instance-hours'",
+    ),
+    (
+        "HPO-GUARD-006",
+        lambda s: _guarded(s, Guardrails(max_instance_hours=5), _grid(), max_runtime=HOUR),
+        r"grid size \(max_jobs left out\) x .*: '6 combinations x 1 x 3600 s = 6 instance-hours'.*at most 5",
+    ),
+    (
+        "HPO-GUARD-007",
+        lambda s: _guarded(s, Guardrails(require_spot=True)),
+        r"training.use_spot_instances: False; the platform's guardrails: must be True",
+    ),
+    (
+        "HPO-GUARD-008",
+        lambda s: _guarded(s, Guardrails(require_vpc=True)),
+        r"training.vpc: None; the platform's guardrails: training jobs must run in a VPC",
+    ),
+    (
+        "HPO-GUARD-009",
+        lambda s: _guarded(s, Guardrails(require_network_isolation=True)),
+        r"training.enable_network_isolation: False; the platform's guardrails: must be True",
+    ),
+    (
+        "HPO-GUARD-010",
+        lambda s: _guarded(s, Guardrails(require_inter_container_encryption=True)),
+        r"training.enable_inter_container_traffic_encryption: False; the platform's guardrails: must be True",
+    ),
+    (
+        "HPO-GUARD-011",
+        lambda s: _guarded(s, Guardrails(require_kms=True)),
+        r"training.volume_kms_key: None; the platform's guardrails: must be the platform's KMS key",
+    ),
+    (
+        "HPO-GUARD-012",
+        lambda s: _output_unkeyed(s),
+        r"training.output_kms_key: None; the platform's guardrails: must be the platform's KMS key",
+    ),
+    (
+        "HPO-GUARD-013",
+        lambda s: _guarded(s, Guardrails(required_tags=["cost-center"])),
+        r"tags: \[\]; the platform's guardrails: must include the tag keys cost-center",
+    ),
+    (
+        "HPO-HP-005",
+        lambda s: {"training": training(static_hyperparameters={"_tuning_objective_metric": "validation:auc"})},
+        r"training.static_hyperparameters: '_tuning_objective_metric'; is reserved",
+    ),
+    (
+        "HPO-HP-005:tuned",
+        lambda s: {"parameter_ranges": [*XGB_RANGES, CategoricalRange("_tuning_objective_metric", ["a", "b"])]},
+        r"parameter_ranges\[4\].name: '_tuning_objective_metric'; is reserved",
+    ),
+    (
+        "HPO-HP-006",
+        lambda s: {"parameter_ranges": [*XGB_RANGES, CategoricalRange("sagemaker_program", ["a.py", "b.py"])]},
+        r"parameter_ranges\[4\].name: 'sagemaker_program'; is read by the SageMaker training toolkit",
+    ),
+    (
+        "HPO-METRIC-012",
+        lambda s: _custom(
+            s,
+            metric_definitions=[
+                MetricDefinition("validation:accuracy", r"a=([0-9.]+)"),
+                MetricDefinition("validation:accuracy", r"b=([0-9.]+)"),
+            ],
+        ),  # fmt: skip
+        r"training.metric_definitions\[1\].name: 'validation:accuracy'; is defined twice",
+    ),
+    (
+        "HPO-TRAIN-015",
+        lambda s: {"training": training(instance_type="ml.g4dn.xlarge", volume_kms_key=kms.Key(s, "VolumeKey"))},
+        r"training.volume_kms_key: 'Rules/VolumeKey'; ml.g4dn.xlarge has local NVMe storage",
+    ),
+    (
+        "HPO-TRAIN-016",
+        lambda s: _repeated_security_group(s),
+        r"training.security_groups: \[.*\]; each id may be listed once",
+    ),
+    (
+        "HPO-DATA-002:reserved-suffix",
+        lambda s: {"training": training(output_path="s3://my-data--x-s3/out/")},
+        r"bucket name 'my-data--x-s3' is not a valid S3 bucket name: must not end with '--x-s3'",
+    ),
+    (
+        "HPO-DATA-002:xn",
+        lambda s: {"training": training(checkpoint_path="s3://xn--data/ckpt/")},
+        r"training.checkpoint_path: .*must not start with 'xn--'",
+    ),
+    (
+        "HPO-DATA-002:ip",
+        lambda s: {"training": training(output_path="s3://192.168.5.4/out/")},
+        r"must not be formatted as an IP address",
+    ),
+    (
+        "HPO-DATA-002:dots",
+        lambda s: {"training": training(output_path="s3://my..data/out/")},
+        r"must not contain two adjacent dots",
+    ),
+    (
+        "HPO-DATA-008",
+        lambda s: _custom(s, inputs={"train": _gzip()}),
+        r"training.inputs\['train'\].compression: 'Gzip'; Gzip is read in Pipe mode only; this channel is read in File",
+    ),
+    (
+        "HPO-DATA-008:fast-file",
+        lambda s: _custom(s, inputs={"train": _gzip(InputMode.FAST_FILE)}, input_mode=InputMode.PIPE),
+        r"read in FastFile mode",
+    ),
+    (
+        "HPO-DATA-009",
+        lambda s: {"training": training(output_path=_other_region_output(s))},
+        r"training.output_path: 's3://my-data-us/out/'; the bucket is in us-east-1, the job's stack in eu-west-1",
+    ),
+    (
+        "HPO-WARM-008",
+        lambda s: {
+            "strategy": Bayesian(),
+            "warm_start": WarmStart(
+                parents=[_parent(s, training=training(image=TrainingImage.builtin_algorithm("xgboost", "3.0-5")))]
+            ),
+        },  # fmt: skip
+        r"warm_start.parents\[0\]: 'Rules/Parent'; IdenticalDataAndAlgorithm promises the parents' training image",
+    ),
+    (
+        "HPO-WARM-009",
+        lambda s: {
+            "strategy": Bayesian(),
+            "warm_start": WarmStart(
+                parents=[
+                    _parent(
+                        s,
+                        training=training(
+                            inputs={
+                                "train": _csv("s3://other-data/train/"),
+                                "validation": _csv("s3://my-data/validation/"),
+                            }
+                        ),
+                    )
+                ]
+            ),
+        },  # fmt: skip
+        r"'Rules/Parent'; IdenticalDataAndAlgorithm promises the parents' input data, but the channels train differ",
+    ),
+    (
+        "HPO-WARM-010",
+        lambda s: {"strategy": Bayesian(), "warm_start": WarmStart(parents=[*[_parent(s)] * 2])},
+        r"warm_start.parents\[1\]: 'Rules/Parent'; is listed twice",
+    ),
+]
+
+PASSING += [
+    ("HPO-GUARD-001", lambda s: _guarded(s, Guardrails(instance_types=["ml.c5.*", "ml.m5.*"]))),
+    ("HPO-GUARD-002", lambda s: _guarded(s, Guardrails(max_instances_per_job=2), instance_count=2)),
+    ("HPO-GUARD-003", lambda s: _guarded(s, Guardrails(max_parallel_jobs=5))),
+    ("HPO-GUARD-004", lambda s: _guarded(s, Guardrails(max_training_runtime=HOUR), max_runtime=HOUR)),
+    ("HPO-GUARD-005", lambda s: _guarded(s, Guardrails(max_instance_hours=20), max_runtime=HOUR)),
+    ("HPO-GUARD-006", lambda s: _guarded(s, Guardrails(max_instance_hours=6), _grid(), max_runtime=HOUR)),
+    ("HPO-GUARD-007", lambda s: _guarded(s, Guardrails(require_spot=True), use_spot_instances=True)),
+    ("HPO-GUARD-008", lambda s: _guarded(s, Guardrails(require_vpc=True), vpc=_vpc(s))),
+    ("HPO-GUARD-009", lambda s: _guarded(s, Guardrails(require_network_isolation=True), enable_network_isolation=True)),
+    (
+        "HPO-GUARD-010",
+        lambda s: _guarded(
+            s, Guardrails(require_inter_container_encryption=True), enable_inter_container_traffic_encryption=True
+        ),
+    ),
+    ("HPO-GUARD-011", lambda s: _keyed(s)),
+    (
+        "HPO-GUARD-011:local-storage",
+        lambda s: _guarded(s, Guardrails(require_kms=True), instance_type="ml.g4dn.xlarge"),
+    ),
+    ("HPO-GUARD-012", lambda s: _keyed(s)),
+    (
+        "HPO-GUARD-013",
+        lambda s: _guarded(s, Guardrails(required_tags=["cost-center"]), {"tags": {"cost-center": "cv"}}),
+    ),
+    ("HPO-HP-005", lambda s: {"training": training(static_hyperparameters={"tuning_objective_metric": "x"})}),
+    ("HPO-HP-006", lambda s: {"training": training(static_hyperparameters={"sagemaker_program": "train.py"})}),
+    (
+        "HPO-METRIC-012",
+        lambda s: _custom(
+            s,
+            image=TrainingImage.from_image_uri(
+                "1.dkr.ecr.us-east-1.amazonaws.com/x:1",
+                metric_definitions=[MetricDefinition("validation:accuracy", r"old=([0-9.]+)")],
+            ),
+        ),
+    ),  # fmt: skip
+    ("HPO-TRAIN-015", lambda s: {"training": training(instance_type="ml.m5.xlarge", volume_kms_key=kms.Key(s, "K"))}),
+    ("HPO-TRAIN-015:no-key", lambda s: {"training": training(instance_type="ml.g4dn.xlarge")}),
+    ("HPO-TRAIN-016", lambda s: _vpc_training(s, 2)),
+    ("HPO-DATA-008", lambda s: _custom(s, inputs={"train": _gzip(InputMode.PIPE)})),
+    ("HPO-DATA-008:definition", lambda s: _custom(s, inputs={"train": _gzip()}, input_mode=InputMode.PIPE)),
+    (
+        "HPO-DATA-009",
+        lambda s: {
+            "training": training(
+                output_path=S3Location.from_bucket(
+                    s3.Bucket.from_bucket_attributes(s, "EuBucket", bucket_name="my-data-eu", region="eu-west-1"),
+                    "out/",
+                )
+            )
+        },
+    ),  # fmt: skip
+    ("HPO-WARM-008", lambda s: {"strategy": Bayesian(), "warm_start": WarmStart(parents=[_parent(s)])}),
+    (
+        "HPO-WARM-008:transfer",
+        lambda s: {
+            "strategy": Bayesian(),
+            "warm_start": WarmStart(
+                type=WarmStartType.TRANSFER_LEARNING,
+                parents=[_parent(s, training=training(image=TrainingImage.builtin_algorithm("xgboost", "3.0-5")))],
+            ),
+        },  # fmt: skip
+    ),
+    ("HPO-WARM-009", lambda s: {"strategy": Bayesian(), "warm_start": WarmStart(parents=[_parent(s)])}),
+    ("HPO-WARM-010", lambda s: {"strategy": Bayesian(), "warm_start": WarmStart(parents=[_parent(s), "earlier-job"])}),
+]
+
+
+def _guarded_key(stack: cdk.Stack) -> Any:
+    return stack.node.find_child("Guarded").key
+
+
+def _keyed(stack: cdk.Stack) -> dict[str, Any]:
+    """A job of the team ``guarded`` under ``require_kms`` with the platform's key on volumes and output."""
+    props = _guarded(stack, Guardrails(require_kms=True))
+    return _guarded_retrained(stack, props, volume_kms_key=_guarded_key(stack))
+
+
+def _output_unkeyed(stack: cdk.Stack) -> dict[str, Any]:
+    props = _guarded(stack, Guardrails(require_kms=True))
+    return _guarded_retrained(stack, props, output_path=_unencrypted_output(stack), volume_kms_key=_guarded_key(stack))
+
+
+def _guarded_retrained(stack: cdk.Stack, props: dict[str, Any], **training_props: Any) -> dict[str, Any]:
+    """``props`` with its training definition changed by ``training_props``."""
+    return {**props, "training": dataclasses.replace(props["training"], **training_props)}
+
+
+def _repeated_security_group(stack: cdk.Stack) -> dict[str, Any]:
+    vpc = _vpc(stack)
+    group = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
+    return {"training": training(vpc=vpc, security_groups=[group, group])}
+
 
 def _imports_platform(stack: cdk.Stack, overrides: dict[str, Any]) -> dict[str, Any]:
     """Import a platform into ``stack`` (as a team app does); return ``overrides``."""
@@ -957,7 +1278,7 @@ def _rule_of(case_id: str) -> str:
 @pytest.mark.parametrize(("overrides", "message"), [(o, m) for _, o, m in FAILING], ids=[i for i, _, _ in FAILING])
 def test_rule_rejects(request: pytest.FixtureRequest, overrides: Overrides, message: str) -> None:
     case_id = request.node.callspec.id
-    stack = new_stack("Rules")
+    stack = new_stack("Rules", **STACK_PROPS.get(case_id, {}))
     with pytest.raises(ValidationError, match=message) as raised:
         job(stack, "Tuning", **overrides(stack))
     assert str(raised.value).startswith("Rules/Tuning: "), str(raised.value)
@@ -972,7 +1293,7 @@ def _warnings(stack: cdk.Stack, rule_id: str | None = None, pattern: str = ".*")
 
 @pytest.mark.parametrize("overrides", [o for _, o in PASSING], ids=[i for i, _ in PASSING])
 def test_rule_accepts(request: pytest.FixtureRequest, overrides: Overrides) -> None:
-    stack = new_stack("Rules")
+    stack = new_stack("Rules", **STACK_PROPS.get(request.node.callspec.id, {}))
     job(stack, "Tuning", **overrides(stack))
     assert not _warnings(stack, _rule_of(request.node.callspec.id))
 

@@ -1,8 +1,11 @@
 """Guardrails a platform sets once for its teams, enforced twice: at synth time and at run time.
 
-At synth time ``GuardrailsAspect`` checks every ``TuningJob`` that uses a team's provider (in the platform's app and
-in consumer apps that import the team with ``HpoPlatform.from_parameters(..., team=..., guardrails=...)``): a job that
-breaks one fails synthesis with an error naming its construct path and the field.
+At synth time every ``TuningJob`` that uses a guarded provider is checked as it is defined (in the platform's app,
+and in team apps that import the team with ``HpoPlatform.from_parameters(..., team=...)`` when the guardrails are
+known: ``guardrails=`` or a context lookup): a job that breaks one raises ``ValidationError`` naming its construct
+path, the field and the rule id (``HPO-GUARD-*``, see ``sagemaker_hpo.guardrail_checks``). At deploy time a team app's
+stack carries a CloudFormation rule that compares the guardrails it was checked against with those the platform
+publishes (``guardrails-digest``), so a stack never checked, or checked against old guardrails, cannot deploy.
 
 At run time the team provider's handler role carries one ``Deny`` statement per guardrail that SageMaker has a
 condition key for on ``CreateHyperParameterTuningJob`` (service authorization reference):
@@ -29,17 +32,16 @@ spot training: ``max_instances_per_job``, ``max_parallel_jobs``, the job-count p
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, IAspect, Token
+from aws_cdk import Annotations, Duration, IAspect
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from ._validation import ValidationError, is_unresolved
+from ._validation import ValidationError
 
 #: The guardrails' sid prefix in the provider's handler policy.
 SID_PREFIX = "Guardrail"
@@ -198,75 +200,28 @@ class Guardrails:
     def check(
         self, path: str, request: dict[str, Any], *, subnet_ids: Sequence[str] = (), key_arn: str | None = None
     ) -> None:
-        """Raise ``ValidationError`` (naming ``path`` and the field) when ``request`` breaks a guardrail."""
-        definition = request.get("TrainingJobDefinition", {})
-        resources = definition.get("ResourceConfig", {})
-        limits = request.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
-        instance_type = resources.get("InstanceType")
-        count = resources.get("InstanceCount")
-        runtime = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+        """Raise ``ValidationError`` (naming ``path``, the field and the rule id, ``HPO-GUARD-*``) when ``request``
+        breaks a guardrail.
 
-        def fail(field_name: str, value: Any, allowed: str) -> None:
-            raise ValidationError(path, field_name, value, f"the platform's guardrails: {allowed}")
+        :param path: the construct path of the job.
+        :param request: its ``CreateHyperParameterTuningJob`` request.
+        :param subnet_ids: the platform's subnets. Default: any.
+        :param key_arn: the platform's key. Default: any key.
+        """
+        from .rules import run_rules
+        from .rules.guardrails import GuardedRequest
 
-        def known(value: Any) -> bool:
-            return value is not None and not is_unresolved(value)
-
-        if self.instance_types is not None and known(instance_type):
-            if not any(fnmatch.fnmatchcase(instance_type, pattern) for pattern in self.instance_types):
-                fail("training.instance_type", instance_type, f"must be one of {', '.join(self.instance_types)}")
-        if self.max_instances_per_job is not None and known(count) and count > self.max_instances_per_job:
-            fail("training.instance_count", count, f"must be at most {self.max_instances_per_job}")
-        parallel = limits.get("MaxParallelTrainingJobs")
-        if self.max_parallel_jobs is not None and known(parallel) and parallel > self.max_parallel_jobs:
-            fail("max_parallel_jobs", parallel, f"must be at most {self.max_parallel_jobs}")
-        limit = self.max_runtime_seconds
-        if limit is not None and known(runtime) and runtime > limit:
-            fail("training.max_runtime", f"{runtime} s", f"must be at most {limit} s")
-        jobs = limits.get("MaxNumberOfTrainingJobs")
-        if self.max_instance_hours is not None and known(jobs) and known(count) and known(runtime):
-            hours = jobs * count * runtime / 3600
-            if hours > self.max_instance_hours:
-                fail(
-                    "max_jobs x training.instance_count x training.max_runtime",
-                    f"{jobs} x {count} x {runtime} s = {hours:g} instance-hours",
-                    f"must be at most {self.max_instance_hours:g} instance-hours",
-                )
-        if self.require_spot and definition.get("EnableManagedSpotTraining") is not True:
-            fail("training.use_spot_instances", False, "must be True (managed spot training)")
-        vpc = definition.get("VpcConfig")
-        if self.require_vpc:
-            if vpc is None:
-                fail("training.vpc", None, "training jobs must run in a VPC (the platform's)")
-            allowed = [s for s in subnet_ids if not Token.is_unresolved(s)]
-            used = vpc.get("Subnets", [])
-            if allowed and not is_unresolved(used) and any(s not in allowed for s in used):
-                fail("training.subnets", used, f"must be the platform's subnets {', '.join(allowed)}")
-        if self.require_network_isolation and definition.get("EnableNetworkIsolation") is not True:
-            fail("training.enable_network_isolation", False, "must be True")
-        if (
-            self.require_inter_container_encryption
-            and definition.get("EnableInterContainerTrafficEncryption") is not True
-        ):
-            fail("training.enable_inter_container_traffic_encryption", False, "must be True")
-        if self.require_kms:
-            for field_name, value in (
-                ("training.volume_kms_key", resources.get("VolumeKmsKeyId")),
-                ("training.output_kms_key", definition.get("OutputDataConfig", {}).get("KmsKeyId")),
-            ):
-                if value is None:
-                    fail(field_name, None, "must be the platform's KMS key")
-                if key_arn is not None and not is_unresolved(key_arn) and not is_unresolved(value) and value != key_arn:
-                    fail(field_name, value, f"must be the platform's KMS key {key_arn}")
-        tags = {t["Key"] for t in request.get("Tags", [])}
-        missing = [key for key in self.required_tags if key not in tags]
-        if missing:
-            fail("tags", sorted(tags), f"must include the tag keys {', '.join(missing)}")
+        run_rules(GuardedRequest(request, self, tuple(subnet_ids), key_arn), path=path)
 
 
 @jsii.implements(IAspect)
 class GuardrailsAspect:
-    """Checks every ``TuningJob`` under the scope it is added to that uses ``provider`` against ``guardrails``."""
+    """Checks every ``TuningJob`` under the scope it is added to that uses ``provider`` against ``guardrails``.
+
+    A violation is an error annotation on the job (``cdk synth`` fails with it, naming the rule id). Platforms, teams
+    and ``HpoPlatform.from_parameters`` do not need it: they check each job of their providers as it is defined,
+    which raises ``ValidationError`` in Python (``sagemaker_hpo.guardrail_checks``).
+    """
 
     def __init__(
         self,
@@ -292,4 +247,7 @@ class GuardrailsAspect:
         from .tuning_job import TuningJob
 
         if isinstance(node, TuningJob) and node.provider.service_token == self.service_token:
-            self.guardrails.check(node.node.path, node.request, subnet_ids=self.subnet_ids, key_arn=self.key_arn)
+            try:
+                self.guardrails.check(node.node.path, node.request, subnet_ids=self.subnet_ids, key_arn=self.key_arn)
+            except ValidationError as error:  # an exception raised here would reach Python as a jsii RuntimeError
+                Annotations.of(node).add_error(str(error))

@@ -11,7 +11,69 @@ from aws_cdk import Aws
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from ._validation import ValidationError
+from ._validation import ValidationError, is_unresolved
+
+#: An ``s3://bucket/prefix`` URI.
+S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
+#: Amazon S3's general purpose bucket naming rules (S3 User Guide, "General purpose bucket naming rules").
+_BUCKET_CHARACTERS = re.compile(r"^[a-z0-9.-]+$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+#: Prefixes and suffixes S3 reserves (access point aliases, Object Lambda, Multi-Region Access Points, directory
+#: and table buckets, documentation examples).
+BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What makes ``name`` an invalid general purpose bucket name, or ``None`` when it is valid (or a token).
+
+    The rules: 3 to 63 characters; only lower-case letters, digits, dots and hyphens; starting and ending with a
+    letter or digit; no two adjacent dots; not an IP address; not starting with ``xn--``, ``sthree-`` or
+    ``amzn-s3-demo-``; not ending with ``-s3alias``, ``--ol-s3``, ``.mrap``, ``--x-s3`` or ``--table-s3``.
+    """
+    if is_unresolved(name):
+        return None
+    if not 3 <= len(name) <= 63:
+        return f"must be 3 to 63 characters long (is {len(name)})"
+    if not _BUCKET_CHARACTERS.match(name):
+        return "may contain only lower-case letters, digits, dots (.) and hyphens (-)"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "must begin and end with a letter or digit"
+    if ".." in name:
+        return "must not contain two adjacent dots"
+    if _IP_ADDRESS.match(name):
+        return "must not be formatted as an IP address"
+    for prefix in BUCKET_RESERVED_PREFIXES:
+        if name.startswith(prefix):
+            return f"must not start with {prefix!r} (reserved by S3)"
+    for suffix in BUCKET_RESERVED_SUFFIXES:
+        if name.endswith(suffix):
+            return f"must not end with {suffix!r} (reserved by S3)"
+    return None
+
+
+def parse_s3_uri(uri: str, where: str) -> tuple[str, str]:
+    """``(bucket, key prefix)`` of ``uri``; ``where`` (e.g. ``S3Input.from_uri``) names the caller in errors.
+
+    :raises ValidationError: when ``uri`` is not an ``s3://`` URI (HPO-DATA-001) or names an invalid bucket
+        (HPO-DATA-002).
+    """
+    if not isinstance(uri, str):
+        raise ValidationError.wrong_type(where, "uri", uri, "an s3:// URI string", rule_id="HPO-DATA-001")
+    match = S3_URI.match(uri)
+    if not match:
+        raise ValidationError(where, "uri", uri, "not an S3 URI; expected s3://bucket/prefix", rule_id="HPO-DATA-001")
+    bucket = match.group(1)
+    problem = bucket_name_problem(bucket)
+    if problem is not None:
+        raise ValidationError(
+            where,
+            "uri",
+            uri,
+            f"bucket name {bucket!r} is not a valid S3 bucket name: {problem}",
+            rule_id="HPO-DATA-002",
+        )
+    return bucket, match.group(2)
 
 
 @dataclass(frozen=True)
@@ -40,13 +102,13 @@ class S3Location:
 
     @staticmethod
     def from_uri(uri: str, *, kms_key: kms.IKey | None = None) -> S3Location:
-        """A location from an ``s3://bucket/prefix`` URI. Raises ``ValueError`` if the URI is not an S3 URI."""
-        if not isinstance(uri, str):
-            raise ValidationError.wrong_type("S3Location.from_uri", "uri", uri, "an s3:// URI string")
-        match = re.match(r"^s3://([^/]+)/?(.*)$", uri)
-        if not match:
-            raise ValueError(f"not an S3 URI: {uri!r}; expected s3://bucket/prefix")
-        return S3Location(match.group(1), match.group(2), None, kms_key)
+        """A location from an ``s3://bucket/prefix`` URI.
+
+        :raises ValidationError: when ``uri`` is not an S3 URI (HPO-DATA-001) or its bucket name breaks S3's naming
+            rules (HPO-DATA-002).
+        """
+        bucket, prefix = parse_s3_uri(uri, "S3Location.from_uri")
+        return S3Location(bucket, prefix, None, kms_key)
 
     @property
     def uri(self) -> str:
@@ -133,8 +195,13 @@ class S3Input:
         distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED,
         compression: CompressionType | None = None,
     ) -> S3Input:
-        """A channel reading an ``s3://bucket/prefix`` URI."""
-        return S3Input(S3Location.from_uri(uri), content_type, input_mode, distribution, compression)
+        """A channel reading an ``s3://bucket/prefix`` URI.
+
+        :raises ValidationError: when ``uri`` is not an S3 URI (HPO-DATA-001) or its bucket name breaks S3's naming
+            rules (HPO-DATA-002).
+        """
+        bucket, prefix = parse_s3_uri(uri, "S3Input.from_uri")
+        return S3Input(S3Location(bucket, prefix), content_type, input_mode, distribution, compression)
 
     def _render(self, channel_name: str) -> dict[str, Any]:
         channel: dict[str, Any] = {

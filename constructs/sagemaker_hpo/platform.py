@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aspects, Duration, Stack, Token
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -29,13 +29,14 @@ from ._parameters import IMAGE_URI_KEY, publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, DEFAULT_CHECKPOINT_EXPIRATION, OUTPUT_PREFIX, BucketHelpers, TrainingBuckets
 from .grants import RoleGrants, mark_shared, register_imported_role
-from .guardrails import Guardrails, GuardrailsAspect
+from .guardrail_checks import GUARDRAILS_DIGEST_KEY, guard_provider, guardrails_digest, register_drift_check
+from .guardrails import Guardrails
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .objective import MetricDefinition
 from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider, tuning_job_arn
 from .role import TrainingRole
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
-from .team import TEAMS_PREFIX, Team, check_team_name, team_namespace, team_root
+from .team import NAME_PREFIX_KEY, TEAMS_PREFIX, Team, check_team_name, team_job_prefix, team_namespace, team_root
 from .training import subnet_ids_of
 
 #: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
@@ -49,7 +50,7 @@ DATA_BUCKET_KEY = "data-bucket-name"
 ARTIFACTS_BUCKET_KEY = "artifacts-bucket-name"
 KEY_ARN_KEY = "key-arn"
 PROVIDER_SERVICE_TOKEN_KEY = "provider-service-token"
-PROVIDER_NAME_PREFIX_KEY = "provider-name-prefix"
+PROVIDER_NAME_PREFIX_KEY = NAME_PREFIX_KEY
 GUARDRAILS_KEY = "guardrails"
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
@@ -244,11 +245,6 @@ class HpoPlatform(Construct, BucketHelpers):
                 [tuning_job_arn(f"{provider.name_prefix}-*")], subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
             ):
                 provider.handler_role.add_to_policy(statement)
-            Aspects.of(self.node.root).add(
-                GuardrailsAspect(
-                    guardrails, provider.service_token, subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
-                )
-            )
 
         values = {
             ROLE_ARN_KEY: (self.training_role.role_arn, "the ARN of the role SageMaker assumes for training jobs"),
@@ -262,10 +258,15 @@ class HpoPlatform(Construct, BucketHelpers):
             values[IMAGE_URI_KEY.format(name=image_name)] = (uri, f"the URI of the training image {image_name!r}")
         if guardrails is not None:
             values[GUARDRAILS_KEY] = (json.dumps(guardrails.to_json()), "the guardrails of the platform's jobs (JSON)")
+        values[GUARDRAILS_DIGEST_KEY] = (guardrails_digest(guardrails), "the digest of the platform's guardrails")
         #: The published SSM parameters by key (e.g. ``training-role-arn``).
         self.parameters: dict[str, ssm.StringParameter] = publish_parameters(
             self, self.namespace, values, f"sagemaker-hpo platform {self.namespace}"
         )
+        if guardrails is not None:
+            guard_provider(
+                self, provider.service_token, guardrails, subnet_ids=self.subnet_ids, key_arn=self.key.key_arn
+            )
 
     def parameter_name(self, key: str) -> str:
         """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""
@@ -428,6 +429,9 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
             service_token=self._own_value(PROVIDER_SERVICE_TOKEN_KEY),
             name_prefix=self._own_value(PROVIDER_NAME_PREFIX_KEY),
             team=team,
+            name_prefix_parameter=f"{self.own_namespace}{PROVIDER_NAME_PREFIX_KEY}",
+            # A team's prefix follows from the platform's namespace and the team's name (``Team.name_prefix``).
+            known_name_prefix=None if team is None else team_job_prefix(self.namespace, team),
         )
         owner = f"the platform {self.namespace}" if team is None else f"team {team!r} of the platform {self.namespace}"
         fix = (
@@ -463,14 +467,20 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
         self.guardrails = guardrails
         if guardrails is not None:
             guardrails._validate(self.node.path)
-            Aspects.of(stack).add(
-                GuardrailsAspect(
-                    guardrails,
-                    self.provider.service_token,
-                    subnet_ids=[] if vpc is None else list(vpc.select_subnets().subnet_ids),
-                    key_arn=self.key.key_arn,
-                )
+            guard_provider(
+                self,
+                self.provider.service_token,
+                guardrails,
+                subnet_ids=[] if vpc is None else list(vpc.select_subnets().subnet_ids),
+                key_arn=self.key.key_arn,
             )
+        register_drift_check(
+            self,
+            self.provider.service_token,
+            parameter_name=f"{self.own_namespace}{GUARDRAILS_DIGEST_KEY}",
+            checked=guardrails,
+            owner=owner,
+        )
 
     def _looked_up_guardrails(self, stack: Stack) -> Guardrails | None:
         """The published guardrails, by context lookup, in a stack with a concrete account and region."""

@@ -79,6 +79,8 @@ class TuningJobProvider(Construct):
         stack = Stack.of(self)
         #: The prefix of generated tuning job names in this stack.
         self.name_prefix = name_prefix or name_prefix_for(stack)
+        #: The SSM parameter that publishes :attr:`name_prefix` (a platform's or team's provider), if any.
+        self.name_prefix_parameter: str | None = None
         #: The platform team whose jobs this provider manages (its jobs carry the team's owner tag), if any.
         self.team = team
         #: CloudFormation's resource and template-size limits, checked for this stack at synth time.
@@ -351,11 +353,17 @@ class ImportedTuningJobProvider:
     :param service_token: the provider's service token (its framework function's ARN).
     :param name_prefix: the prefix its handler may manage tuning jobs under.
     :param team: the platform team the provider serves (jobs get the team's owner tag). Default: none.
+    :param name_prefix_parameter: the SSM parameter that publishes ``name_prefix`` (named in errors). Default: none.
+    :param known_name_prefix: ``name_prefix`` as known at synth time, when ``name_prefix`` is a deploy-time value
+        (a team's prefix follows from the platform's namespace and the team's name), for the fixed-name rule
+        HPO-JOB-018. Default: unknown.
     """
 
     service_token: str
     name_prefix: str
     team: str | None = None
+    name_prefix_parameter: str | None = None
+    known_name_prefix: str | None = None
 
     def allow_job_name(self, name: str) -> None:
         """Nothing to grant: an imported provider's permissions are fixed. Fixed names must carry the prefix."""

@@ -25,7 +25,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Aspects
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -37,7 +36,8 @@ from ._parameters import IMAGE_URI_KEY, publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, OUTPUT_PREFIX, BucketHelpers
 from .grants import forbid_assets_repository
-from .guardrails import Guardrails, GuardrailsAspect
+from .guardrail_checks import GUARDRAILS_DIGEST_KEY, guard_provider, guardrails_digest
+from .guardrails import Guardrails
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .ownership import TEAM_TAG_KEY
 from .provider import TuningJobProvider, tuning_job_arn
@@ -55,6 +55,8 @@ TEAM_DATA_PREFIX_KEY = "data-prefix"
 TEAM_OUTPUT_PREFIX_KEY = "output-prefix"
 TEAM_CHECKPOINT_PREFIX_KEY = "checkpoint-prefix"
 TEAM_GUARDRAILS_KEY = "guardrails"
+#: The key of the job-name prefix of a team's (or a platform's) provider.
+NAME_PREFIX_KEY = "provider-name-prefix"
 
 
 def check_team_name(path: str, name: str) -> None:
@@ -172,21 +174,23 @@ class Team(Construct, BucketHelpers):
                 f"tagged {TEAM_TAG_KEY}={name}, and passes only the team's training role"
             ),
         )
+        #: The SSM parameter that publishes :attr:`name_prefix` (named in fixed-name errors, HPO-JOB-018).
+        self.provider.name_prefix_parameter = f"{self.namespace}{NAME_PREFIX_KEY}"
         self._isolate()
         if self.guardrails is not None:
             for statement in self.guardrails.deny_statements(
                 [tuning_job_arn(f"{self.name_prefix}-*")], subnet_ids=platform.subnet_ids, key_arn=self.key.key_arn
             ):
                 self.provider.handler_role.add_to_policy(statement)
-            Aspects.of(self.node.root).add(
-                GuardrailsAspect(
-                    self.guardrails,
-                    self.provider.service_token,
-                    subnet_ids=platform.subnet_ids,
-                    key_arn=self.key.key_arn,
-                )
-            )
         self._publish(platform)
+        if self.guardrails is not None:
+            guard_provider(
+                self,
+                self.provider.service_token,
+                self.guardrails,
+                subnet_ids=platform.subnet_ids,
+                key_arn=self.key.key_arn,
+            )
 
     def grant_use_provider(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` (e.g. the team's CloudFormation execution role) invoke the team's provider.
@@ -249,13 +253,14 @@ class Team(Construct, BucketHelpers):
         values = {
             "training-role-arn": (self.training_role.role_arn, "the ARN of the team's training role"),
             "provider-service-token": (self.provider.service_token, "the service token of the team's provider"),
-            "provider-name-prefix": (self.name_prefix, "the prefix of the team's tuning job names"),
+            NAME_PREFIX_KEY: (self.name_prefix, "the prefix of the team's tuning job names"),
             TEAM_DATA_PREFIX_KEY: (self._data_root, "the team's prefix in the data bucket"),
             TEAM_OUTPUT_PREFIX_KEY: (f"{OUTPUT_PREFIX}{self._artifacts_root}", "the team's model output prefix"),
             TEAM_CHECKPOINT_PREFIX_KEY: (f"{CHECKPOINT_PREFIX}{self._artifacts_root}", "the team's checkpoint prefix"),
         }
         if self.guardrails is not None:
             values[TEAM_GUARDRAILS_KEY] = (json.dumps(self.guardrails.to_json()), "the team's guardrails (JSON)")
+        values[GUARDRAILS_DIGEST_KEY] = (guardrails_digest(self.guardrails), "the digest of the team's guardrails")
         for image_name, uri in self.image_uris.items():
             values[IMAGE_URI_KEY.format(name=image_name)] = (
                 uri,

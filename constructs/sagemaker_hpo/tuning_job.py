@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from ._contract import contract
+from .guardrail_checks import check_tuning_job
 from .limits import StackLimits
 from .objective import Objective
 from .provider import AnyTuningJobProvider, TuningJobProvider
@@ -145,6 +146,8 @@ class TuningJob(Construct, TuningJobGrants):
         self.parameter_ranges = tuple(parameter_ranges)
         self.wait_for_completion = wait_for_completion
         self.provider: AnyTuningJobProvider = provider
+        #: The warm start, if any (its parents and type).
+        self.warm_start = warm_start
 
         validate_tuning_job(spec)
         bound = bind_training(self, training, volume_gib=spec.volume_gib)
@@ -156,6 +159,7 @@ class TuningJob(Construct, TuningJobGrants):
         self.security_groups: tuple[ec2.ISecurityGroup, ...] = bound.security_groups
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
         self.request: dict[str, Any] = _render_request(spec, bound)
+        check_tuning_job(self)  # the guardrails of its provider (a platform's or team's), if any
         self._attach(spec, bound, own_provider)
 
     def _attach(self, spec: JobSpec, bound: BoundTraining, own_provider: TuningJobProvider | None) -> None:

@@ -41,6 +41,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.warm_start",
     "sagemaker_hpo.rules.lifecycle",
     "sagemaker_hpo.rules.organization",
+    "sagemaker_hpo.rules.guardrails",
 )
 
 

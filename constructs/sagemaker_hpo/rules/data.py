@@ -6,14 +6,11 @@ import re
 from collections.abc import Iterator
 
 from .._validation import is_unresolved
-from ..locations import S3Input, S3Location, as_input, as_location
+from ..locations import S3_URI, S3Input, S3Location, as_input, bucket_name_problem
 from . import service_model as model
 from ._registry import Finding, Source, rule
 from .subjects import JobSpec
 
-#: Amazon S3's bucket naming rules (general purpose buckets).
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 #: The content types the built-in XGBoost algorithm reads (its documentation's input formats).
 XGBOOST_CONTENT_TYPES = (
     "text/csv",
@@ -30,17 +27,20 @@ def _locations(job: JobSpec) -> Iterator[tuple[str, S3Location | None, object]]:
     """Every S3 location of the training definition: (field, location or None when not an S3 URI, raw value)."""
     training = job.training
     for name, value in training.inputs.items():
-        yield f"training.inputs[{name!r}]", _parsed(value, input_=True), value
+        yield f"training.inputs[{name!r}]", _parsed(value), value
     yield "training.output_path", _parsed(training.output_path), training.output_path
     if training.checkpoint_path is not None:
         yield "training.checkpoint_path", _parsed(training.checkpoint_path), training.checkpoint_path
 
 
-def _parsed(value: object, input_: bool = False) -> S3Location | None:
-    try:
-        return as_input(value).location if input_ else as_location(value)  # type: ignore[arg-type]
-    except ValueError:
-        return None
+def _parsed(value: object) -> S3Location | None:
+    """The location of an ``S3Input``, an ``S3Location`` or an ``s3://`` URI string (its bucket name unchecked)."""
+    if isinstance(value, S3Input):
+        return value.location
+    if isinstance(value, S3Location):
+        return value
+    match = S3_URI.match(value) if isinstance(value, str) else None
+    return None if match is None else S3Location(match.group(1), match.group(2))
 
 
 def channels(job: JobSpec) -> dict[str, S3Input]:
@@ -71,8 +71,9 @@ def _s3_uris(job: JobSpec, finding: Finding) -> None:
 
 @rule(
     "HPO-DATA-002",
-    statement="The bucket of an S3 URI has a valid bucket name (3 to 63 lower-case letters, digits, dots and hyphens, "
-    "starting and ending with a letter or digit).",
+    statement="The bucket of an S3 URI has a valid general purpose bucket name: 3 to 63 lower-case letters, digits, "
+    "dots and hyphens, starting and ending with a letter or digit, no adjacent dots, not an IP address, none of S3's "
+    "reserved prefixes (xn--, sthree-, amzn-s3-demo-) or suffixes (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3).",
     field="S3DataSource.S3Uri, OutputDataConfig.S3OutputPath, CheckpointConfig.S3Uri",
     source=Source.S3,
     reference="Amazon S3 general purpose bucket naming rules",
@@ -83,13 +84,9 @@ def _bucket_names(job: JobSpec, finding: Finding) -> None:
         if location is None or location.bucket is not None or is_unresolved(location.bucket_name):
             continue
         name = location.bucket_name
-        finding.require(
-            bool(BUCKET_NAME.match(name)) and ".." not in name and not _IP_ADDRESS.match(name),
-            field,
-            location.uri,
-            f"bucket name {name!r} is not a valid S3 bucket name: 3 to 63 lower-case letters, digits, dots and "
-            "hyphens, starting and ending with a letter or digit",
-        )
+        problem = bucket_name_problem(name)
+        if problem is not None:
+            finding.fail(field, location.uri, f"bucket name {name!r} is not a valid S3 bucket name: {problem}")
 
 
 @rule(
@@ -191,3 +188,56 @@ def _xgboost_known_content_type(job: JobSpec, finding: Finding) -> None:
             value,
             f"built-in XGBoost reads {', '.join(XGBOOST_CONTENT_TYPES)}",
         )
+
+
+@rule(
+    "HPO-DATA-008",
+    statement="A channel compressed with Gzip is read in Pipe mode (its own input_mode, or the training definition's): "
+    "in File and FastFile mode SageMaker takes no compression.",
+    field="Channel.CompressionType",
+    source=Source.API_REFERENCE,
+    reference="Channel.CompressionType: used only in Pipe input mode; in File mode leave it unset or None",
+    subjects=JobSpec,
+)
+def _compression_needs_pipe(job: JobSpec, finding: Finding) -> None:
+    from ..locations import CompressionType, InputMode
+
+    for name, channel in channels(job).items():
+        mode = channel.input_mode or job.training.input_mode
+        if channel.compression is CompressionType.GZIP and mode is not InputMode.PIPE:
+            finding.fail(
+                f"training.inputs[{name!r}].compression",
+                channel.compression.value,
+                f"Gzip is read in Pipe mode only; this channel is read in {mode.value} mode: set "
+                "input_mode=InputMode.PIPE on the channel (the program must read the pipe), or store the objects "
+                "uncompressed",
+            )
+
+
+@rule(
+    "HPO-DATA-009",
+    statement="A bucket whose Region is known (a bucket of a stack with a Region, or imported with region=) is in the "
+    "Region of the job's stack, when that is known.",
+    field="S3DataSource.S3Uri, OutputDataConfig.S3OutputPath, CheckpointConfig.S3Uri",
+    source=Source.API_REFERENCE,
+    reference="CreateTrainingJob: the S3 buckets of the input data, output and checkpoints must be in the training "
+    "job's Region",
+    subjects=JobSpec,
+)
+def _bucket_region(job: JobSpec, finding: Finding) -> None:
+    from aws_cdk import Stack
+
+    region = Stack.of(job.job).region
+    if is_unresolved(region):
+        return
+    for field, location, _raw in _locations(job):
+        if location is None or location.bucket is None:
+            continue
+        bucket_region = location.bucket.env.region
+        if not is_unresolved(bucket_region) and bucket_region != region:
+            finding.fail(
+                field,
+                location.uri if not is_unresolved(location.uri) else location.bucket.node.path,
+                f"the bucket is in {bucket_region}, the job's stack in {region}: SageMaker reads and writes only "
+                "buckets of the training job's Region; copy the data to a bucket there",
+            )

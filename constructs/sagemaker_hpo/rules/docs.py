@@ -26,6 +26,7 @@ FAMILIES = {
     "NAME": "Job names across the app",
     "EVENT": "Custom resource events",
     "ORG": "Organisation roll-out (StackSets)",
+    "GUARD": "Platform guardrails (jobs of a team's or a platform's provider)",
 }
 
 

@@ -93,3 +93,65 @@ def _total(job: JobSpec, finding: Finding) -> None:
         f"{static} static",
         f"static + tuned + 1 must be at most {limit} (is {total})",
     )
+
+
+#: The hyperparameter SageMaker adds to every training job of a tuning job: the objective metric's name.
+TUNING_OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
+#: The hyperparameters the SageMaker training toolkit (sagemaker-training, used by SageMaker's framework containers)
+#: reads for itself and keeps out of the program's arguments (``sagemaker_training.params.SAGEMAKER_HYPERPARAMETERS``).
+TOOLKIT_HYPERPARAMETERS = frozenset(
+    {
+        "sagemaker_program",
+        "sagemaker_submit_directory",
+        "sagemaker_enable_cloudwatch_metrics",
+        "sagemaker_region",
+        "sagemaker_container_log_level",
+        "sagemaker_job_name",
+        "default_user_module_name",
+        "sagemaker_s3_output",
+        TUNING_OBJECTIVE_HYPERPARAMETER,
+    }
+)
+
+
+@rule(
+    "HPO-HP-005",
+    statement="No static or tuned hyperparameter is named _tuning_objective_metric: SageMaker sets it in every "
+    "training job of a tuning job.",
+    field="StaticHyperParameters, ParameterRanges.*.Name",
+    source=Source.API_REFERENCE,
+    reference="DescribeTrainingJob of a tuning job's training job: HyperParameters._tuning_objective_metric "
+    "(SageMaker Python SDK, tuner.py: 'hyperparameter reserved by SageMaker for tuning jobs')",
+    subjects=JobSpec,
+)
+def _objective_name_reserved(job: JobSpec, finding: Finding) -> None:
+    names = [("training.static_hyperparameters", str(n)) for n in job.training.static_hyperparameters]
+    names += [(f"parameter_ranges[{i}].name", r.name) for i, r in enumerate(job.parameter_ranges)]
+    for field, name in names:
+        finding.require(
+            name != TUNING_OBJECTIVE_HYPERPARAMETER,
+            field,
+            name,
+            "is reserved: SageMaker passes the objective metric's name to every training job under this name",
+        )
+
+
+@rule(
+    "HPO-HP-006",
+    statement="No tuned hyperparameter is one the SageMaker training toolkit reads for itself (sagemaker_program, "
+    "sagemaker_submit_directory, sagemaker_region, ...): the program would never see the tuned value.",
+    field="ParameterRanges.*.Name",
+    source=Source.LIBRARY,
+    reference="sagemaker-training-toolkit src/sagemaker_training/params.py: SAGEMAKER_HYPERPARAMETERS",
+    subjects=JobSpec,
+)
+def _toolkit_names_not_tuned(job: JobSpec, finding: Finding) -> None:
+    for index, parameter_range in enumerate(job.parameter_ranges):
+        name = parameter_range.name
+        finding.require(
+            is_unresolved(name) or name not in TOOLKIT_HYPERPARAMETERS,
+            f"parameter_ranges[{index}].name",
+            name,
+            "is read by the SageMaker training toolkit for itself (not passed to the program): tune a hyperparameter "
+            "of the program instead",
+        )

@@ -282,7 +282,8 @@ def _imported_provider_role(job: JobSpec, finding: Finding) -> None:
 
 @rule(
     "HPO-JOB-015",
-    statement="A fixed tuning_job_name with an imported provider must start with that provider's name prefix.",
+    statement="A fixed tuning_job_name with an imported platform's provider must start with that provider's name "
+    "prefix (known at deploy time only).",
     field="HyperParameterTuningJobName",
     source=Source.LIBRARY,
     reference="the imported provider's name-scoped sagemaker:* permissions",
@@ -293,15 +294,16 @@ def _imported_provider_name(job: JobSpec, finding: Finding) -> None:
     from ..provider import ImportedTuningJobProvider
 
     name = job.tuning_job_name
-    if name is None or not isinstance(job.provider, ImportedTuningJobProvider):
-        return
+    if name is None or not isinstance(job.provider, ImportedTuningJobProvider) or job.provider.team is not None:
+        return  # a team's prefix is known at synth time: HPO-JOB-018 makes a name outside it an error
     prefix = job.provider.name_prefix
     if not is_unresolved(prefix) and not is_unresolved(name) and name.lower().startswith(f"{prefix.lower()}-"):
         return
+    parameter = job.provider.name_prefix_parameter or "the platform's provider-name-prefix parameter"
     finding.warn(
         f"tuning_job_name {name!r} with an imported provider: its handler may only manage jobs named with its own "
-        "prefix (the platform's provider-name-prefix parameter). Start the name with that prefix and a hyphen, or "
-        "leave tuning_job_name out to get a generated name"
+        f"prefix (published in {parameter}). Start the name with that prefix and a hyphen, or leave tuning_job_name "
+        "out to get a generated name"
     )
 
 
@@ -355,7 +357,8 @@ def _team_role_with_team_provider(job: JobSpec, finding: Finding) -> None:
 
 @rule(
     "HPO-JOB-018",
-    statement="A fixed tuning_job_name with a team's provider starts with the team's job-name prefix.",
+    statement="A fixed tuning_job_name with a team's provider (in the platform's app or imported) starts with the "
+    "team's job-name prefix; the error names the SSM parameter that holds it.",
     field="HyperParameterTuningJobName",
     source=Source.LIBRARY,
     reference="a team provider's name-scoped sagemaker:* permissions",
@@ -366,12 +369,14 @@ def _team_fixed_name(job: JobSpec, finding: Finding) -> None:
     name = job.tuning_job_name
     if team is None or name is None:
         return
-    prefix = job.provider.name_prefix
+    prefix = getattr(job.provider, "known_name_prefix", None) or job.provider.name_prefix
     if is_unresolved(prefix) or is_unresolved(name) or name.lower().startswith(f"{prefix.lower()}-"):
         return
+    parameter = job.provider.name_prefix_parameter
+    held = f" (the SSM parameter {parameter} holds the prefix)" if parameter else ""
     finding.fail(
         "tuning_job_name",
         name,
-        f"the team {team!r}'s provider may only manage jobs named {prefix}-...: start the name with that prefix and a "
-        "hyphen, or leave tuning_job_name out to get a generated name",
+        f"the team {team!r}'s provider may only manage jobs named {prefix}-...{held}: start the name with that prefix "
+        "and a hyphen, or leave tuning_job_name out to get a generated name",
     )

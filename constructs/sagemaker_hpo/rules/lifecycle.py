@@ -9,33 +9,19 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from constructs import Construct, IConstruct
+from constructs import IConstruct
 
 from .._contract import contract
 from .._validation import is_unresolved
 from ._registry import Finding, Source, rule
+from .subjects import RenderedJob
 
 #: Bytes assumed for a deploy-time token (an ARN, a bucket name, an image URI) once resolved.
 TOKEN_ALLOWANCE_BYTES = 256
 #: Bytes of an event besides its properties (stack id, request id, service token, resource type, physical id ...).
 EVENT_ENVELOPE_BYTES = 2048
-
-
-@dataclass(frozen=True)
-class RenderedJob:
-    """A tuning job's custom resource properties, as rendered, for the app-level lifecycle rules.
-
-    :param job: the ``TuningJob`` construct.
-    :param properties: the custom resource's properties (``Request``, ``TuningJobName``, ...).
-    :param tuning_job_name: the fixed job name, or ``None`` for a generated one.
-    """
-
-    job: Construct
-    properties: Mapping[str, Any]
-    tuning_job_name: str | None
 
 
 #: The fixed names claimed so far, per app (keyed by the construct tree's root), lower-cased.

@@ -273,3 +273,33 @@ def _regex_reads_samples(metrics: MetricSet, finding: Finding) -> None:
             f"reads no number for {definition.name!r} from the image's sample log lines (e.g. "
             f"{metrics.sample_log_lines[0]!r}); read {values or 'nothing'}",
         )
+
+
+@rule(
+    "HPO-METRIC-012",
+    statement="The metric definitions of the training definition (and those of the image) have distinct names: a "
+    "second definition of a name would silently replace the first.",
+    field="AlgorithmSpecification.MetricDefinitions[].Name",
+    source=Source.LIBRARY,
+    reference="the training definition's definitions override the image's by name; within one list a repeat is a "
+    "mistake",
+    subjects=JobSpec,
+)
+def _distinct_definition_names(job: JobSpec, finding: Finding) -> None:
+    for field, definitions in (
+        ("training.metric_definitions", job.training.metric_definitions),
+        ("training.image metric_definitions", job.image.metric_definitions),
+    ):
+        seen: set[str] = set()
+        for index, definition in enumerate(definitions):
+            name = definition.name
+            if is_unresolved(name):
+                continue
+            finding.require(
+                name not in seen,
+                f"{field}[{index}].name",
+                name,
+                "is defined twice: keep one definition per metric name (the training definition's own definitions "
+                "override the image's by name)",
+            )
+            seen.add(name)

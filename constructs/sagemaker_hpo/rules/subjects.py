@@ -103,3 +103,17 @@ class ConstructProps:
 
     construct: str
     props: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RenderedJob:
+    """A tuning job's custom resource properties, as rendered, for the app-level lifecycle rules.
+
+    :param job: the ``TuningJob`` construct.
+    :param properties: the custom resource's properties (``Request``, ``TuningJobName``, ...).
+    :param tuning_job_name: the fixed job name, or ``None`` for a generated one.
+    """
+
+    job: TuningJob
+    properties: Mapping[str, Any]
+    tuning_job_name: str | None

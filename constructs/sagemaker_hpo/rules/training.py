@@ -271,3 +271,45 @@ def _security_groups(job: JobSpec, finding: Finding) -> None:
     if job.training.vpc is not None and groups:  # empty: one is created
         name = "VpcSecurityGroupIds"
         finding.count_between("training.security_groups", groups, model.minimum(name), model.maximum(name))
+
+
+@rule(
+    "HPO-TRAIN-015",
+    statement="No volume_kms_key on an instance type with local NVMe storage (ml.g4dn, g5, p4d, ...): SageMaker "
+    "refuses it; the instance store is encrypted in hardware.",
+    field="ResourceConfig.VolumeKmsKeyId",
+    source=Source.API_REFERENCE,
+    reference="ResourceConfig.VolumeKmsKeyId: no VolumeKmsKeyId with an instance type with local storage; "
+    "sagemaker_hpo.instance_storage",
+    subjects=JobSpec,
+)
+def _volume_key_on_local_storage(job: JobSpec, finding: Finding) -> None:
+    from ..instance_storage import has_local_storage
+
+    value = _instance_type(job)
+    if value is not None and job.training.volume_kms_key is not None and has_local_storage(value):
+        finding.fail(
+            "training.volume_kms_key",
+            job.training.volume_kms_key.node.path,
+            f"{value} has local NVMe storage, which SageMaker encrypts in hardware and refuses a volume key for: "
+            "leave volume_kms_key out (output_kms_key still applies)",
+        )
+
+
+@rule(
+    "HPO-TRAIN-016",
+    statement="Security groups and subnets are each listed once.",
+    field="VpcConfig.SecurityGroupIds, VpcConfig.Subnets",
+    source=Source.LIBRARY,
+    reference="a repeated id adds nothing and counts against the limits of 5 security groups and 16 subnets",
+    subjects=JobSpec,
+)
+def _distinct_network_ids(job: JobSpec, finding: Finding) -> None:
+    if job.training.vpc is None:
+        return
+    from ..training import select_subnet_ids
+
+    groups = [g.security_group_id for g in job.training.security_groups or ()]
+    for field, ids in (("training.security_groups", groups), ("training.subnets", select_subnet_ids(job.training))):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})  # the same token twice is the same id too
+        finding.require(not repeated, field, repeated, "each id may be listed once")

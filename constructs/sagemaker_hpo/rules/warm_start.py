@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .._contract import contract
 from .._validation import is_unresolved
 from . import service_model as model
 from ._registry import Finding, Level, Source, rule
 from .job import JOB_NAME
-from .subjects import JobSpec
+from .subjects import JobSpec, RenderedJob
 
 
 def _parent_jobs(job: JobSpec) -> Iterator[tuple[str, Any]]:
@@ -149,3 +150,112 @@ def _external_parents(job: JobSpec, finding: Finding) -> None:
             "(Completed, Stopped or Failed) before this job is created, and have as many static and tuned "
             "hyperparameters"
         )
+
+
+def _identical_parents(rendered: RenderedJob) -> Iterator[tuple[str, Any]]:
+    """The parents of this app of a job whose warm start promises IdenticalDataAndAlgorithm."""
+    from ..warm_start import WarmStartType
+
+    warm_start = getattr(rendered.job, "warm_start", None)
+    if warm_start is None or warm_start.type is not WarmStartType.IDENTICAL_DATA_AND_ALGORITHM:
+        return
+    for index, parent in enumerate(warm_start.parents):
+        if not isinstance(parent, str):
+            yield f"warm_start.parents[{index}]", parent
+
+
+def _differ(job: Any, mine: Any, parent: Any, theirs: Any) -> bool:
+    """True when two rendered values certainly differ: different literals, or different once resolved in one stack
+    (values of different stacks that hold tokens cannot be compared at synth time)."""
+    if mine == theirs:
+        return False
+    if not is_unresolved(mine) and not is_unresolved(theirs):
+        return True
+    from aws_cdk import Stack
+
+    stack = Stack.of(job)
+    if stack is not Stack.of(parent) and stack.node.path != Stack.of(parent).node.path:
+        return False
+    return bool(stack.resolve(mine) != stack.resolve(theirs))
+
+
+def _definition(request: Any) -> dict[str, Any]:
+    return dict(request.get("TrainingJobDefinition", {}))
+
+
+@rule(
+    "HPO-WARM-008",
+    statement="With WarmStartType.IDENTICAL_DATA_AND_ALGORITHM, a parent of this app uses the same training image.",
+    field="AlgorithmSpecification.TrainingImage",
+    source=Source.API_REFERENCE,
+    reference="HyperParameterTuningJobWarmStartConfig.WarmStartType: IdenticalDataAndAlgorithm uses the same input "
+    "data and training image as the parents",
+    subjects=RenderedJob,
+)
+def _identical_image(rendered: RenderedJob, finding: Finding) -> None:
+    mine = _definition(rendered.properties[contract.PROP_REQUEST]).get("AlgorithmSpecification", {})
+    for where, parent in _identical_parents(rendered):
+        theirs = _definition(parent.request).get("AlgorithmSpecification", {})
+        image, parent_image = mine.get("TrainingImage"), theirs.get("TrainingImage")
+        if _differ(rendered.job, image, parent, parent_image):
+            finding.fail(
+                where,
+                parent.node.path,
+                "IdenticalDataAndAlgorithm promises the parents' training image, but this job's differs: use the "
+                "parent's image, or WarmStartType.TRANSFER_LEARNING",
+            )
+
+
+def _channels(definition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        channel["ChannelName"]: channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
+        for channel in definition.get("InputDataConfig", [])
+    }
+
+
+@rule(
+    "HPO-WARM-009",
+    statement="With WarmStartType.IDENTICAL_DATA_AND_ALGORITHM, a parent of this app reads the same channels from the "
+    "same S3 URIs.",
+    field="InputDataConfig",
+    source=Source.API_REFERENCE,
+    reference="HyperParameterTuningJobWarmStartConfig.WarmStartType: IdenticalDataAndAlgorithm uses the same input "
+    "data and training image as the parents",
+    subjects=RenderedJob,
+)
+def _identical_data(rendered: RenderedJob, finding: Finding) -> None:
+    mine = _channels(_definition(rendered.properties[contract.PROP_REQUEST]))
+    for where, parent in _identical_parents(rendered):
+        theirs = _channels(_definition(parent.request))
+        changed = sorted(
+            name
+            for name in set(mine) | set(theirs)
+            if name not in mine or name not in theirs or _differ(rendered.job, mine[name], parent, theirs[name])
+        )
+        if changed:
+            finding.fail(
+                where,
+                parent.node.path,
+                f"IdenticalDataAndAlgorithm promises the parents' input data, but the channels {', '.join(changed)} "
+                "differ from the parent's: read the same data, or use WarmStartType.TRANSFER_LEARNING",
+            )
+
+
+@rule(
+    "HPO-WARM-010",
+    statement="A warm start lists each parent once.",
+    field="WarmStartConfig.ParentHyperParameterTuningJobs",
+    source=Source.LIBRARY,
+    reference="a repeated parent adds nothing; the list holds at most 5",
+    subjects=JobSpec,
+)
+def _distinct_parents(job: JobSpec, finding: Finding) -> None:
+    if job.warm_start is None:
+        return
+    seen: list[Any] = []
+    for index, parent in enumerate(job.warm_start.parents):
+        key = parent.lower() if isinstance(parent, str) and not is_unresolved(parent) else parent
+        if any(key is other or (isinstance(key, str) and key == other) for other in seen):
+            shown = parent if isinstance(parent, str) else parent.node.path
+            finding.fail(f"warm_start.parents[{index}]", shown, "is listed twice: list each parent once")
+        seen.append(key)
