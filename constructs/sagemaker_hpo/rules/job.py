@@ -141,7 +141,7 @@ def _wait_ceiling(job: JobSpec, finding: Finding) -> None:
     finding.require(
         seconds is not None and (is_unresolved(seconds) or seconds <= ceiling),
         "max_runtime",
-        None if job.max_runtime is None else job.max_runtime.to_human_string(),
+        None if seconds is None else f"{seconds:.0f} seconds",
         f"wait_for_completion needs max_runtime of at most {ceiling} seconds ({ceiling // 3600} h "
         f"{ceiling % 3600 // 60} min): a deployment waits at most "
         f"{waiter_contract.MAX_WAIT_CONDITION_TIMEOUT_SECONDS // 3600} hours for a job (a CloudFormation "
