@@ -209,7 +209,7 @@ def describe_response(status: str, **extra: Any) -> dict[str, Any]:
     return response
 
 
-def best_summary(name: str = BEST, value: float = 0.9412, **tuned: str) -> dict[str, Any]:
+def best_summary(name: str = BEST, value: float = 0.9412, tuned: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "TrainingJobName": name,
         "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
@@ -479,7 +479,7 @@ def test_best_training_job_data_stays_within_the_response_limit(server: str, sag
     tuned = {f"hyperparameter_{i:02d}": "v" * 200 for i in range(30)}
     sagemaker.add_response(
         "describe_hyper_parameter_tuning_job",
-        describe_response("Completed", BestTrainingJob=best_summary(**tuned)),
+        describe_response("Completed", BestTrainingJob=best_summary(tuned=tuned)),
     )
     sagemaker.add_response(
         "describe_training_job",

@@ -24,12 +24,18 @@ EVENT_DETAIL_TYPE = "SageMaker HyperParameter Tuning Job State Change"
 
 
 def template_of(stack: cdk.Stack) -> dict[str, Any]:
-    return Template.from_stack(stack).to_json()
+    return dict(Template.from_stack(stack).to_json())
 
 
 def only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
     ((logical_id, resource),) = resources_of_type(template, resource_type).items()
     return logical_id, resource
+
+
+def logical_id(stack: cdk.Stack, construct: Any) -> str:
+    child = construct.node.default_child
+    assert isinstance(child, cdk.CfnElement)
+    return stack.get_logical_id(child)
 
 
 def depends_on(resource: dict[str, Any]) -> set[str]:
@@ -57,8 +63,7 @@ def app_result() -> dict[str, Any]:
         "findings": findings,
         "template": templates["LongWaits"],
         "ids": {
-            name: stack.get_logical_id(j.resource.node.default_child)
-            for name, j in [("parent", parent), ("short", short), ("child", child)]
+            name: logical_id(stack, j.resource) for name, j in [("parent", parent), ("short", short), ("child", child)]
         },
     }
 
@@ -206,16 +211,16 @@ def test_on_state_change_notifies_a_topic_of_every_status_by_default() -> None:
     topic = sns.Topic(stack, "Topic")
     rule = tuning_job.on_state_change("OnChange", target=targets.SnsTopic(topic), description="tell the team")
     template = template_of(stack)
-    logical_id = stack.get_logical_id(rule.node.default_child)
-    properties = template["Resources"][logical_id]["Properties"]
-    job_id = stack.get_logical_id(tuning_job.resource.node.default_child)
+    rule_id = logical_id(stack, rule)
+    properties = template["Resources"][rule_id]["Properties"]
+    job_id = logical_id(stack, tuning_job.resource)
     assert properties["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": [EVENT_DETAIL_TYPE],
         "detail": {"HyperParameterTuningJobName": [{"equals-ignore-case": {"Fn::GetAtt": [job_id, "TuningJobName"]}}]},
     }
     assert properties["Description"] == "tell the team"
-    assert properties["Targets"][0]["Arn"] == {"Ref": stack.get_logical_id(topic.node.default_child)}
+    assert properties["Targets"][0]["Arn"] == {"Ref": logical_id(stack, topic)}
     assert not resources_of_type(template, "AWS::CloudFormation::WaitCondition")  # a rule alone waits for nothing
 
 
