@@ -246,3 +246,21 @@ def test_the_wait_pair_is_replaced_when_the_job_changes_and_kept_otherwise() -> 
     assert changed_handle[-16:-8] == changed_condition[-16:-8]  # both carry the request's digest
     longer = _wait_pair(max_runtime=cdk.Duration.seconds(42_300))
     assert longer[0] != handle and longer[2] == "43200"  # the longest max_runtime waits the WaitCondition's 12 hours
+
+
+def test_a_long_waits_best_job_attributes_come_from_the_resource_after_the_wait() -> None:
+    stack = new_stack("Attributes")
+    tuning_job = job(stack, wait_for_completion=True, max_runtime=HOURS_3)
+    assert tuning_job.long_wait is not None
+    best = logical_id(stack, tuning_job.long_wait.best.resource)
+    for value, attribute in [
+        (tuning_job.best_training_job_name, "BestTrainingJobName"),
+        (tuning_job.best_objective_value, "BestObjectiveValue"),
+        (tuning_job.best_hyperparameters, "BestHyperparameters"),
+        (tuning_job.best_hyperparameter("eta"), "BestHyperparameter.eta"),
+        (tuning_job.best_model_artifacts, "BestModelArtifacts"),
+    ]:
+        assert stack.resolve(value) == {"Fn::GetAtt": [best, attribute]}
+    unwaited = job(stack, "Unwaited")
+    with pytest.raises(ValueError, match="set wait_for_completion=True"):
+        _ = unwaited.best_model_artifacts
