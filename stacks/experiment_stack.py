@@ -47,7 +47,8 @@ class PlatformTuningStack(cdk.Stack):
     def add_tuning_job(
         self, construct_id: str, *, output_prefix: str, training: dict[str, Any], **job_props: Any
     ) -> TuningJob:
-        """A ``TuningJob`` on the platform, its name published as the stack output ``TuningJobName``.
+        """A ``TuningJob`` on the platform, its name and its SageMaker console page published as the stack outputs
+        ``TuningJobName`` and ``TuningJobConsoleUrl``.
 
         :param output_prefix: where model artifacts go under the team's output prefix.
         :param training: the ``TrainingDefinition`` props other than the platform's role and output location.
@@ -64,5 +65,19 @@ class PlatformTuningStack(cdk.Stack):
             provider=self.platform.provider,
             **job_props,
         )
-        cdk.CfnOutput(self, "TuningJobName", value=job.tuning_job_name)
+        cdk.CfnOutput(self, "TuningJobName", value=job.tuning_job_name, description="The SageMaker tuning job's name")
+        cdk.CfnOutput(
+            self,
+            "TuningJobConsoleUrl",
+            value=console_url(job.tuning_job_name),
+            description="The tuning job in the SageMaker console",
+        )
         return job
+
+
+def console_url(tuning_job_name: str) -> str:
+    """The SageMaker console's page of the tuning job ``tuning_job_name`` in the stack's region."""
+    region = cdk.Aws.REGION
+    return (
+        f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/hyper-tuning-jobs/{tuning_job_name}"
+    )

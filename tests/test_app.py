@@ -196,3 +196,21 @@ def test_bayesian_app_passes_cfn_lint_and_cdk_nag() -> None:
     app = build_app(new_app(strategy="bayesian"))
     assert nag_findings(app) == []
     assert cfn_lint_errors(template_paths(app)) == []
+
+
+@pytest.mark.parametrize("stack", STACKS[1:])
+def test_each_experiment_stack_outputs_its_jobs_name_and_console_link(stack: str) -> None:
+    template = default_app().templates[stack]
+    (job_id,) = resources_of_type(template, contract.RESOURCE_TYPE)
+    name = {"Fn::GetAtt": [job_id, contract.ATTR_TUNING_JOB_NAME]}
+    outputs = template["Outputs"]
+    assert outputs["TuningJobName"]["Value"] == name
+    link = outputs["TuningJobConsoleUrl"]["Value"]["Fn::Join"][1]
+    assert link == [
+        "https://",
+        {"Ref": "AWS::Region"},
+        ".console.aws.amazon.com/sagemaker/home?region=",
+        {"Ref": "AWS::Region"},
+        "#/hyper-tuning-jobs/",
+        name,
+    ]

@@ -77,8 +77,10 @@ def test_the_wheel_carries_the_handler_the_image_and_the_data(dist: Path) -> Non
         "sagemaker_hpo/data/sagemaker-training-prices.json",
     ):
         assert expected in names, expected
-    handler_sources = {p.name for p in (ROOT / "lambda" / "tuning_job").glob("*.py")}
-    assert {n.rsplit("/", 1)[1] for n in names if n.startswith("sagemaker_hpo/handlers/tuning_job/")} == handler_sources
+    for package in ("tuning_job", "job_waiter"):
+        handler_sources = {p.name for p in (ROOT / "lambda" / package).glob("*.py")}
+        shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith(f"sagemaker_hpo/handlers/{package}/")}
+        assert shipped == handler_sources, package
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
@@ -92,5 +94,11 @@ def test_the_sdist_carries_the_lambda_sources_and_the_license(dist: Path) -> Non
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for expected in ("lambda/tuning_job/index.py", "lambda/tuning_job/contract.py", "LICENSE", "pyproject.toml"):
+    for expected in (
+        "lambda/tuning_job/index.py",
+        "lambda/tuning_job/contract.py",
+        "lambda/job_waiter/index.py",
+        "LICENSE",
+        "pyproject.toml",
+    ):
         assert expected in names, expected

@@ -361,8 +361,13 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ),
     (
         "HPO-JOB-007:ceiling",
-        lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.hours(2)},
-        r"max_runtime: '2 hours'.*at most 45 minutes",
+        lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.hours(12)},
+        r"max_runtime: '43200 seconds'.*at most 42300 seconds \(11 h 45 min\).*at most 12 hours",
+    ),
+    (
+        "HPO-JOB-007:just-over",
+        lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.seconds(42_301)},
+        r"max_runtime: '42301 seconds'.*at most 42300 seconds",
     ),
     ("HPO-JOB-008:huge", lambda s: {"random_seed": 2**40}, r"random_seed: 1099511627776.*<= 2147483647"),
     ("HPO-JOB-008:negative", lambda s: {"random_seed": -1}, r"random_seed: -1.*>= 0"),
@@ -726,6 +731,7 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-JOB-006", lambda s: {"max_runtime": cdk.Duration.seconds(15_768_000)}),
     ("HPO-JOB-006:minimum", lambda s: {"max_runtime": cdk.Duration.seconds(120)}),
     ("HPO-JOB-007", lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.minutes(45)}),
+    ("HPO-JOB-007:hours", lambda s: {"wait_for_completion": True, "max_runtime": cdk.Duration.seconds(42_300)}),
     ("HPO-JOB-008", lambda s: {"random_seed": 2**31 - 1}),
     ("HPO-JOB-009", lambda s: {"completion_criteria": CompletionCriteria(max_jobs_not_improving=3)}),
     ("HPO-JOB-010", lambda s: {"completion_criteria": CompletionCriteria(target_objective_value=0.9)}),

@@ -14,6 +14,7 @@ from ._contract import contract as _handler_contract
 if TYPE_CHECKING:
     from ._validation import ValidationError
     from .buckets import TrainingBuckets
+    from .events import TuningJobStatus
     from .gpu_image import GpuTrainingImage
     from .grants import RoleBinding
     from .guardrails import Guardrails, GuardrailsAspect
@@ -40,6 +41,7 @@ __version__: str = _handler_contract.LIBRARY_VERSION
 _EXPORTS = {
     "ValidationError": "._validation",
     "TrainingBuckets": ".buckets",
+    "TuningJobStatus": ".events",
     "GpuTrainingImage": ".gpu_image",
     "RoleBinding": ".grants",
     "Guardrails": ".guardrails",
@@ -122,6 +124,7 @@ __all__ = [
     "TrainingRole",
     "TuningJob",
     "TuningJobProvider",
+    "TuningJobStatus",
     "ValidationError",
     "WarmStart",
     "WarmStartType",

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, CustomResource, Duration
+from aws_cdk import CfnResource, CustomResource, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from ._contract import contract
+from ._validation import is_unresolved
 from .guardrail_checks import check_tuning_job
+from .handlers.job_waiter import contract as waiter_contract
 from .limits import StackLimits
+from .long_wait import BestTrainingJob, JobWaiter, LongWait
 from .objective import Objective
 from .provider import AnyTuningJobProvider, TuningJobProvider
 from .ranges import ParameterRange, render_parameter_ranges
@@ -22,6 +27,7 @@ from .rules.lifecycle import RenderedJob
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 from .tuning_job_ref import ImportedTuningJob, TuningJobGrants
+from .waiting import uses_wait_condition, wait_condition_timeout
 from .warm_start import WarmStart
 
 
@@ -107,9 +113,12 @@ class TuningJob(Construct, TuningJobGrants):
         :param tuning_job_name: a fixed job name (1 to 32 letters, digits and hyphens). Default: a name generated
             from the stack's prefix and the job's configuration, so that each change gets a new name. A fixed name
             cannot be kept across a change of the job: change the name with it.
-        :param wait_for_completion: make the deployment wait for the job to finish, fail if it fails, and expose
-            the best training job. Needs ``max_runtime`` of at most 45 minutes (the custom resource framework waits
-            at most an hour, and a job that reaches its limit still spends minutes stopping). Default: False.
+        :param wait_for_completion: make the deployment wait for the job to finish, fail with SageMaker's
+            ``FailureReason`` if it fails or is stopped, and expose the best training job (``best_training_job_name``,
+            ``best_objective_value``, ``best_model_artifacts``). Needs a ``max_runtime`` of at most 11 h 45 min (a
+            deployment waits at most 12 hours; a job spends minutes starting and stopping). Up to 45 minutes the
+            job's custom resource waits itself; longer jobs are waited for with a ``WaitCondition`` signalled on the
+            job's state-change event. Default: False.
         :param provider: the custom resource provider. Default: this stack's shared ``TuningJobProvider``; in a stack
             that imports a platform (``HpoPlatform.from_parameters``) it is required (``provider=platform.provider``,
             rule HPO-JOB-016).
@@ -165,12 +174,18 @@ class TuningJob(Construct, TuningJobGrants):
     def _attach(self, spec: JobSpec, bound: BoundTraining, own_provider: TuningJobProvider | None) -> None:
         """The custom resource that creates the job, its provider's permissions and the stack's limits check."""
         self.provider.allow_pass_role(bound.role)
+        runtime = spec.runtime_seconds
+        resolved = runtime is None or not is_unresolved(runtime)
+        #: Whether the deployment waits with a ``WaitCondition`` (``long_wait.LongWait``) rather than the job's own
+        #: custom resource (a waited job whose max_runtime is over 45 minutes).
+        self.waits_with_condition = spec.wait_for_completion and uses_wait_condition(runtime, resolved)
+        polled = spec.wait_for_completion and not self.waits_with_condition
         properties: dict[str, Any] = {
             contract.PROP_REQUEST: self.request,
             contract.PROP_NAME_PREFIX: self.provider.name_prefix,
-            contract.PROP_WAIT_FOR_COMPLETION: "true" if spec.wait_for_completion else "false",
+            contract.PROP_WAIT_FOR_COMPLETION: "true" if polled else "false",
         }
-        if spec.wait_for_completion:  # only read when waiting; every job of a large stack would repeat it otherwise
+        if polled:  # only read when waiting; every job of a large stack would repeat it otherwise
             properties[contract.PROP_WAIT_TIMEOUT_SECONDS] = str(contract.MAX_WAIT_TIMEOUT_SECONDS)
         if spec.tuning_job_name is not None:
             properties[contract.PROP_TUNING_JOB_NAME] = spec.tuning_job_name
@@ -186,6 +201,9 @@ class TuningJob(Construct, TuningJobGrants):
         )
         node = self.resource.node
         node.add_dependency(bound.role)
+        for parent in spec.warm_start.parents if spec.warm_start is not None else ():
+            if isinstance(parent, TuningJob) and parent.long_wait is not None:  # a parent must have finished
+                node.add_dependency(parent.long_wait.condition)
         cfn_resource = node.default_child
         assert isinstance(cfn_resource, CfnResource)
         # Delete is CloudFormation's default for both policies: leave them out rather than repeat them on every job
@@ -196,6 +214,47 @@ class TuningJob(Construct, TuningJobGrants):
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
         limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
         limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
+        #: The long wait (a waited job over 45 minutes), else None.
+        self.long_wait: LongWait | None = None
+        self._best: BestTrainingJob | None = None
+        if self.waits_with_condition:
+            self.long_wait = LongWait(
+                self,
+                "Wait",
+                tuning_job_name=self.tuning_job_name,
+                tuning_job_arn_value=self.tuning_job_arn,
+                training_job_name_prefixes=self._training_job_name_prefixes(spec),
+                job_resource=self.resource,
+                request_digest=_digest(Stack.of(self).resolve(properties)),
+                timeout_seconds=wait_condition_timeout(runtime, resolved),
+            )
+            self._best = self.long_wait.best
+
+    def _training_job_name_prefixes(self, spec: JobSpec) -> list[str]:
+        """The names whose training jobs may be this job's best: its own and its warm-start parents' (lower case,
+        as SageMaker's ARNs carry them; generated names are lower case already)."""
+        names: list[str | TuningJob] = [spec.tuning_job_name or self]
+        if spec.warm_start is not None:
+            names.extend(spec.warm_start.parents)
+        return [
+            name.tuning_job_name if isinstance(name, TuningJob) else name if is_unresolved(name) else name.lower()
+            for name in names
+        ]
+
+    def _best_training_job(self) -> BestTrainingJob:
+        """The ``BestTrainingJob`` resource: the long wait's, or (a job its own custom resource waits for) one
+        created on first use, after the job's resource."""
+        if self._best is None:
+            self._best = BestTrainingJob(
+                self,
+                "Best",
+                waiter=JobWaiter.of(self),
+                tuning_job_name=self.tuning_job_name,
+                tuning_job_arn_value=self.tuning_job_arn,
+                training_job_name_prefixes=[self.tuning_job_name],
+                after=[self.resource],
+            )
+        return self._best
 
     @staticmethod
     def from_tuning_job_name(scope: Construct, construct_id: str, tuning_job_name: str) -> ImportedTuningJob:
@@ -245,13 +304,28 @@ class TuningJob(Construct, TuningJobGrants):
             raise ValueError(f"{self.node.path}: best_hyperparameter: {name!r} is not one of the tuned hyperparameters")
         return self._waited_attribute(contract.ATTR_BEST_HYPERPARAMETER_PREFIX + name)
 
+    @property
+    def best_model_artifacts(self) -> str:
+        """The S3 URI of the best training job's model artifacts (``model.tar.gz``), e.g. for a ``CfnModel``'s
+        ``model_data_url``; only with ``wait_for_completion``."""
+        self._waited_attribute(waiter_contract.ATTR_BEST_MODEL_ARTIFACTS)
+        return self._best_training_job().attribute(waiter_contract.ATTR_BEST_MODEL_ARTIFACTS)
+
     def _waited_attribute(self, name: str) -> str:
         if not self.wait_for_completion:
             raise ValueError(
                 f"{self.node.path}: {name} is only known when the deployment waits for the job; "
                 "set wait_for_completion=True"
             )
+        if self.long_wait is not None:
+            return self.long_wait.best.attribute(name)
         return self.resource.get_att_string(name)
+
+
+def _digest(resolved_properties: Any) -> str:
+    """Eight hex digits of the resolved properties: the long wait's pair of logical ids ends with them."""
+    text = json.dumps(resolved_properties, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8].upper()
 
 
 def validate_tuning_job(spec: JobSpec) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from aws_cdk import Stack
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import ValidationError
+from .events import TuningJobStatus, state_change_rule
 from .provider import tuning_job_arn
 
 #: What ``grant_read`` allows: the job's description and its training jobs.
@@ -16,11 +21,47 @@ STOP_ACTIONS = ("sagemaker:StopHyperParameterTuningJob",)
 
 
 class TuningJobGrants:
-    """Grants on one tuning job (by its ARN), shared by ``TuningJob`` and ``ImportedTuningJob``."""
+    """Grants on one tuning job (by its ARN) and rules on its events, shared by ``TuningJob`` and
+    ``ImportedTuningJob``."""
 
     @property
     def tuning_job_arn(self) -> str:  # pragma: no cover - provided by the classes using this mixin
         raise NotImplementedError
+
+    @property
+    def tuning_job_name(self) -> str:  # pragma: no cover - provided by the classes using this mixin
+        raise NotImplementedError
+
+    def on_state_change(
+        self,
+        construct_id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        statuses: Sequence[TuningJobStatus] | None = None,
+        description: str | None = None,
+        rule_name: str | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule on this job's state-change events (``source: aws.sagemaker``, ``detail-type: SageMaker
+        HyperParameter Tuning Job State Change``, ``detail.HyperParameterTuningJobName``: this job's name), like
+        CDK's own ``on_state_change`` methods. SageMaker may send several events per change.
+
+        :param construct_id: the rule's construct id, under this job.
+        :param target: where matching events go, e.g. ``aws_events_targets.SnsTopic(topic)``. Default: none (add
+            targets with ``rule.add_target``).
+        :param statuses: only events reporting one of these statuses, e.g. ``[TuningJobStatus.COMPLETED,
+            TuningJobStatus.FAILED, TuningJobStatus.STOPPED]``. Default: every status.
+        :param description: the rule's description. Default: none.
+        :param rule_name: the rule's physical name. Default: a name CloudFormation generates.
+        """
+        return state_change_rule(
+            cast(Construct, self),
+            construct_id,
+            self.tuning_job_name,
+            target=target,
+            statuses=statuses,
+            description=description,
+            rule_name=rule_name,
+        )
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
         """Grant ``grantee`` the SageMaker ``actions`` (e.g. ``"sagemaker:AddTags"``) on this tuning job only."""

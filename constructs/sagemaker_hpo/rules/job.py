@@ -8,6 +8,8 @@ import unicodedata
 
 from .._contract import contract
 from .._validation import is_unresolved
+from ..handlers.job_waiter import contract as waiter_contract
+from ..waiting import MAX_WAITED_RUNTIME_SECONDS
 from . import service_model as model
 from ._registry import Finding, Level, Source, rule
 from .subjects import JobSpec
@@ -123,25 +125,27 @@ def _tuning_runtime(job: JobSpec, finding: Finding) -> None:
 
 @rule(
     "HPO-JOB-007",
-    statement="wait_for_completion needs a max_runtime of at most 45 minutes (the Provider framework waits an hour).",
+    statement="wait_for_completion needs a max_runtime of at most 42,300 seconds (11 h 45 min): a deployment waits at "
+    "most 12 hours (a WaitCondition's longest timeout), less the minutes a job spends starting and stopping.",
     field="ResourceLimits.MaxRuntimeInSeconds",
     source=Source.LIBRARY,
-    reference="custom resource Provider framework: totalTimeout at most 1 hour",
+    reference="AWS::CloudFormation::WaitCondition Timeout (at most 43,200 s); up to 45 minutes the custom resource "
+    "Provider framework waits (totalTimeout at most 1 hour)",
     subjects=JobSpec,
 )
 def _wait_ceiling(job: JobSpec, finding: Finding) -> None:
     if not job.wait_for_completion:
         return
-    ceiling = contract.MAX_WAITED_JOB_RUNTIME_SECONDS
+    ceiling = MAX_WAITED_RUNTIME_SECONDS
     seconds = job.runtime_seconds
     finding.require(
         seconds is not None and (is_unresolved(seconds) or seconds <= ceiling),
         "max_runtime",
-        None if job.max_runtime is None else job.max_runtime.to_human_string(),
-        f"wait_for_completion needs max_runtime of at most {ceiling // 60} minutes: a deployment can wait at "
-        f"most {contract.MAX_WAIT_TIMEOUT_SECONDS // 60} minutes within the custom resource framework's "
-        f"{contract.PROVIDER_TOTAL_TIMEOUT_SECONDS // 60}, and a job that reaches its max_runtime still "
-        f"spends minutes stopping",
+        None if seconds is None else f"{seconds:.0f} seconds",
+        f"wait_for_completion needs max_runtime of at most {ceiling} seconds ({ceiling // 3600} h "
+        f"{ceiling % 3600 // 60} min): a deployment waits at most "
+        f"{waiter_contract.MAX_WAIT_CONDITION_TIMEOUT_SECONDS // 3600} hours for a job (a CloudFormation "
+        f"WaitCondition's longest timeout), and a job spends minutes starting and stopping",
     )
 
 
