@@ -1037,7 +1037,7 @@ def test_gpu_training_image_checks_its_prop_types() -> None:
 
     stack = new_stack("Gpu")
     with pytest.raises(
-        ValidationError, match=r"^Gpu/Image: metric_definitions: expected a list of MetricDefinition.*\[HPO-TYPE-002\]"
+        ValidationError, match=r"^Gpu/Image: metric_definitions\[0\]: expected a MetricDefinition.*\[HPO-TYPE-002\]"
     ):
         GpuTrainingImage(stack, "Image", metric_definitions=[("validation:accuracy", "acc=(.*)")])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match=r"^Gpu/Other: build_args: expected a dict of str to str, got dict"):

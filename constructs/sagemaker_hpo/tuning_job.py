@@ -122,24 +122,12 @@ class TuningJob(Construct, TuningJobGrants):
             own_provider = provider = TuningJobProvider.of(scope)  # the same stack; often the stack itself
         else:
             provider_given = True
-        spec = JobSpec(
-            job=self,
-            objective=objective,
-            parameter_ranges=parameter_ranges,
-            training=training,
-            strategy=Hyperband() if strategy is None else strategy,
-            max_jobs=max_jobs,
-            max_parallel_jobs=max_parallel_jobs,
-            max_runtime=max_runtime,
-            completion_criteria=completion_criteria,
-            random_seed=random_seed,
-            tags={} if tags is None else tags,
-            tuning_job_name=tuning_job_name,
-            wait_for_completion=wait_for_completion,
-            provider=provider,
-            warm_start=warm_start,
-            provider_given=provider_given,
+        arguments = {name: value for name, value in locals().items() if name in JobSpec.prop_names()}
+        # The defaults the rules see: the strategy, no tags, the provider found or created above.
+        arguments.update(
+            strategy=Hyperband() if strategy is None else strategy, tags={} if tags is None else tags, provider=provider
         )
+        spec = JobSpec(job=self, provider_given=provider_given, **arguments)
         self.strategy: Strategy = spec.strategy
         self.objective = objective
         self.parameter_ranges = tuple(parameter_ranges)

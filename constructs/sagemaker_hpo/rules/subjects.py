@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, SizeRoundingBehavior
@@ -24,7 +25,12 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass
 class JobSpec:
     """A ``TuningJob``'s props, as passed, with the values the rules derive from them (computed once, on first use,
-    after the type rules have checked the props)."""
+    after the type rules have checked the props).
+
+    The props are ``TuningJob.__init__``'s keyword-only parameters, the one place each is declared: the job builds
+    this from its arguments by name (:meth:`prop_names`), the type rule HPO-TYPE-002 derives each check from the
+    parameter's annotation, and ``tests/test_rules_registry.py`` checks that the fields below mirror the signature.
+    """
 
     job: TuningJob
     objective: Objective
@@ -43,6 +49,11 @@ class JobSpec:
     warm_start: WarmStart | None
     #: Whether ``provider`` was passed (``False``: it is the stack's own, found or created by the job).
     provider_given: bool = True
+
+    @staticmethod
+    def prop_names() -> frozenset[str]:
+        """The props: ``TuningJob.__init__``'s keyword-only parameters."""
+        return _prop_names()
 
     @cached_property
     def image(self) -> TrainingImage:
@@ -83,6 +94,14 @@ class JobSpec:
     def training_runtime_seconds(self) -> float:
         """The training jobs' ``max_runtime`` in seconds."""
         return self.training.max_runtime.to_seconds(integral=False)
+
+
+@cache
+def _prop_names() -> frozenset[str]:
+    from ..tuning_job import TuningJob
+
+    parameters = inspect.signature(TuningJob.__init__).parameters.values()
+    return frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
 
 
 @dataclass(frozen=True)
