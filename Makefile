@@ -65,6 +65,7 @@ rules-docs: $(VENV)/.installed
 # The shipped botocore facts (enums, lengths, patterns) from the installed botocore, after upgrading it.
 rules-data: $(VENV)/.installed
 	$(BIN)/python -m sagemaker_hpo.rules.service_model
+	$(BIN)/python -m sagemaker_hpo.rules.request_model
 
 bench: install
 	mkdir -p $(PROJECT_HOME)

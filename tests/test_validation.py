@@ -37,6 +37,7 @@ from sagemaker_hpo import (
     WarmStart,
 )
 from sagemaker_hpo.gpu_image import load_metric_definitions, load_sample_log_lines
+from tests import request_cases
 from tests.construct_support import XGB_RANGES, custom_training, job, new_stack, training
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]
@@ -948,6 +949,12 @@ def _claimed_name(stack: cdk.Stack, first: str, second: str) -> str:
     """Claim ``first`` as the fixed name of another job of the app; return ``second`` for the job under test."""
     job(stack, "First", tuning_job_name=first)
     return second
+
+
+# The cases of issue 18's rules live in their own module.
+FAILING += request_cases.FAILING
+PASSING += request_cases.PASSING
+WARNS += request_cases.WARNS
 
 
 def _rule_of(case_id: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, CustomResource, Duration
+from aws_cdk import Annotations, CfnResource, CustomResource, Duration
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -22,6 +22,9 @@ from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 from .tuning_job_ref import ImportedTuningJob, TuningJobGrants
 from .warm_start import WarmStart
+
+#: The template ``Metadata`` key that lists a job's request overrides (path to value).
+OVERRIDES_METADATA_KEY = "sagemaker-hpo:RequestOverrides"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +82,7 @@ class TuningJob(Construct, TuningJobGrants):
         wait_for_completion: bool = False,
         provider: AnyTuningJobProvider | None = None,
         warm_start: WarmStart | None = None,
+        request_overrides: Mapping[str, Any] | None = None,
     ) -> None:
         """Validate the props (every rule of the registry), render the ``CreateHyperParameterTuningJob`` request
         and attach it to the stack as a custom resource.
@@ -113,6 +117,8 @@ class TuningJob(Construct, TuningJobGrants):
             that imports a platform (``HpoPlatform.from_parameters``) it is required (``provider=platform.provider``,
             rule HPO-JOB-016).
         :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
+        :param request_overrides: members of the request no typed prop expresses, by member path (see
+            :meth:`add_request_override`, which these are passed to). Default: none.
         :raises ValidationError: when a prop breaks a rule (the message names the path, the prop and the rule id).
         """
         super().__init__(scope, construct_id)
@@ -144,7 +150,10 @@ class TuningJob(Construct, TuningJobGrants):
         self.security_groups: tuple[ec2.ISecurityGroup, ...] = bound.security_groups
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
         self.request: dict[str, Any] = _render_request(spec, bound)
+        self._request_overrides: dict[str, Any] = {}
         self._attach(spec, bound, own_provider)
+        for path, value in (request_overrides or {}).items():
+            self.add_request_override(path, value)
 
     def _attach(self, spec: JobSpec, bound: BoundTraining, own_provider: TuningJobProvider | None) -> None:
         """The custom resource that creates the job, its provider's permissions and the stack's limits check."""
@@ -172,6 +181,7 @@ class TuningJob(Construct, TuningJobGrants):
         node.add_dependency(bound.role)
         cfn_resource = node.default_child
         assert isinstance(cfn_resource, CfnResource)
+        self._cfn_resource = cfn_resource
         # Delete is CloudFormation's default for both policies: leave them out rather than repeat them on every job
         # (``apply_removal_policy`` still sets them).
         options = cfn_resource.cfn_options
@@ -180,6 +190,45 @@ class TuningJob(Construct, TuningJobGrants):
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
         limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
         limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
+
+    def add_request_override(self, path: str, value: Any) -> None:
+        """Set a member of the ``CreateHyperParameterTuningJob`` request that no typed prop expresses, e.g.
+        ``job.add_request_override("TrainingJobDefinition.StoppingCondition.MaxPendingTimeInSeconds", 7200)``.
+
+        The path is checked against botocore's SageMaker model at synth time (an unknown path, a value of the wrong
+        type, out of range, not in the enum or not matching the pattern raises ``ValidationError`` naming the path
+        and the rule id, HPO-OVR); fields a typed prop expresses and those the library owns (job name, tags, role)
+        are refused. Items of a list are addressed by index (``TrainingJobDefinition.InputDataConfig[0].X``).
+        ``docs/api-coverage.md`` lists every path. Each override is listed in the template (the resource's
+        ``Metadata`` key ``sagemaker-hpo:RequestOverrides``) and as an info annotation, so reviewers see it.
+
+        :param path: the member path, dot-separated, as the API names the members.
+        :param value: the value, as the API takes it (numbers as numbers, structures as dicts).
+        :raises ValidationError: when the override breaks a rule.
+        """
+        from .rules.overrides import RequestOverride
+
+        override = RequestOverride(path, value, self.request)
+        run_rules(override, path=self.node.path, scope=self)
+        parts = override.parts or []
+        node: Any = self.request
+        for part, following in zip(parts, parts[1:], strict=False):
+            node = (
+                node[part] if isinstance(part, int) else node.setdefault(part, [] if isinstance(following, int) else {})
+            )
+        node[parts[-1]] = value
+        self._request_overrides[path] = value
+        dotted = ".".join(str(p) for p in parts)
+        self._cfn_resource.add_property_override(f"{contract.PROP_REQUEST}.{dotted}", value)
+        self._cfn_resource.add_metadata(OVERRIDES_METADATA_KEY, dict(self._request_overrides))
+        Annotations.of(self).add_info(
+            f"request override {path} = {value!r}: checked against botocore's model only (docs/api-coverage.md)"
+        )
+
+    @property
+    def request_overrides(self) -> Mapping[str, Any]:
+        """The request overrides added so far, by path."""
+        return dict(self._request_overrides)
 
     @staticmethod
     def from_tuning_job_name(scope: Construct, construct_id: str, tuning_job_name: str) -> ImportedTuningJob:

@@ -40,6 +40,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.metrics",
     "sagemaker_hpo.rules.warm_start",
     "sagemaker_hpo.rules.lifecycle",
+    "sagemaker_hpo.rules.overrides",
 )
 
 

@@ -47,6 +47,7 @@ class JobSpec:
     wait_for_completion: bool
     provider: AnyTuningJobProvider
     warm_start: WarmStart | None
+    request_overrides: Mapping[str, Any] | None
     #: Whether ``provider`` was passed (``False``: it is the stack's own, found or created by the job).
     provider_given: bool = True
 
