@@ -7,6 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import Size
+from aws_cdk import aws_ec2 as ec2
+
+from sagemaker_hpo import (
+    FileSystemInput,
+    InputMode,
+    InstanceConfig,
+    RecordWrapping,
+    S3DataType,
+    S3Input,
+    S3Location,
+)
+from tests.construct_support import training
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]
 
@@ -26,7 +39,106 @@ def _group(**changes: Any) -> list[dict[str, Any]]:
     return [group]
 
 
+def _train(**changes: Any) -> Overrides:
+    return lambda s: {"training": training(**changes)}
+
+
+def _fallback(*configs: InstanceConfig, **changes: Any) -> Overrides:
+    return _train(instance_type=None, instance_configs=list(configs), **changes)
+
+
+G5 = InstanceConfig("ml.g5.xlarge")
+G4 = InstanceConfig("ml.g4dn.xlarge", count=1, volume_size=Size.gibibytes(50))
+_PLAN = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/my-reserved-g5"
+
+
+def _vpc(stack: cdk.Stack) -> ec2.Vpc:
+    return ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+
+
+_EFS = FileSystemInput.efs("fs-0123456789abcdef0", "/data/train", content_type="text/csv")
+_FSX = FileSystemInput.fsx_lustre("fs-0123abcd", "/fsx/validation", content_type="text/csv")
+
+
+def _file_systems(stack: cdk.Stack, *, vpc: bool = True, **inputs: Any) -> dict[str, Any]:
+    channels = inputs or {"train": _EFS, "validation": _FSX}
+    return {"training": training(inputs=channels, vpc=_vpc(stack) if vpc else None)}
+
+
+def _s3(**changes: Any) -> Overrides:
+    channel = S3Input(S3Location.from_uri("s3://my-data/train/"), content_type="text/csv", **changes)
+    return lambda s: {"training": training(inputs={"train": channel, "validation": channel})}
+
+
 FAILING: list[tuple[str, Overrides, str]] = [
+    ("HPO-CHAN-001", lambda s: _file_systems(s, vpc=False), r"training.inputs\['train'\]: .*needs training.vpc"),
+    (
+        "HPO-CHAN-002",
+        lambda s: _file_systems(s, train=FileSystemInput.efs("efs-1", "/d", content_type="text/csv")),
+        r"training.inputs\['train'\].file_system_id: 'efs-1'",
+    ),
+    (
+        "HPO-CHAN-002:path",
+        lambda s: _file_systems(s, train=FileSystemInput.efs("fs-01234567", "data", content_type="text/csv")),
+        r"training.inputs\['train'\].directory_path: 'data'; must be an absolute path",
+    ),
+    ("HPO-CHAN-003", _s3(data_type=S3DataType.AUGMENTED_MANIFEST_FILE), r"attribute_names: None; is required"),
+    ("HPO-CHAN-003:prefix", _s3(attribute_names=["source-ref"]), r"attribute_names: .*only go with AUGMENTED"),
+    (
+        "HPO-CHAN-003:many",
+        _s3(data_type=S3DataType.AUGMENTED_MANIFEST_FILE, attribute_names=[f"a{i}" for i in range(17)]),
+        r"attribute_names: '17 entries'; must have 1 to 16",
+    ),
+    ("HPO-CHAN-004", _s3(record_wrapping=RecordWrapping.RECORD_IO), r"record_wrapping: 'RecordIO'; needs Pipe.*File"),
+    ("HPO-CHAN-005", _s3(shuffle_seed=-1), r"shuffle_seed: -1; must be >= 0"),
+    ("HPO-CHAN-006", _s3(hub_content_arn="x" * 256), r"hub_content_arn: .*must be 1 to 255 characters long"),
+    ("HPO-INST-001", _train(instance_configs=[G5]), r"training.instance_configs: .*give one of them"),
+    ("HPO-INST-001:none", _train(instance_type=None), r"training.instance_type: None; is required"),
+    ("HPO-INST-001:count", _fallback(G5, instance_count=2), r"training.instance_count: 2; is set per InstanceConfig"),
+    ("HPO-INST-001:volume", _fallback(G5, volume_size=Size.gibibytes(50)), r"training.volume_size: '50 GiB'"),
+    ("HPO-INST-001:plan", _fallback(G5, training_plan_arn=_PLAN), r"training.training_plan_arn.*needs instance_type"),
+    (
+        "HPO-INST-002",
+        _fallback(
+            *[
+                InstanceConfig(f"ml.m5.{s}")
+                for s in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+            ]
+        ),
+        r"training.instance_configs: '7 entries'; must have 1 to 6",
+    ),
+    ("HPO-INST-002:empty", _fallback(), r"training.instance_configs: '0 entries'"),
+    (
+        "HPO-INST-002:twice",
+        _fallback(G5, G4, G5),
+        r"instance_configs\[2\].instance_type: 'ml.g5.xlarge'; appears twice",
+    ),
+    ("HPO-INST-003", _fallback(InstanceConfig("ml.g5.huge")), r"instance_configs\[0\].instance_type: 'ml.g5.huge'"),
+    ("HPO-INST-003:count", _fallback(InstanceConfig("ml.g5.xlarge", count=0)), r"instance_configs\[0\].count: 0"),
+    (
+        "HPO-INST-003:volume",
+        _fallback(InstanceConfig("ml.g5.xlarge", volume_size=Size.mebibytes(1500))),
+        r"instance_configs\[0\].volume_size: '1.46484 GiB'; must be a whole number",
+    ),
+    ("HPO-INST-004", _train(retry_attempts=31), r"training.retry_attempts: 31; must be >= 1 and <= 30"),
+    ("HPO-INST-004:zero", _train(retry_attempts=0), r"training.retry_attempts: 0"),
+    (
+        "HPO-INST-005",
+        _train(checkpoint_local_path="/opt/ml/ckpt"),
+        r"checkpoint_local_path.*only used with checkpoint_p",
+    ),
+    (
+        "HPO-INST-005:relative",
+        _train(checkpoint_path="s3://my-data/ckpt/", checkpoint_local_path="ckpt"),
+        r"checkpoint_local_path: 'ckpt'; must be an absolute path",
+    ),
+    ("HPO-INST-006", _train(training_plan_arn="my-plan"), r"training.training_plan_arn: 'my-plan'; must be a training"),
     ("HPO-OVR-001", _override("TrainingJobDefinition.StoppingCondition.MaxPending", 7200), r"not a member of Stop"),
     ("HPO-OVR-001:malformed", _override("TrainingJobDefinition..Environment", {}), r"member names joined by dots"),
     (
@@ -67,6 +179,26 @@ FAILING: list[tuple[str, Overrides, str]] = [
 ]
 
 PASSING: list[tuple[str, Overrides]] = [
+    ("HPO-CHAN-001", lambda s: _file_systems(s)),
+    ("HPO-CHAN-002", lambda s: _file_systems(s)),
+    ("HPO-CHAN-003", _s3(data_type=S3DataType.AUGMENTED_MANIFEST_FILE, attribute_names=["source-ref", "label"])),
+    ("HPO-CHAN-004", _s3(record_wrapping=RecordWrapping.RECORD_IO, input_mode=InputMode.PIPE)),
+    ("HPO-CHAN-005", _s3(shuffle_seed=2**63 - 1)),
+    (
+        "HPO-CHAN-006",
+        _s3(hub_content_arn="arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/x/1.0.0"),
+    ),
+    ("HPO-INST-001", _fallback(G5, G4)),
+    (
+        "HPO-INST-002",
+        _fallback(
+            *[InstanceConfig(f"ml.m5.{s}") for s in ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge")]
+        ),
+    ),
+    ("HPO-INST-003", _fallback(G5, InstanceConfig("ml.g4dn.xlarge", count=2, volume_size=Size.tebibytes(16)))),
+    ("HPO-INST-004", _train(retry_attempts=30)),
+    ("HPO-INST-005", _train(checkpoint_path="s3://my-data/ckpt/", checkpoint_local_path="/opt/ml/ckpt")),
+    ("HPO-INST-006", _train(training_plan_arn=_PLAN)),
     ("HPO-OVR-001", _override(_PENDING, 7200)),
     (
         "HPO-OVR-002",

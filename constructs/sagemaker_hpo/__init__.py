@@ -14,12 +14,22 @@ from ._contract import contract as _handler_contract
 if TYPE_CHECKING:
     from ._validation import ValidationError
     from .buckets import TrainingBuckets
+    from .channels import FileSystemAccessMode, FileSystemInput, FileSystemType
     from .gpu_image import GpuTrainingImage
     from .grants import RoleBinding
     from .guardrails import Guardrails, GuardrailsAspect
     from .hyperparameters import Json
     from .image import TrainingImage, TrainingImageSource
-    from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
+    from .instances import InstanceConfig, OutputCompression
+    from .locations import (
+        CompressionType,
+        InputMode,
+        RecordWrapping,
+        S3DataDistribution,
+        S3DataType,
+        S3Input,
+        S3Location,
+    )
     from .objective import MetricDefinition, Objective, ObjectiveType
     from .platform import HpoPlatform, ImportedHpoPlatform
     from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
@@ -41,12 +51,19 @@ _EXPORTS = {
     "ValidationError": "._validation",
     "TrainingBuckets": ".buckets",
     "GpuTrainingImage": ".gpu_image",
+    "FileSystemAccessMode": ".channels",
+    "FileSystemInput": ".channels",
+    "FileSystemType": ".channels",
+    "RecordWrapping": ".locations",
+    "S3DataType": ".locations",
     "RoleBinding": ".grants",
     "Guardrails": ".guardrails",
     "GuardrailsAspect": ".guardrails",
     "Json": ".hyperparameters",
     "TrainingImage": ".image",
     "TrainingImageSource": ".image",
+    "InstanceConfig": ".instances",
+    "OutputCompression": ".instances",
     "CompressionType": ".locations",
     "InputMode": ".locations",
     "S3DataDistribution": ".locations",
@@ -89,6 +106,9 @@ __all__ = [
     "CompletionCriteria",
     "CompressionType",
     "ContinuousRange",
+    "FileSystemAccessMode",
+    "FileSystemInput",
+    "FileSystemType",
     "GpuTrainingImage",
     "GridSearch",
     "Guardrails",
@@ -100,15 +120,19 @@ __all__ = [
     "ImportedTuningJob",
     "ImportedTuningJobProvider",
     "InputMode",
+    "InstanceConfig",
     "IntegerRange",
     "Json",
     "MetricDefinition",
     "Objective",
     "ObjectiveType",
+    "OutputCompression",
     "ParameterRange",
     "RandomSearch",
+    "RecordWrapping",
     "RoleBinding",
     "S3DataDistribution",
+    "S3DataType",
     "S3Input",
     "S3Location",
     "ScalingType",

@@ -199,11 +199,31 @@ class Guardrails:
         self, path: str, request: dict[str, Any], *, subnet_ids: Sequence[str] = (), key_arn: str | None = None
     ) -> None:
         """Raise ``ValidationError`` (naming ``path`` and the field) when ``request`` breaks a guardrail."""
-        definition = request.get("TrainingJobDefinition", {})
-        resources = definition.get("ResourceConfig", {})
+        definitions = request.get("TrainingJobDefinitions") or [request.get("TrainingJobDefinition", {})]
+        for definition in definitions:
+            fallback = definition.get("HyperParameterTuningResourceConfig", {})
+            # Instance fallback: every instance type a job may fall back to must be allowed.
+            for choice in fallback.get("InstanceConfigs") or [definition.get("ResourceConfig", {})]:
+                self._check_definition(path, request, definition, choice, subnet_ids=subnet_ids, key_arn=key_arn)
+
+    def _check_definition(
+        self,
+        path: str,
+        request: dict[str, Any],
+        definition: dict[str, Any],
+        choice: dict[str, Any],
+        *,
+        subnet_ids: Sequence[str],
+        key_arn: str | None,
+    ) -> None:
+        """Check one training job definition (each of several, or the only one) with one of its instance choices
+        (its ``ResourceConfig`` or one of its fallback ``InstanceConfigs``) against the guardrails."""
+        resources: dict[str, Any] = definition.get("ResourceConfig") or definition.get(
+            "HyperParameterTuningResourceConfig", {}
+        )
         limits = request.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
-        instance_type = resources.get("InstanceType")
-        count = resources.get("InstanceCount")
+        instance_type: Any = choice.get("InstanceType")
+        count: Any = choice.get("InstanceCount")
         runtime = definition.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
 
         def fail(field_name: str, value: Any, allowed: str) -> None:
@@ -234,7 +254,7 @@ class Guardrails:
                 )
         if self.require_spot and definition.get("EnableManagedSpotTraining") is not True:
             fail("training.use_spot_instances", False, "must be True (managed spot training)")
-        vpc = definition.get("VpcConfig")
+        vpc: Any = definition.get("VpcConfig")
         if self.require_vpc:
             if vpc is None:
                 fail("training.vpc", None, "training jobs must run in a VPC (the platform's)")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from .._validation import is_unresolved
+from ..channels import FileSystemInput
 from ..locations import S3Input, S3Location, as_input, as_location
 from . import service_model as model
 from ._registry import Finding, Source, rule
@@ -30,7 +31,8 @@ def _locations(job: JobSpec) -> Iterator[tuple[str, S3Location | None, object]]:
     """Every S3 location of the training definition: (field, location or None when not an S3 URI, raw value)."""
     training = job.training
     for name, value in training.inputs.items():
-        yield f"training.inputs[{name!r}]", _parsed(value, input_=True), value
+        if not isinstance(value, FileSystemInput):  # a file system, not an S3 location
+            yield f"training.inputs[{name!r}]", _parsed(value, input_=True), value
     yield "training.output_path", _parsed(training.output_path), training.output_path
     if training.checkpoint_path is not None:
         yield "training.checkpoint_path", _parsed(training.checkpoint_path), training.checkpoint_path
@@ -43,9 +45,12 @@ def _parsed(value: object, input_: bool = False) -> S3Location | None:
         return None
 
 
-def channels(job: JobSpec) -> dict[str, S3Input]:
-    """The training definition's channels as ``S3Input`` (call after HPO-DATA-001 has checked the URIs)."""
-    return {name: as_input(value) for name, value in job.training.inputs.items()}
+def channels(job: JobSpec) -> dict[str, S3Input | FileSystemInput]:
+    """The training definition's channels as ``S3Input`` or ``FileSystemInput`` (call after HPO-DATA-001 has checked
+    the URIs)."""
+    from ..training import channel_inputs
+
+    return channel_inputs(job.training)
 
 
 @rule(

@@ -25,6 +25,8 @@ FAMILIES = {
     "WARM": "Warm start",
     "NAME": "Job names across the app",
     "EVENT": "Custom resource events",
+    "INST": "Instance fallback, retries, output compression, checkpoints, training plans",
+    "CHAN": "Channels: file systems, manifests, shuffling, record wrapping",
     "DEF": "Several training definitions and Autotune",
     "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
 }

@@ -236,6 +236,8 @@ _CHECKED = (
     "warm_start.WarmStart",
     "locations.S3Location",
     "locations.S3Input",
+    "instances.InstanceConfig",
+    "channels.FileSystemInput",
 )
 
 
