@@ -11,15 +11,20 @@ from aws_cdk import Size
 from aws_cdk import aws_ec2 as ec2
 
 from sagemaker_hpo import (
+    AutoParameter,
+    Bayesian,
+    ContinuousRange,
     FileSystemInput,
     InputMode,
     InstanceConfig,
+    Objective,
     RecordWrapping,
     S3DataType,
     S3Input,
     S3Location,
+    TuningDefinition,
 )
-from tests.construct_support import training
+from tests.construct_support import XGB_RANGES, custom_training, training
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]
 
@@ -76,7 +81,63 @@ def _s3(**changes: Any) -> Overrides:
     return lambda s: {"training": training(inputs={"train": channel, "validation": channel})}
 
 
+def _definition(name: str = "xgb", **changes: Any) -> TuningDefinition:
+    props: dict[str, Any] = {
+        "training": training(),
+        "objective": Objective.maximize("validation:auc"),
+        "parameter_ranges": XGB_RANGES,
+    }
+    props.update(changes)
+    return TuningDefinition(name, **props)
+
+
+def _several(*definitions: TuningDefinition, **changes: Any) -> Overrides:
+    def props(stack: cdk.Stack) -> dict[str, Any]:
+        custom = _definition(
+            "custom",
+            training=custom_training(stack),
+            objective=Objective.maximize("validation:accuracy"),
+            parameter_ranges=[ContinuousRange("lr", 0.001, 0.1)],
+        )
+        found = list(definitions) or [_definition(), custom]
+        base: dict[str, Any] = {"training": None, "objective": None, "parameter_ranges": (), "definitions": found}
+        return {**base, "strategy": Bayesian(), **changes}
+
+    return props
+
+
+def _autotune(**changes: Any) -> Overrides:
+    return lambda s: {"autotune": True, "parameter_ranges": (), "strategy": Bayesian(), **changes}
+
+
 FAILING: list[tuple[str, Overrides, str]] = [
+    ("HPO-DEF-001", lambda s: {"training": None}, r"training: None; is required \(or definitions="),
+    ("HPO-DEF-001:objective", lambda s: {"objective": None}, r"objective: None; is required"),
+    ("HPO-DEF-001:both", _several(training=training()), r"training: .*is set per TuningDefinition"),
+    ("HPO-DEF-001:ranges", _several(parameter_ranges=XGB_RANGES), r"parameter_ranges: '4 entries'; are set per"),
+    ("HPO-DEF-002", _several(_definition()), r"definitions: '1 entries'; must have 2 to 10"),
+    ("HPO-DEF-002:eleven", _several(*[_definition(f"d{i}") for i in range(11)]), r"'11 entries'; must have 2 to 10"),
+    ("HPO-DEF-003", _several(_definition("xgb"), _definition("xgb")), r"definitions\[1\].name: 'xgb'; is the name of"),
+    ("HPO-DEF-003:pattern", _several(_definition("xgb_1"), _definition("b")), r"definitions\[0\].name: 'xgb_1'"),
+    ("HPO-DEF-004", lambda s: {"auto_parameters": [AutoParameter("gamma", "1")]}, r"auto_parameters: .*need autotune"),
+    (
+        "HPO-DEF-004:taken",
+        _autotune(auto_parameters=[AutoParameter("num_round", "100")]),
+        r"auto_parameters\[0\]: 'num_round'; is also a tuned range or a static hyperparameter",
+    ),
+    (
+        "HPO-DEF-004:twice",
+        _autotune(auto_parameters=[AutoParameter("gamma", "1"), AutoParameter("gamma", "2")]),
+        r"auto_parameters\[1\]: 'gamma'; appears twice",
+    ),
+    (
+        "HPO-METRIC-002:definition",
+        lambda s: _several(
+            _definition(),
+            _definition("b", training=custom_training(s), objective=Objective.maximize("validation:nope")),
+        )(s),
+        r"^Rules/Tuning: definitions\[1\]: invalid objective.metric_name: 'validation:nope'",
+    ),
     ("HPO-CHAN-001", lambda s: _file_systems(s, vpc=False), r"training.inputs\['train'\]: .*needs training.vpc"),
     (
         "HPO-CHAN-002",
@@ -179,6 +240,11 @@ FAILING: list[tuple[str, Overrides, str]] = [
 ]
 
 PASSING: list[tuple[str, Overrides]] = [
+    ("HPO-DEF-001", _several()),
+    ("HPO-DEF-002", _several(*[_definition(f"d{i}") for i in range(10)])),
+    ("HPO-DEF-003", _several(_definition("xgb-1"), _definition("xgb-2"))),
+    ("HPO-DEF-004", _autotune(auto_parameters=[AutoParameter("gamma", "1"), AutoParameter("eta", "0.1")])),
+    ("HPO-RANGE-001:autotune", _autotune()),
     ("HPO-CHAN-001", lambda s: _file_systems(s)),
     ("HPO-CHAN-002", lambda s: _file_systems(s)),
     ("HPO-CHAN-003", _s3(data_type=S3DataType.AUGMENTED_MANIFEST_FILE, attribute_names=["source-ref", "label"])),

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._validation import ValidationError
     from .buckets import TrainingBuckets
     from .channels import FileSystemAccessMode, FileSystemInput, FileSystemType
+    from .definitions import AutoParameter, TuningDefinition
     from .gpu_image import GpuTrainingImage
     from .grants import RoleBinding
     from .guardrails import Guardrails, GuardrailsAspect
@@ -51,6 +52,8 @@ _EXPORTS = {
     "ValidationError": "._validation",
     "TrainingBuckets": ".buckets",
     "GpuTrainingImage": ".gpu_image",
+    "AutoParameter": ".definitions",
+    "TuningDefinition": ".definitions",
     "FileSystemAccessMode": ".channels",
     "FileSystemInput": ".channels",
     "FileSystemType": ".channels",
@@ -101,6 +104,7 @@ _EXPORTS = {
 
 __all__ = [
     "AnyTuningJobProvider",
+    "AutoParameter",
     "Bayesian",
     "CategoricalRange",
     "CompletionCriteria",
@@ -144,6 +148,7 @@ __all__ = [
     "TrainingImage",
     "TrainingImageSource",
     "TrainingRole",
+    "TuningDefinition",
     "TuningJob",
     "TuningJobProvider",
     "ValidationError",

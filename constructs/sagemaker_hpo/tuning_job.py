@@ -9,14 +9,17 @@ from typing import Any
 import jsii
 from aws_cdk import Annotations, CfnResource, CustomResource, Duration
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._contract import contract
+from .definitions import AutoParameter, TuningDefinition, render_ranges
 from .limits import StackLimits
 from .objective import Objective
 from .provider import AnyTuningJobProvider, TuningJobProvider
-from .ranges import ParameterRange, render_parameter_ranges
+from .ranges import ParameterRange
 from .rules import JobSpec, MetricSet, run_rules
+from .rules.definitions import JobShape
 from .rules.lifecycle import RenderedJob
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
@@ -68,9 +71,12 @@ class TuningJob(Construct, TuningJobGrants):
         scope: Construct,
         construct_id: str,
         *,
-        objective: Objective,
-        parameter_ranges: Sequence[ParameterRange],
-        training: TrainingDefinition,
+        objective: Objective | None = None,
+        parameter_ranges: Sequence[ParameterRange] = (),
+        training: TrainingDefinition | None = None,
+        definitions: Sequence[TuningDefinition] | None = None,
+        autotune: bool = False,
+        auto_parameters: Sequence[AutoParameter] = (),
         strategy: Strategy | None = None,
         max_jobs: int | None = None,
         max_parallel_jobs: int = 1,
@@ -90,9 +96,18 @@ class TuningJob(Construct, TuningJobGrants):
         :param scope: the parent construct.
         :param construct_id: the construct id.
         :param objective: the metric to maximize or minimize, e.g. ``Objective.maximize("validation:auc")``.
-        :param parameter_ranges: the hyperparameters to tune (1 to 30 in total): ``ContinuousRange``,
-            ``IntegerRange`` and ``CategoricalRange``.
-        :param training: how each training job runs (``TrainingDefinition``).
+            Required unless ``definitions`` are given (each has its own). Default: none.
+        :param parameter_ranges: the hyperparameters to tune (1 to 30 in total; none with ``autotune`` and
+            ``auto_parameters``): ``ContinuousRange``, ``IntegerRange`` and ``CategoricalRange``. Default: none.
+        :param training: how each training job runs (``TrainingDefinition``). Required unless ``definitions`` are
+            given. Default: none.
+        :param definitions: several algorithms searched together: 2 to 10 ``TuningDefinition`` with unique names,
+            each with its own training definition, objective and ranges (``TrainingJobDefinitions``); then
+            ``objective``, ``parameter_ranges`` and ``training`` stay unset. Default: none.
+        :param autotune: let SageMaker's Autotune choose the ranges, limits, strategy, early stopping and retries
+            it is not given (``Autotune``). Default: False.
+        :param auto_parameters: with ``autotune``, hyperparameters Autotune chooses the ranges of, from an example
+            value (``AutoParameter("eta", "0.1")``; at most 100). Default: none.
         :param strategy: the search strategy (an instance: ``Hyperband()``, ``Bayesian()``, ``RandomSearch()``,
             ``GridSearch()``). Default: ``Hyperband()``.
         :param max_jobs: the most training jobs to run (Hyperband: at most 750). Required, except for
@@ -135,29 +150,46 @@ class TuningJob(Construct, TuningJobGrants):
         )
         spec = JobSpec(job=self, provider_given=provider_given, **arguments)
         self.strategy: Strategy = spec.strategy
-        self.objective = objective
-        self.parameter_ranges = tuple(parameter_ranges)
         self.wait_for_completion = wait_for_completion
         self.provider: AnyTuningJobProvider = provider
 
-        validate_tuning_job(spec)
-        bound = bind_training(self, training, volume_gib=spec.volume_gib)
-        #: Static plus tuned hyperparameters: warm-start parents and children must have as many.
-        self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
-        #: The role SageMaker assumes for the training jobs.
-        self.training_role = bound.role
+        run_rules(JobShape(spec), path=self.node.path, scope=self)  # HPO-DEF: which of the props are given
+        views = spec.definition_views()
+        for index, view in enumerate(views):
+            where = self.node.path if view.definition is None else f"{self.node.path}: definitions[{index}]"
+            validate_tuning_job(view, path=where)
+        bound = [
+            bind_training(
+                self if view.definition is None else Construct(self, view.definition.name),
+                view.training,
+                volume_gib=view.volume_gib,
+            )
+            for view in views
+        ]
+        self.objective = views[0].objective
+        self.parameter_ranges = tuple(r for view in views for r in view.parameter_ranges)
+        #: Static plus tuned hyperparameters (the most of any definition): warm-start parents and children must
+        #: have as many.
+        self.hyperparameter_count = max(
+            len(b.static_hyperparameters) + len(view.parameter_ranges) for view, b in zip(views, bound, strict=True)
+        )
+        #: The role SageMaker assumes for the training jobs (the first definition's, with several).
+        self.training_role = bound[0].role
+        #: The roles of every definition.
+        self.training_roles: tuple[iam.IRole, ...] = tuple(b.role for b in bound)
         #: The security groups of the training containers (a job in a VPC); see :attr:`connections`.
-        self.security_groups: tuple[ec2.ISecurityGroup, ...] = bound.security_groups
+        self.security_groups: tuple[ec2.ISecurityGroup, ...] = tuple(g for b in bound for g in b.security_groups)
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
-        self.request: dict[str, Any] = _render_request(spec, bound)
+        self.request: dict[str, Any] = _render_request(spec, views, bound)
         self._request_overrides: dict[str, Any] = {}
         self._attach(spec, bound, own_provider)
         for path, value in (request_overrides or {}).items():
             self.add_request_override(path, value)
 
-    def _attach(self, spec: JobSpec, bound: BoundTraining, own_provider: TuningJobProvider | None) -> None:
+    def _attach(self, spec: JobSpec, bound: list[BoundTraining], own_provider: TuningJobProvider | None) -> None:
         """The custom resource that creates the job, its provider's permissions and the stack's limits check."""
-        self.provider.allow_pass_role(bound.role)
+        for each in bound:
+            self.provider.allow_pass_role(each.role)
         properties: dict[str, Any] = {
             contract.PROP_REQUEST: self.request,
             contract.PROP_NAME_PREFIX: self.provider.name_prefix,
@@ -178,7 +210,8 @@ class TuningJob(Construct, TuningJobGrants):
             properties=properties,
         )
         node = self.resource.node
-        node.add_dependency(bound.role)
+        for each in bound:
+            node.add_dependency(each.role)
         cfn_resource = node.default_child
         assert isinstance(cfn_resource, CfnResource)
         self._cfn_resource = cfn_resource
@@ -189,7 +222,7 @@ class TuningJob(Construct, TuningJobGrants):
         options.update_replace_policy = None
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
         limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
-        limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
+        limits.register_tuning_job(cfn_resource, properties, service_token, bound[0].role)
 
     def add_request_override(self, path: str, value: Any) -> None:
         """Set a member of the ``CreateHyperParameterTuningJob`` request that no typed prop expresses, e.g.
@@ -287,33 +320,46 @@ class TuningJob(Construct, TuningJobGrants):
         return self.resource.get_att_string(name)
 
 
-def validate_tuning_job(spec: JobSpec) -> None:
+def validate_tuning_job(spec: JobSpec, *, path: str | None = None) -> None:
     """Run every rule of the registry on ``spec``: the job's own rules, then its metric definitions'."""
-    path = spec.job.node.path
+    path = spec.job.node.path if path is None else path
     run_rules(spec, path=path, scope=spec.job)
     metrics = MetricSet(spec.metric_definitions, "training.metric_definitions", spec.image.sample_log_lines)
     run_rules(metrics, path=path, scope=spec.job)
 
 
-def _render_request(spec: JobSpec, bound: BoundTraining) -> dict[str, Any]:
+def _render_request(spec: JobSpec, views: list[JobSpec], bound: list[BoundTraining]) -> dict[str, Any]:
     """The ``CreateHyperParameterTuningJob`` request (without the job name) for validated props."""
     limits: dict[str, Any] = {"MaxParallelTrainingJobs": spec.max_parallel_jobs}
     if spec.max_jobs is not None:
         limits["MaxNumberOfTrainingJobs"] = spec.max_jobs
     if spec.max_runtime is not None:
         limits["MaxRuntimeInSeconds"] = spec.max_runtime.to_seconds()
-    config: dict[str, Any] = {
-        **spec.strategy._render_config(),
-        "HyperParameterTuningJobObjective": spec.objective._render(),
-        "ResourceLimits": limits,
-        "ParameterRanges": render_parameter_ranges(spec.parameter_ranges),
-    }
+    config: dict[str, Any] = {**spec.strategy._render_config(), "ResourceLimits": limits}
     criteria = spec.completion_criteria._render() if spec.completion_criteria is not None else {}
     if criteria:
         config["TuningJobCompletionCriteria"] = criteria
     if spec.random_seed is not None:
         config["RandomSeed"] = spec.random_seed
-    request: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": bound.definition}
+    request: dict[str, Any] = {"HyperParameterTuningJobConfig": config}
+    if spec.definitions is None:
+        assert spec.objective is not None
+        config["HyperParameterTuningJobObjective"] = spec.objective._render()
+        config["ParameterRanges"] = render_ranges(spec.parameter_ranges, spec.auto_parameters)
+        request["TrainingJobDefinition"] = bound[0].definition
+    else:
+        request["TrainingJobDefinitions"] = [
+            {
+                "DefinitionName": view.definition.name,
+                "TuningObjective": view.objective._render(),
+                "HyperParameterRanges": view.definition._render_ranges(),
+                **each.definition,
+            }
+            for view, each in zip(views, bound, strict=True)
+            if view.definition is not None
+        ]
+    if spec.autotune:
+        request["Autotune"] = {"Mode": "Enabled"}
     if spec.warm_start is not None:
         request["WarmStartConfig"] = spec.warm_start._render()
     if spec.tags:

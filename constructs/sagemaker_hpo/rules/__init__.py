@@ -26,11 +26,12 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._registry import Finding, Level, Rule, Source, all_rules, get_rule, register, rule, run_rules
-from .subjects import ConstructProps, JobSpec, MetricSet
+from .subjects import ConstructProps, JobShape, JobSpec, MetricSet
 
 #: The modules that register rules, in check order (typed props first: the other rules rely on them).
 RULE_MODULES = (
     "sagemaker_hpo.rules.types",
+    "sagemaker_hpo.rules.definitions",
     "sagemaker_hpo.rules.hyperparameters",
     "sagemaker_hpo.rules.ranges",
     "sagemaker_hpo.rules.job",
@@ -59,6 +60,7 @@ __all__ = [
     "RULE_MODULES",
     "ConstructProps",
     "Finding",
+    "JobShape",
     "JobSpec",
     "Level",
     "MetricSet",

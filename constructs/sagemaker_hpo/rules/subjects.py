@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, SizeRoundingBehavior
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..definitions import AutoParameter, TuningDefinition
     from ..image import TrainingImage
     from ..objective import MetricDefinition, Objective
     from ..provider import AnyTuningJobProvider
@@ -36,6 +37,9 @@ class JobSpec:
     objective: Objective
     parameter_ranges: Sequence[ParameterRange]
     training: TrainingDefinition
+    definitions: Sequence[TuningDefinition] | None
+    autotune: bool
+    auto_parameters: Sequence[AutoParameter]
     strategy: Strategy
     max_jobs: int | None
     max_parallel_jobs: int
@@ -50,6 +54,25 @@ class JobSpec:
     request_overrides: Mapping[str, Any] | None
     #: Whether ``provider`` was passed (``False``: it is the stack's own, found or created by the job).
     provider_given: bool = True
+    #: The definition this spec is the view of (a job with several definitions), else ``None``.
+    definition: TuningDefinition | None = None
+
+    def definition_views(self) -> list[JobSpec]:
+        """The specs the rules check: this one, or with several definitions one per definition, whose
+        ``training``, ``objective``, ``parameter_ranges`` and ``auto_parameters`` are the definition's."""
+        if self.definitions is None:
+            return [self]
+        return [
+            replace(
+                self,
+                training=d.training,
+                objective=d.objective,
+                parameter_ranges=d.parameter_ranges,
+                auto_parameters=d.auto_parameters,
+                definition=d,
+            )
+            for d in self.definitions
+        ]
 
     @staticmethod
     def prop_names() -> frozenset[str]:
@@ -103,6 +126,14 @@ def _prop_names() -> frozenset[str]:
 
     parameters = inspect.signature(TuningJob.__init__).parameters.values()
     return frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+
+
+@dataclass(frozen=True)
+class JobShape:
+    """A ``TuningJob``'s props before the rules split them by definition: which of ``training``/``objective`` and
+    ``definitions`` are given, the definitions' names, Autotune (rules HPO-TYPE-002 and HPO-DEF)."""
+
+    spec: JobSpec
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from aws_cdk import aws_s3 as s3
 
 from .._validation import is_unresolved
 from ._registry import Finding, Source, rule
-from .subjects import ConstructProps, JobSpec
+from .subjects import ConstructProps, JobShape, JobSpec
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,8 @@ _CHECKED = (
     "locations.S3Input",
     "instances.InstanceConfig",
     "channels.FileSystemInput",
+    "definitions.TuningDefinition",
+    "definitions.AutoParameter",
 )
 
 
@@ -311,10 +313,10 @@ _STRATEGY_CLASSES = ("Hyperband", "Bayesian", "RandomSearch", "GridSearch")
     statement="A strategy is an instance: Hyperband(), not the class Hyperband.",
     field="HyperParameterTuningJobConfig.Strategy",
     source=Source.LIBRARY,
-    subjects=JobSpec,
+    subjects=JobShape,
 )
-def _strategy_instance(job: JobSpec, finding: Finding) -> None:
-    strategy: Any = job.strategy
+def _strategy_instance(shape: JobShape, finding: Finding) -> None:
+    strategy: Any = shape.spec.strategy
     if inspect.isclass(strategy) and strategy.__name__ in _STRATEGY_CLASSES:
         finding.fail(
             "strategy", strategy.__name__, f"a strategy class, not a strategy: did you mean {strategy.__name__}()?"
@@ -327,12 +329,13 @@ def _strategy_instance(job: JobSpec, finding: Finding) -> None:
     "documentation states.",
     field="(every prop)",
     source=Source.LIBRARY,
-    subjects=(JobSpec, ConstructProps),
+    subjects=(JobShape, ConstructProps),
 )
-def _prop_types(job: JobSpec | ConstructProps, finding: Finding) -> None:
-    if isinstance(job, ConstructProps):
-        check_props(finding, "", job.props, _spec_of(job.construct))
+def _prop_types(shape: JobShape | ConstructProps, finding: Finding) -> None:
+    if isinstance(shape, ConstructProps):
+        check_props(finding, "", shape.props, _spec_of(shape.construct))
         return
+    job = shape.spec
     spec = _spec_of("TuningJob")
     check_props(finding, "", {name: getattr(job, name) for name in spec}, spec)
 
