@@ -23,7 +23,7 @@ export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
 # the tests a home inside the project. npm and pip keep the real one (their registry settings live there).
 PROJECT_HOME := $(CURDIR)/.cache/home
 
-.PHONY: install synth test lint typecheck bench reproduce clean constraints dist rules-docs rules-data
+.PHONY: install synth test lint typecheck bench reproduce clean constraints dist rules-docs rules-data api-coverage
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -61,6 +61,10 @@ test: install lint typecheck
 # docs/rules.md from the rule registry (tests/test_rules_registry.py fails when it is stale).
 rules-docs: $(VENV)/.installed
 	$(BIN)/python -m sagemaker_hpo.rules.docs
+
+# docs/api-coverage.md: every member path of CreateHyperParameterTuningJob and how it is expressed.
+api-coverage: $(VENV)/.installed
+	$(BIN)/python -m sagemaker_hpo.api_coverage
 
 # The shipped botocore facts (enums, lengths, patterns) from the installed botocore, after upgrading it.
 rules-data: $(VENV)/.installed

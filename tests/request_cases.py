@@ -22,6 +22,7 @@ from sagemaker_hpo import (
     S3DataType,
     S3Input,
     S3Location,
+    TrainingImage,
     TuningDefinition,
 )
 from tests.construct_support import XGB_RANGES, custom_training, training
@@ -54,6 +55,7 @@ def _fallback(*configs: InstanceConfig, **changes: Any) -> Overrides:
 
 G5 = InstanceConfig("ml.g5.xlarge")
 G4 = InstanceConfig("ml.g4dn.xlarge", count=1, volume_size=Size.gibibytes(50))
+_ALGORITHM = "arn:aws:sagemaker:us-east-1:123456789012:algorithm/my-xgboost-variant"
 _PLAN = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/my-reserved-g5"
 
 
@@ -199,6 +201,16 @@ FAILING: list[tuple[str, Overrides, str]] = [
         _train(checkpoint_path="s3://my-data/ckpt/", checkpoint_local_path="ckpt"),
         r"checkpoint_local_path: 'ckpt'; must be an absolute path",
     ),
+    (
+        "HPO-INST-007",
+        _train(image=TrainingImage.from_algorithm("my_algo", metric_names=["validation:auc"])),
+        r"training.image: 'my_algo'; must be an algorithm name",
+    ),
+    (
+        "HPO-INST-007:metrics",
+        _train(image=TrainingImage.from_algorithm("my-algo", metric_names=[])),
+        r"from_algorithm needs metric_names",
+    ),
     ("HPO-INST-006", _train(training_plan_arn="my-plan"), r"training.training_plan_arn: 'my-plan'; must be a training"),
     ("HPO-OVR-001", _override("TrainingJobDefinition.StoppingCondition.MaxPending", 7200), r"not a member of Stop"),
     ("HPO-OVR-001:malformed", _override("TrainingJobDefinition..Environment", {}), r"member names joined by dots"),
@@ -265,6 +277,7 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-INST-004", _train(retry_attempts=30)),
     ("HPO-INST-005", _train(checkpoint_path="s3://my-data/ckpt/", checkpoint_local_path="/opt/ml/ckpt")),
     ("HPO-INST-006", _train(training_plan_arn=_PLAN)),
+    ("HPO-INST-007", _train(image=TrainingImage.from_algorithm(_ALGORITHM, metric_names=["validation:auc"]))),
     ("HPO-OVR-001", _override(_PENDING, 7200)),
     (
         "HPO-OVR-002",

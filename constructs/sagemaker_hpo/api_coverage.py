@@ -178,11 +178,11 @@ def _anchors(anchors: Path) -> dict[str, tuple[str, str]]:
     with anchors.open(encoding="utf-8") as handle:
         lines = [line for line in handle if not line.startswith("#")]
     for row in csv.DictReader(lines, delimiter="\t"):
-        found[row["path"]] = (row["ACK"], row["SDK"])
+        found[row["path"].replace("[]", "")] = (row["ACK"], row["SDK"])
     return found
 
 
-#: The checked-in copy of the anchors (``/work/shared/reference/api-coverage-anchors.tsv``).
+#: The checked-in copy of the anchors (the ACK and SDK columns; read 2026-12-06, see ``ANCHORS_SOURCE``).
 ANCHORS_FILE = Path("docs") / "api-coverage-anchors.tsv"
 
 

@@ -181,7 +181,12 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     bound_image = image.bind(scope, binding)
     metric_definitions = merged_metric_definitions(training)
 
-    algorithm: dict[str, Any] = {"TrainingImage": bound_image.image_uri, "TrainingInputMode": training.input_mode.value}
+    source = (
+        {"TrainingImage": bound_image.image_uri}
+        if bound_image.algorithm_name is None
+        else {"AlgorithmName": bound_image.algorithm_name}
+    )
+    algorithm: dict[str, Any] = {**source, "TrainingInputMode": training.input_mode.value}
     if metric_definitions:
         algorithm["MetricDefinitions"] = [m._render() for m in metric_definitions]
     definition: dict[str, Any] = {

@@ -183,3 +183,30 @@ def _training_plan(job: JobSpec, finding: Finding) -> None:
         arn,
         "must be a training plan ARN, arn:aws:sagemaker:<region>:<account>:training-plan/<name>",
     )
+
+
+@rule(
+    "HPO-INST-007",
+    statement="An algorithm resource (TrainingImage.from_algorithm) is named by a name (1 to 63 letters, digits and "
+    "hyphens) or an ARN of at most 170 characters, with at least one tuning metric.",
+    field="AlgorithmSpecification.AlgorithmName",
+    source=Source.SERVICE_MODEL,
+    reference="shape ArnOrName (pattern, max 170); DescribeAlgorithm SupportedTuningJobObjectiveMetrics",
+    subjects=JobSpec,
+)
+def _algorithm_name(job: JobSpec, finding: Finding) -> None:
+    import re
+
+    name = job.image.algorithm_name
+    if name is None or is_unresolved(name):
+        return
+    shape = request_model.shape("ArnOrName")
+    finding.require(
+        len(name) <= shape["max"] and re.fullmatch(shape["pattern"], name) is not None,
+        "training.image",
+        name,
+        "must be an algorithm name (letters, digits and hyphens) or an algorithm ARN",
+    )
+    finding.require(
+        bool(job.builtin_metrics), "training.image", name, "from_algorithm needs metric_names: its tuning metrics"
+    )

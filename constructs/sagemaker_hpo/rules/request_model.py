@@ -58,8 +58,8 @@ def generate() -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> str:
-    """The data file's text."""
-    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+    """The data file's text (members in the model's order: the order of ``docs/api-coverage.md``)."""
+    return json.dumps(data, indent=1) + "\n"
 
 
 @cache
