@@ -267,6 +267,7 @@ PASSING: list[tuple[str, Overrides]] = [
         _s3(hub_content_arn="arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/x/1.0.0"),
     ),
     ("HPO-INST-001", _fallback(G5, G4)),
+    ("HPO-ALGO-001", _train(static_hyperparameters={"objective": "binary:logistic", "num_round": 10, "gamma": 0.2})),
     (
         "HPO-INST-002",
         _fallback(
@@ -289,4 +290,11 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-OVR-006", _override(_DATASET, {"DatasetArn": _HUB_DATASET})),
 ]
 
-WARNS: list[tuple[str, Overrides, str]] = []
+WARNS: list[tuple[str, Overrides, str]] = [
+    (
+        "HPO-ALGO-001",
+        _train(static_hyperparameters={"objective": "binary:logistic", "num_rounds": 100}),
+        "'num_rounds' is not a hyperparameter built-in xgboost accepts; did you mean 'num_round'?",
+    ),
+    ("HPO-ALGO-001:range", lambda s: {"parameter_ranges": [ContinuousRange("learning_rate", 0, 1)]}, "learning_rate"),
+]

@@ -18,20 +18,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import ValidationError
+from .algorithms import XGBOOST_METRICS
 from .grants import RoleBinding
 from .objective import MetricDefinition
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
-
-#: Metrics the built-in XGBoost algorithm emits (``train:`` and ``validation:`` channels).
-XGBOOST_METRICS = frozenset(
-    f"{channel}:{metric}"
-    for channel in ("train", "validation")
-    for metric in (
-        "accuracy", "auc", "aucpr", "cox-nloglik", "error", "f1", "gamma-deviance", "gamma-nloglik", "logloss",
-        "mae", "map", "mape", "merror", "mlogloss", "mse", "ndcg", "poisson-nloglik", "rmse", "tweedie-nloglik",
-    )
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

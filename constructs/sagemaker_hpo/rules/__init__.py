@@ -44,6 +44,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.warm_start",
     "sagemaker_hpo.rules.lifecycle",
     "sagemaker_hpo.rules.overrides",
+    "sagemaker_hpo.rules.algorithms",
 )
 
 

@@ -28,6 +28,7 @@ FAMILIES = {
     "INST": "Instance fallback, retries, output compression, checkpoints, training plans",
     "CHAN": "Channels: file systems, manifests, shuffling, record wrapping",
     "DEF": "Several training definitions and Autotune",
+    "ALGO": "Built-in algorithms: hyperparameter names",
     "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
 }
 
