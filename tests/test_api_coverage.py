@@ -58,6 +58,11 @@ def _paths(value: Any, prefix: str = "") -> Iterator[str]:
 @pytest.fixture(scope="module")
 def requests() -> list[dict[str, Any]]:
     """Requests of jobs that, together, set every typed prop."""
+    return coverage_requests()
+
+
+def coverage_requests() -> list[dict[str, Any]]:
+    """Requests of jobs that, together, set every typed prop (the three requests, then the job name)."""
     stack = new_stack("Coverage", env=cdk.Environment(account="123456789012", region="us-east-1"))
     vpc = ec2.Vpc(
         stack,
