@@ -36,11 +36,20 @@ class _BuiltinAlgorithm:
 @cache
 def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
     facts = json.loads((_DATA_DIR / "xgboost-image-registries.json").read_text())
-    return {
+    found = {
         "xgboost": _BuiltinAlgorithm(
             facts["repository"], dict(facts["registries"]), tuple(facts["versions"]), XGBOOST_METRICS
         )
     }
+    others = json.loads((_DATA_DIR / "builtin-algorithms.json").read_text())["algorithms"]
+    for name, algorithm in others.items():
+        found[name] = _BuiltinAlgorithm(
+            algorithm["repository"],
+            dict(algorithm["registries"]),
+            tuple(algorithm["versions"]),
+            frozenset(algorithm["metrics"]),
+        )
+    return found
 
 
 #: Built-in algorithm image URIs (tokens) by stack, then by (algorithm, version).
