@@ -58,3 +58,21 @@ def test_an_objective_the_algorithm_does_not_emit_is_flagged() -> None:
 def test_an_unknown_version_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown knn version '2'; supported: 1"):
         TrainingImage.builtin_algorithm("knn", "2")
+
+
+def test_a_factorization_machines_job_in_an_agnostic_stack_maps_every_region() -> None:
+    stack = new_stack("Fm")
+    job(
+        stack,
+        "Fm",
+        objective=Objective.minimize("test:rmse"),
+        parameter_ranges=[IntegerRange("epochs", 1, 100), IntegerRange("num_factors", 2, 64)],
+        training=training(
+            image=TrainingImage.builtin_algorithm("factorization-machines", "1"),
+            static_hyperparameters={"feature_dim": 784, "predictor_type": "regressor"},
+        ),
+    )
+    mappings = cdk.assertions.Template.from_stack(stack).to_json()["Mappings"]
+    (mapping,) = mappings.values()
+    assert mapping["us-east-1"] == {"account": DATA["algorithms"]["factorization-machines"]["registries"]["us-east-1"]}
+    assert all(key.isalnum() for key in mappings)

@@ -84,6 +84,18 @@ BUILTIN_METRICS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"test:f1"}),
         "docs.aws.amazon.com/sagemaker/latest/dg/random-cut-forest-tuning.html",
     ),
+    "factorization-machines": (
+        frozenset(
+            {
+                "test:rmse",
+                "test:binary_classification_accuracy",
+                "test:binary_classification_cross_entropy",
+                "test:binary_f_beta",
+            }
+        ),
+        "docs.aws.amazon.com/sagemaker/latest/dg/fm-tuning.html",
+    ),
+    "lda": (frozenset({"test:pwll"}), "docs.aws.amazon.com/sagemaker/latest/dg/lda-tuning.html"),
     "ipinsights": (
         frozenset({"validation:discriminator_auc"}),
         "docs.aws.amazon.com/sagemaker/latest/dg/ip-insights-tuning.html",
