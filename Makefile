@@ -23,7 +23,7 @@ export MPLCONFIGDIR := $(CURDIR)/.cache/mpl
 # the tests a home inside the project. npm and pip keep the real one (their registry settings live there).
 PROJECT_HOME := $(CURDIR)/.cache/home
 
-.PHONY: install synth test lint typecheck bench reproduce clean constraints dist rules-docs rules-data
+.PHONY: install synth test lint typecheck bench reproduce clean constraints dist rules-docs rules-data api-coverage
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -62,9 +62,14 @@ test: install lint typecheck
 rules-docs: $(VENV)/.installed
 	$(BIN)/python -m sagemaker_hpo.rules.docs
 
+# docs/api-coverage.md: every member path of CreateHyperParameterTuningJob and how it is expressed.
+api-coverage: $(VENV)/.installed
+	$(BIN)/python -m sagemaker_hpo.api_coverage
+
 # The shipped botocore facts (enums, lengths, patterns) from the installed botocore, after upgrading it.
 rules-data: $(VENV)/.installed
 	$(BIN)/python -m sagemaker_hpo.rules.service_model
+	$(BIN)/python -m sagemaker_hpo.rules.request_model
 
 bench: install
 	mkdir -p $(PROJECT_HOME)

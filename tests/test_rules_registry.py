@@ -45,7 +45,8 @@ def test_rules_run_in_module_order_whatever_is_imported_first() -> None:
     order = [m.rsplit(".", 1)[1] for m in RULE_MODULES]
     modules = [r.check.__module__.rsplit(".", 1)[1] for r in all_rules()]
     assert modules == sorted(modules, key=order.index)
-    assert [r.family for r in all_rules()][:4] == ["TYPE", "TYPE", "TYPE", "HP"]
+    # Then which of training/definitions is given (HPO-DEF): every later rule reads a definition's training.
+    assert [r.family for r in all_rules()][:8] == ["TYPE", "TYPE", "TYPE", "DEF", "DEF", "DEF", "DEF", "HP"]
 
 
 def test_register_refuses_duplicate_and_malformed_ids() -> None:

@@ -526,8 +526,8 @@ def test_builtin_image_mapping_is_shared_and_unknown_versions_fail() -> None:
     assert mapping["us-east-1"] == {"account": "683313688378"}
     with pytest.raises(ValueError, match="unknown xgboost version '0.9'; supported: 1.7-1, 3.0-5"):
         TrainingImage.builtin_algorithm("xgboost", "0.9")
-    with pytest.raises(ValueError, match="unknown built-in algorithm 'kmeans'"):
-        TrainingImage.builtin_algorithm("kmeans", "1")
+    with pytest.raises(ValueError, match="unknown built-in algorithm 'pca'"):  # PCA documents no tuning metrics
+        TrainingImage.builtin_algorithm("pca", "1")
 
 
 def test_warm_start_renders_parent_names_and_type() -> None:

@@ -44,6 +44,7 @@ from sagemaker_hpo import (
     WarmStartType,
 )
 from sagemaker_hpo.gpu_image import load_metric_definitions, load_sample_log_lines
+from tests import request_cases
 from tests.construct_support import XGB_RANGES, custom_training, job, new_stack, training
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]
@@ -1277,6 +1278,12 @@ def _claimed_name(stack: cdk.Stack, first: str, second: str) -> str:
     return second
 
 
+# The cases of issue 18's rules live in their own module.
+FAILING += request_cases.FAILING
+PASSING += request_cases.PASSING
+WARNS += request_cases.WARNS
+
+
 def _rule_of(case_id: str) -> str:
     return case_id.split(":")[0]
 
@@ -1364,7 +1371,7 @@ def test_gpu_training_image_checks_its_prop_types() -> None:
 
     stack = new_stack("Gpu")
     with pytest.raises(
-        ValidationError, match=r"^Gpu/Image: metric_definitions: expected a list of MetricDefinition.*\[HPO-TYPE-002\]"
+        ValidationError, match=r"^Gpu/Image: metric_definitions\[0\]: expected a MetricDefinition.*\[HPO-TYPE-002\]"
     ):
         GpuTrainingImage(stack, "Image", metric_definitions=[("validation:accuracy", "acc=(.*)")])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match=r"^Gpu/Other: build_args: expected a dict of str to str, got dict"):

@@ -14,13 +14,24 @@ from ._contract import contract as _handler_contract
 if TYPE_CHECKING:
     from ._validation import ValidationError
     from .buckets import TrainingBuckets
+    from .channels import FileSystemAccessMode, FileSystemInput, FileSystemType
+    from .definitions import AutoParameter, TuningDefinition
     from .events import TuningJobStatus
     from .gpu_image import GpuTrainingImage
     from .grants import RoleBinding
     from .guardrails import Guardrails, GuardrailsAspect
     from .hyperparameters import Json
     from .image import TrainingImage, TrainingImageSource
-    from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
+    from .instances import InstanceConfig, OutputCompression
+    from .locations import (
+        CompressionType,
+        InputMode,
+        RecordWrapping,
+        S3DataDistribution,
+        S3DataType,
+        S3Input,
+        S3Location,
+    )
     from .objective import MetricDefinition, Objective, ObjectiveType
     from .platform import HpoPlatform, ImportedHpoPlatform
     from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
@@ -43,12 +54,21 @@ _EXPORTS = {
     "TrainingBuckets": ".buckets",
     "TuningJobStatus": ".events",
     "GpuTrainingImage": ".gpu_image",
+    "AutoParameter": ".definitions",
+    "TuningDefinition": ".definitions",
+    "FileSystemAccessMode": ".channels",
+    "FileSystemInput": ".channels",
+    "FileSystemType": ".channels",
+    "RecordWrapping": ".locations",
+    "S3DataType": ".locations",
     "RoleBinding": ".grants",
     "Guardrails": ".guardrails",
     "GuardrailsAspect": ".guardrails",
     "Json": ".hyperparameters",
     "TrainingImage": ".image",
     "TrainingImageSource": ".image",
+    "InstanceConfig": ".instances",
+    "OutputCompression": ".instances",
     "CompressionType": ".locations",
     "InputMode": ".locations",
     "S3DataDistribution": ".locations",
@@ -86,11 +106,15 @@ _EXPORTS = {
 
 __all__ = [
     "AnyTuningJobProvider",
+    "AutoParameter",
     "Bayesian",
     "CategoricalRange",
     "CompletionCriteria",
     "CompressionType",
     "ContinuousRange",
+    "FileSystemAccessMode",
+    "FileSystemInput",
+    "FileSystemType",
     "GpuTrainingImage",
     "GridSearch",
     "Guardrails",
@@ -102,15 +126,19 @@ __all__ = [
     "ImportedTuningJob",
     "ImportedTuningJobProvider",
     "InputMode",
+    "InstanceConfig",
     "IntegerRange",
     "Json",
     "MetricDefinition",
     "Objective",
     "ObjectiveType",
+    "OutputCompression",
     "ParameterRange",
     "RandomSearch",
+    "RecordWrapping",
     "RoleBinding",
     "S3DataDistribution",
+    "S3DataType",
     "S3Input",
     "S3Location",
     "ScalingType",
@@ -122,6 +150,7 @@ __all__ = [
     "TrainingImage",
     "TrainingImageSource",
     "TrainingRole",
+    "TuningDefinition",
     "TuningJob",
     "TuningJobProvider",
     "TuningJobStatus",

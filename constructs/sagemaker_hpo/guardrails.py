@@ -211,7 +211,15 @@ class Guardrails:
         from .rules import run_rules
         from .rules.guardrails import GuardedRequest
 
-        run_rules(GuardedRequest(request, self, tuple(subnet_ids), key_arn), path=path)
+        # Several training definitions: each is checked; instance fallback: every instance type a job may fall back
+        # to must be allowed.
+        for definition in request.get("TrainingJobDefinitions") or [request.get("TrainingJobDefinition", {})]:
+            fallback = definition.get("HyperParameterTuningResourceConfig", {}).get("InstanceConfigs")
+            for choice in fallback or [definition.get("ResourceConfig", {})]:
+                subject = GuardedRequest(
+                    request, self, tuple(subnet_ids), key_arn, definition=definition, choice=choice
+                )
+                run_rules(subject, path=path)
 
 
 @jsii.implements(IAspect)

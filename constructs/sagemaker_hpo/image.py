@@ -18,20 +18,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import ValidationError
+from .algorithms import XGBOOST_METRICS
 from .grants import RoleBinding
 from .objective import MetricDefinition
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
-
-#: Metrics the built-in XGBoost algorithm emits (``train:`` and ``validation:`` channels).
-XGBOOST_METRICS = frozenset(
-    f"{channel}:{metric}"
-    for channel in ("train", "validation")
-    for metric in (
-        "accuracy", "auc", "aucpr", "cox-nloglik", "error", "f1", "gamma-deviance", "gamma-nloglik", "logloss",
-        "mae", "map", "mape", "merror", "mlogloss", "mse", "ndcg", "poisson-nloglik", "rmse", "tweedie-nloglik",
-    )
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,11 +36,20 @@ class _BuiltinAlgorithm:
 @cache
 def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
     facts = json.loads((_DATA_DIR / "xgboost-image-registries.json").read_text())
-    return {
+    found = {
         "xgboost": _BuiltinAlgorithm(
             facts["repository"], dict(facts["registries"]), tuple(facts["versions"]), XGBOOST_METRICS
         )
     }
+    others = json.loads((_DATA_DIR / "builtin-algorithms.json").read_text())["algorithms"]
+    for name, algorithm in others.items():
+        found[name] = _BuiltinAlgorithm(
+            algorithm["repository"],
+            dict(algorithm["registries"]),
+            tuple(algorithm["versions"]),
+            frozenset(algorithm["metrics"]),
+        )
+    return found
 
 
 #: Built-in algorithm image URIs (tokens) by stack, then by (algorithm, version).
@@ -64,6 +64,8 @@ class BoundImage:
     image_uri: str
     #: Metrics the image defines itself (built-in algorithms), or ``None`` when it needs metric definitions.
     builtin_metrics: frozenset[str] | None
+    #: An algorithm resource's name or ARN (``AlgorithmName`` instead of ``TrainingImage``), else ``None``.
+    algorithm_name: str | None = None
 
 
 class _ImageKind:
@@ -98,6 +100,18 @@ class _BuiltinImage(_ImageKind):
             else:
                 uris[key] = Fn.sub(account + registry)
         return BoundImage(uris[key], algorithm.metrics)
+
+
+@dataclass(frozen=True)
+class _AlgorithmResource(_ImageKind):
+    """A SageMaker algorithm resource (your own, or an AWS Marketplace subscription): SageMaker runs its image."""
+
+    name: str
+    metric_names: frozenset[str]
+    builtin = True
+
+    def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        return BoundImage("", self.metric_names, self.name)
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,23 @@ class TrainingImage:
         return TrainingImage(_BuiltinImage(key, version))
 
     @staticmethod
+    def from_algorithm(name: str, *, metric_names: Sequence[str]) -> TrainingImage:
+        """A SageMaker algorithm resource, yours or an AWS Marketplace subscription, by name or ARN
+        (``AlgorithmName``): SageMaker runs its image and reads its metrics, so no metric definitions are given.
+
+        :param name: the algorithm's name or ARN (rule HPO-INST-007).
+        :param metric_names: the metrics the algorithm supports as tuning objectives (``DescribeAlgorithm``'s
+            ``TrainingSpecification.SupportedTuningJobObjectiveMetrics``); the objective is checked against them.
+        """
+        if not isinstance(name, str):
+            raise ValidationError.wrong_type("TrainingImage.from_algorithm", "name", name, "a string")
+        if isinstance(metric_names, str) or not all(isinstance(m, str) for m in metric_names):
+            raise ValidationError.wrong_type(
+                "TrainingImage.from_algorithm", "metric_names", metric_names, "a list of str"
+            )
+        return TrainingImage(_AlgorithmResource(name, frozenset(metric_names)))
+
+    @staticmethod
     def from_ecr_repository(
         repository: ecr.IRepository,
         tag: str = "latest",
@@ -274,8 +305,16 @@ class TrainingImage:
         return self._kind.name if isinstance(self._kind, _BuiltinImage) else None
 
     @property
+    def algorithm_name(self) -> str | None:
+        """An algorithm resource's name or ARN (``from_algorithm``); ``None`` for an image."""
+        return self._kind.name if isinstance(self._kind, _AlgorithmResource) else None
+
+    @property
     def builtin_metrics(self) -> frozenset[str] | None:
-        """The metrics a built-in algorithm emits; ``None`` for a custom image (it needs metric definitions)."""
+        """The metrics a built-in algorithm (or an algorithm resource) emits; ``None`` for a custom image (it needs
+        metric definitions)."""
+        if isinstance(self._kind, _AlgorithmResource):
+            return self._kind.metric_names
         name = self.builtin_name
         return None if name is None else _builtin_algorithms()[name].metrics
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -154,6 +155,25 @@ class CompressionType(str, Enum):
     GZIP = "Gzip"
 
 
+class S3DataType(str, Enum):
+    """What an ``S3Input``'s URI names (the API's ``S3DataType``)."""
+
+    #: Every object under the prefix.
+    S3_PREFIX = "S3Prefix"
+    #: A manifest file listing the objects to read.
+    MANIFEST_FILE = "ManifestFile"
+    #: An augmented manifest (JSON lines); ``attribute_names`` picks the attributes each record sends.
+    AUGMENTED_MANIFEST_FILE = "AugmentedManifestFile"
+
+
+class RecordWrapping(str, Enum):
+    """How a channel's records reach the container (the API's ``RecordWrapperType``)."""
+
+    NONE = "None"
+    #: Each record wrapped in RecordIO (Pipe mode only).
+    RECORD_IO = "RecordIO"
+
+
 @dataclass(frozen=True)
 class S3Input:
     """A training channel read from S3. Build it with ``S3Input.from_bucket`` or ``S3Input.from_uri``.
@@ -165,6 +185,18 @@ class S3Input:
     :param input_mode: overrides the training definition's input mode for this channel. Default: inherit.
     :param distribution: how objects are spread over instances. Default: ``FULLY_REPLICATED``.
     :param compression: compression of the objects. Default: none.
+    :param data_type: what the location names: a prefix, a manifest file or an augmented manifest file (then
+        ``attribute_names`` is required). Default: ``S3DataType.S3_PREFIX``.
+    :param attribute_names: with an augmented manifest, the attributes each record sends, in order (1 to 16).
+        Default: none.
+    :param shuffle_seed: shuffle the objects (and, in Pipe mode, the records each epoch) with this seed
+        (``ShuffleConfig``). Default: no shuffling.
+    :param record_wrapping: ``RecordWrapping.RECORD_IO`` wraps each record in RecordIO (Pipe mode only).
+        Default: none.
+    :param accept_eula: accept the end-user license of the model this channel reads (``ModelAccessConfig``).
+        Default: not set.
+    :param hub_content_arn: the SageMaker hub content (a model) this channel reads (``HubAccessConfig``).
+        Default: none.
     """
 
     location: S3Location
@@ -172,6 +204,12 @@ class S3Input:
     input_mode: InputMode | None = None
     distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED
     compression: CompressionType | None = None
+    data_type: S3DataType = S3DataType.S3_PREFIX
+    attribute_names: Sequence[str] | None = None
+    shuffle_seed: int | None = None
+    record_wrapping: RecordWrapping | None = None
+    accept_eula: bool | None = None
+    hub_content_arn: str | None = None
 
     @staticmethod
     def from_bucket(
@@ -208,7 +246,7 @@ class S3Input:
             "ChannelName": channel_name,
             "DataSource": {
                 "S3DataSource": {
-                    "S3DataType": "S3Prefix",
+                    "S3DataType": self.data_type.value,
                     "S3Uri": self.location.uri,
                     "S3DataDistributionType": self.distribution.value,
                 }
@@ -220,6 +258,17 @@ class S3Input:
             channel["CompressionType"] = self.compression.value
         if self.input_mode is not None:
             channel["InputMode"] = self.input_mode.value
+        source = channel["DataSource"]["S3DataSource"]
+        if self.attribute_names is not None:
+            source["AttributeNames"] = list(self.attribute_names)
+        if self.accept_eula is not None:
+            source["ModelAccessConfig"] = {"AcceptEula": self.accept_eula}
+        if self.hub_content_arn is not None:
+            source["HubAccessConfig"] = {"HubContentArn": self.hub_content_arn}
+        if self.shuffle_seed is not None:
+            channel["ShuffleConfig"] = {"Seed": self.shuffle_seed}
+        if self.record_wrapping is not None:
+            channel["RecordWrapperType"] = self.record_wrapping.value
         return channel
 
 

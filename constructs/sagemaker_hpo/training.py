@@ -13,14 +13,24 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ._validation import is_unresolved
+from .channels import FileSystemInput
 from .grants import RoleBinding
 from .hyperparameters import HyperparameterValue, hyperparameter_text
 from .image import TrainingImage, TrainingImageSource, as_training_image
+from .instances import InstanceConfig, OutputCompression
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
 from .objective import MetricDefinition
 from .role import TrainingRole
 
-__all__ = ["BoundTraining", "HyperparameterValue", "TrainingDefinition", "bind_training", "hyperparameter_text"]
+__all__ = [
+    "BoundTraining",
+    "HyperparameterValue",
+    "InstanceConfig",
+    "OutputCompression",
+    "TrainingDefinition",
+    "bind_training",
+    "hyperparameter_text",
+]
 
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 
@@ -31,13 +41,19 @@ class TrainingDefinition:
 
     :param image: the training image: a ``TrainingImage``, or a construct offering one such as
         ``GpuTrainingImage`` (whose metric definitions then come with it).
-    :param inputs: channel name to an ``s3://`` URI, an ``S3Location`` or an ``S3Input`` (at most 20 channels;
+    :param inputs: channel name to an ``s3://`` URI, an ``S3Location``, an ``S3Input`` or a ``FileSystemInput``
+        (EFS or FSx for Lustre, in the training VPC) (at most 20 channels;
         none for a program that makes its own data). Built-in XGBoost's ``train`` and ``validation`` channels must
         be ``S3Input`` with a ``content_type`` (e.g. ``text/csv``): without one XGBoost reads libsvm.
         Default: none.
     :param output_path: where model artifacts go: an ``s3://`` URI or an ``S3Location``.
     :param instance_type: the ML instance type, e.g. ``ml.m5.xlarge``: one of SageMaker's training instance types
-        (the list shipped from botocore's model, rule HPO-TRAIN-001).
+        (the list shipped from botocore's model, rule HPO-TRAIN-001). Exactly one of ``instance_type`` and
+        ``instance_configs`` is required. Default: none.
+    :param instance_configs: instance fallback: 1 to 6 ``InstanceConfig`` of different instance types, first
+        choice first; SageMaker uses the next when one has no capacity (``HyperParameterTuningResourceConfig``,
+        allocation strategy ``Prioritized``). Instead of ``instance_type``, ``instance_count`` and ``volume_size``;
+        ``volume_kms_key`` applies to every one. Default: none.
     :param allow_unlisted_instance_type: accept an ``instance_type`` newer than that list (it must still look like
         ``ml.<family>.<size>``) with a warning, HPO-TRAIN-002, instead of an error. Default: False.
     :param role: the role SageMaker assumes. Default: a ``TrainingRole`` created for exactly this job's inputs,
@@ -70,12 +86,21 @@ class TrainingDefinition:
         ``S3Location`` with one (e.g. a bucket encrypted with a customer key); otherwise the bucket's default
         encryption.
     :param input_mode: how channels are read unless a channel says otherwise. Default: ``InputMode.FILE``.
+    :param retry_attempts: how often SageMaker retries a training job that failed with an internal error
+        (``RetryStrategy``, 1 to 30). Default: no retries.
+    :param output_compression: how model artifacts are written: ``OutputCompression.NONE`` for uncompressed files.
+        Default: SageMaker's (``GZIP``).
+    :param checkpoint_local_path: where the container writes checkpoints (an absolute path), with
+        ``checkpoint_path``. Default: ``/opt/ml/checkpoints``.
+    :param training_plan_arn: a SageMaker training plan (reserved capacity) to run on, with ``instance_type``.
+        Default: none.
     """
 
     image: TrainingImage | TrainingImageSource
-    inputs: Mapping[str, str | S3Location | S3Input] = field(default_factory=dict)
+    inputs: Mapping[str, str | S3Location | S3Input | FileSystemInput] = field(default_factory=dict)
     output_path: str | S3Location
-    instance_type: str
+    instance_type: str | None = None
+    instance_configs: Sequence[InstanceConfig] | None = None
     allow_unlisted_instance_type: bool = False
     role: iam.IRole | None = None
     instance_count: int = 1
@@ -95,6 +120,10 @@ class TrainingDefinition:
     volume_kms_key: kms.IKey | None = None
     output_kms_key: kms.IKey | None = None
     input_mode: InputMode = InputMode.FILE
+    retry_attempts: int | None = None
+    output_compression: OutputCompression | None = None
+    checkpoint_local_path: str | None = None
+    training_plan_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +147,7 @@ class BoundTraining:
 def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib: float) -> BoundTraining:
     """Render ``training`` (already validated by the rule registry), creating (or granting) the training role in
     ``scope``. ``volume_gib`` is the volume size the rules converted (each conversion is a jsii round trip)."""
-    inputs = {name: as_input(value) for name, value in training.inputs.items()}
+    inputs = channel_inputs(training)
     output = as_location(training.output_path)
     checkpoint = None if training.checkpoint_path is None else as_location(training.checkpoint_path)
     static = {str(k): hyperparameter_text(v) for k, v in training.static_hyperparameters.items()}
@@ -131,7 +160,8 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     # Every input, output, key, image and VPC binds itself to the role (grants, or says why it cannot).
     binding = RoleBinding.of(scope, role)
     for name, channel in inputs.items():
-        binding.read(channel.location, f"training.inputs[{name!r}]")
+        if isinstance(channel, S3Input):  # a file system is reached through the VPC, not the role
+            binding.read(channel.location, f"training.inputs[{name!r}]")
     if training.output_kms_key is None:
         binding.write(output, "training.output_path")
     else:
@@ -151,18 +181,19 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     bound_image = image.bind(scope, binding)
     metric_definitions = merged_metric_definitions(training)
 
-    algorithm: dict[str, Any] = {"TrainingImage": bound_image.image_uri, "TrainingInputMode": training.input_mode.value}
+    source = (
+        {"TrainingImage": bound_image.image_uri}
+        if bound_image.algorithm_name is None
+        else {"AlgorithmName": bound_image.algorithm_name}
+    )
+    algorithm: dict[str, Any] = {**source, "TrainingInputMode": training.input_mode.value}
     if metric_definitions:
         algorithm["MetricDefinitions"] = [m._render() for m in metric_definitions]
     definition: dict[str, Any] = {
         "AlgorithmSpecification": algorithm,
         "RoleArn": role_arn,
         "OutputDataConfig": {"S3OutputPath": output.uri},
-        "ResourceConfig": {
-            "InstanceType": training.instance_type,
-            "InstanceCount": training.instance_count,
-            "VolumeSizeInGB": volume_gib if is_unresolved(volume_gib) else int(volume_gib),
-        },
+        **_resources(training, volume_gib),
         "StoppingCondition": {"MaxRuntimeInSeconds": runtime_seconds},
         "EnableNetworkIsolation": training.enable_network_isolation,
         "EnableInterContainerTrafficEncryption": training.enable_inter_container_traffic_encryption,
@@ -176,12 +207,19 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     if output_key is not None:
         definition["OutputDataConfig"]["KmsKeyId"] = output_key.key_arn
     if training.volume_kms_key is not None:
-        definition["ResourceConfig"]["VolumeKmsKeyId"] = training.volume_kms_key.key_arn
+        next(iter(_resources_of(definition).values()))["VolumeKmsKeyId"] = training.volume_kms_key.key_arn
+    if training.output_compression is not None:
+        definition["OutputDataConfig"]["CompressionType"] = training.output_compression.value
+    if training.retry_attempts is not None:
+        definition["RetryStrategy"] = {"MaximumRetryAttempts": training.retry_attempts}
     if training.use_spot_instances:
         max_wait = training.max_wait or Duration.seconds(2 * runtime_seconds)
         definition["StoppingCondition"]["MaxWaitTimeInSeconds"] = max_wait.to_seconds()
     if checkpoint is not None:
-        definition["CheckpointConfig"] = {"S3Uri": checkpoint.uri, "LocalPath": CHECKPOINT_LOCAL_PATH}
+        definition["CheckpointConfig"] = {
+            "S3Uri": checkpoint.uri,
+            "LocalPath": training.checkpoint_local_path or CHECKPOINT_LOCAL_PATH,
+        }
     if training.environment:
         definition["Environment"] = dict(training.environment)
     if vpc_config is not None:
@@ -191,6 +229,40 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     return BoundTraining(
         definition, role, names, bound_image.builtin_metrics is not None, static, tuple(security_groups)
     )
+
+
+def channel_inputs(training: TrainingDefinition) -> dict[str, S3Input | FileSystemInput]:
+    """The training definition's channels: ``S3Input`` for the S3 forms, ``FileSystemInput`` as given."""
+    return {
+        name: value if isinstance(value, FileSystemInput) else as_input(value)
+        for name, value in training.inputs.items()
+    }
+
+
+def _resources(training: TrainingDefinition, volume_gib: float) -> dict[str, Any]:
+    """``ResourceConfig`` for one instance type, ``HyperParameterTuningResourceConfig`` for instance fallback."""
+    if training.instance_configs:
+        return {
+            "HyperParameterTuningResourceConfig": {
+                "AllocationStrategy": "Prioritized",
+                "InstanceConfigs": [config._render() for config in training.instance_configs],
+            }
+        }
+    resources: dict[str, Any] = {
+        "InstanceType": training.instance_type,
+        "InstanceCount": training.instance_count,
+        "VolumeSizeInGB": volume_gib if is_unresolved(volume_gib) else int(volume_gib),
+    }
+    if training.training_plan_arn is not None:
+        resources["TrainingPlanArn"] = training.training_plan_arn
+    return {"ResourceConfig": resources}
+
+
+def _resources_of(definition: dict[str, Any]) -> dict[str, Any]:
+    """The definition's resource structure by its member name (one of the two)."""
+    return {
+        key: definition[key] for key in ("ResourceConfig", "HyperParameterTuningResourceConfig") if key in definition
+    }
 
 
 def merged_metric_definitions(training: TrainingDefinition) -> list[MetricDefinition]:

@@ -9,26 +9,32 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, CustomResource, Duration, Stack
+from aws_cdk import Annotations, CfnResource, CustomResource, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._contract import contract
 from ._validation import is_unresolved
+from .definitions import AutoParameter, TuningDefinition, render_ranges
 from .guardrail_checks import check_tuning_job
 from .handlers.job_waiter import contract as waiter_contract
 from .limits import StackLimits
 from .long_wait import BestTrainingJob, JobWaiter, LongWait
 from .objective import Objective
 from .provider import AnyTuningJobProvider, TuningJobProvider
-from .ranges import ParameterRange, render_parameter_ranges
+from .ranges import ParameterRange
 from .rules import JobSpec, MetricSet, run_rules
+from .rules.definitions import JobShape
 from .rules.lifecycle import RenderedJob
 from .strategy import Hyperband, Strategy
 from .training import BoundTraining, TrainingDefinition, bind_training
 from .tuning_job_ref import ImportedTuningJob, TuningJobGrants
 from .waiting import uses_wait_condition, wait_condition_timeout
 from .warm_start import WarmStart
+
+#: The template ``Metadata`` key that lists a job's request overrides (path to value).
+OVERRIDES_METADATA_KEY = "sagemaker-hpo:RequestOverrides"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,9 +78,12 @@ class TuningJob(Construct, TuningJobGrants):
         scope: Construct,
         construct_id: str,
         *,
-        objective: Objective,
-        parameter_ranges: Sequence[ParameterRange],
-        training: TrainingDefinition,
+        objective: Objective | None = None,
+        parameter_ranges: Sequence[ParameterRange] = (),
+        training: TrainingDefinition | None = None,
+        definitions: Sequence[TuningDefinition] | None = None,
+        autotune: bool = False,
+        auto_parameters: Sequence[AutoParameter] = (),
         strategy: Strategy | None = None,
         max_jobs: int | None = None,
         max_parallel_jobs: int = 1,
@@ -86,6 +95,7 @@ class TuningJob(Construct, TuningJobGrants):
         wait_for_completion: bool = False,
         provider: AnyTuningJobProvider | None = None,
         warm_start: WarmStart | None = None,
+        request_overrides: Mapping[str, Any] | None = None,
     ) -> None:
         """Validate the props (every rule of the registry), render the ``CreateHyperParameterTuningJob`` request
         and attach it to the stack as a custom resource.
@@ -93,9 +103,18 @@ class TuningJob(Construct, TuningJobGrants):
         :param scope: the parent construct.
         :param construct_id: the construct id.
         :param objective: the metric to maximize or minimize, e.g. ``Objective.maximize("validation:auc")``.
-        :param parameter_ranges: the hyperparameters to tune (1 to 30 in total): ``ContinuousRange``,
-            ``IntegerRange`` and ``CategoricalRange``.
-        :param training: how each training job runs (``TrainingDefinition``).
+            Required unless ``definitions`` are given (each has its own). Default: none.
+        :param parameter_ranges: the hyperparameters to tune (1 to 30 in total; none with ``autotune`` and
+            ``auto_parameters``): ``ContinuousRange``, ``IntegerRange`` and ``CategoricalRange``. Default: none.
+        :param training: how each training job runs (``TrainingDefinition``). Required unless ``definitions`` are
+            given. Default: none.
+        :param definitions: several algorithms searched together: 2 to 10 ``TuningDefinition`` with unique names,
+            each with its own training definition, objective and ranges (``TrainingJobDefinitions``); then
+            ``objective``, ``parameter_ranges`` and ``training`` stay unset. Default: none.
+        :param autotune: let SageMaker's Autotune choose the ranges, limits, strategy, early stopping and retries
+            it is not given (``Autotune``). Default: False.
+        :param auto_parameters: with ``autotune``, hyperparameters Autotune chooses the ranges of, from an example
+            value (``AutoParameter("eta", "0.1")``; at most 100). Default: none.
         :param strategy: the search strategy (an instance: ``Hyperband()``, ``Bayesian()``, ``RandomSearch()``,
             ``GridSearch()``). Default: ``Hyperband()``.
         :param max_jobs: the most training jobs to run (Hyperband: at most 750). Required, except for
@@ -123,6 +142,8 @@ class TuningJob(Construct, TuningJobGrants):
             that imports a platform (``HpoPlatform.from_parameters``) it is required (``provider=platform.provider``,
             rule HPO-JOB-016).
         :param warm_start: start from 1 to 5 earlier tuning jobs with the same objective. Default: none.
+        :param request_overrides: members of the request no typed prop expresses, by member path (see
+            :meth:`add_request_override`, which these are passed to). Default: none.
         :raises ValidationError: when a prop breaks a rule (the message names the path, the prop and the rule id).
         """
         super().__init__(scope, construct_id)
@@ -132,48 +153,56 @@ class TuningJob(Construct, TuningJobGrants):
             own_provider = provider = TuningJobProvider.of(scope)  # the same stack; often the stack itself
         else:
             provider_given = True
-        spec = JobSpec(
-            job=self,
-            objective=objective,
-            parameter_ranges=parameter_ranges,
-            training=training,
-            strategy=Hyperband() if strategy is None else strategy,
-            max_jobs=max_jobs,
-            max_parallel_jobs=max_parallel_jobs,
-            max_runtime=max_runtime,
-            completion_criteria=completion_criteria,
-            random_seed=random_seed,
-            tags={} if tags is None else tags,
-            tuning_job_name=tuning_job_name,
-            wait_for_completion=wait_for_completion,
-            provider=provider,
-            warm_start=warm_start,
-            provider_given=provider_given,
+        arguments = {name: value for name, value in locals().items() if name in JobSpec.prop_names()}
+        # The defaults the rules see: the strategy, no tags, the provider found or created above.
+        arguments.update(
+            strategy=Hyperband() if strategy is None else strategy, tags={} if tags is None else tags, provider=provider
         )
+        spec = JobSpec(job=self, provider_given=provider_given, **arguments)
         self.strategy: Strategy = spec.strategy
-        self.objective = objective
-        self.parameter_ranges = tuple(parameter_ranges)
         self.wait_for_completion = wait_for_completion
         self.provider: AnyTuningJobProvider = provider
         #: The warm start, if any (its parents and type).
         self.warm_start = warm_start
 
-        validate_tuning_job(spec)
-        bound = bind_training(self, training, volume_gib=spec.volume_gib)
-        #: Static plus tuned hyperparameters: warm-start parents and children must have as many.
-        self.hyperparameter_count = len(bound.static_hyperparameters) + len(self.parameter_ranges)
-        #: The role SageMaker assumes for the training jobs.
-        self.training_role = bound.role
+        run_rules(JobShape(spec), path=self.node.path, scope=self)  # HPO-DEF: which of the props are given
+        views = spec.definition_views()
+        for index, view in enumerate(views):
+            where = self.node.path if view.definition is None else f"{self.node.path}: definitions[{index}]"
+            validate_tuning_job(view, path=where)
+        bound = [
+            bind_training(
+                self if view.definition is None else Construct(self, view.definition.name),
+                view.training,
+                volume_gib=view.volume_gib,
+            )
+            for view in views
+        ]
+        self.objective = views[0].objective
+        self.parameter_ranges = tuple(r for view in views for r in view.parameter_ranges)
+        #: Static plus tuned hyperparameters (the most of any definition): warm-start parents and children must
+        #: have as many.
+        self.hyperparameter_count = max(
+            len(b.static_hyperparameters) + len(view.parameter_ranges) for view, b in zip(views, bound, strict=True)
+        )
+        #: The role SageMaker assumes for the training jobs (the first definition's, with several).
+        self.training_role = bound[0].role
+        #: The roles of every definition.
+        self.training_roles: tuple[iam.IRole, ...] = tuple(b.role for b in bound)
         #: The security groups of the training containers (a job in a VPC); see :attr:`connections`.
-        self.security_groups: tuple[ec2.ISecurityGroup, ...] = bound.security_groups
+        self.security_groups: tuple[ec2.ISecurityGroup, ...] = tuple(g for b in bound for g in b.security_groups)
         #: The ``CreateHyperParameterTuningJob`` request, without the job name.
-        self.request: dict[str, Any] = _render_request(spec, bound)
+        self.request: dict[str, Any] = _render_request(spec, views, bound)
+        self._request_overrides: dict[str, Any] = {}
         check_tuning_job(self)  # the guardrails of its provider (a platform's or team's), if any
         self._attach(spec, bound, own_provider)
+        for path, value in (request_overrides or {}).items():
+            self.add_request_override(path, value)
 
-    def _attach(self, spec: JobSpec, bound: BoundTraining, own_provider: TuningJobProvider | None) -> None:
+    def _attach(self, spec: JobSpec, bound: list[BoundTraining], own_provider: TuningJobProvider | None) -> None:
         """The custom resource that creates the job, its provider's permissions and the stack's limits check."""
-        self.provider.allow_pass_role(bound.role)
+        for each in bound:
+            self.provider.allow_pass_role(each.role)
         runtime = spec.runtime_seconds
         resolved = runtime is None or not is_unresolved(runtime)
         #: Whether the deployment waits with a ``WaitCondition`` (``long_wait.LongWait``) rather than the job's own
@@ -200,12 +229,14 @@ class TuningJob(Construct, TuningJobGrants):
             properties=properties,
         )
         node = self.resource.node
-        node.add_dependency(bound.role)
+        for each in bound:
+            node.add_dependency(each.role)
         for parent in spec.warm_start.parents if spec.warm_start is not None else ():
             if isinstance(parent, TuningJob) and parent.long_wait is not None:  # a parent must have finished
                 node.add_dependency(parent.long_wait.condition)
         cfn_resource = node.default_child
         assert isinstance(cfn_resource, CfnResource)
+        self._cfn_resource = cfn_resource
         # Delete is CloudFormation's default for both policies: leave them out rather than repeat them on every job
         # (``apply_removal_policy`` still sets them).
         options = cfn_resource.cfn_options
@@ -213,7 +244,7 @@ class TuningJob(Construct, TuningJobGrants):
         options.update_replace_policy = None
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
         limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
-        limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
+        limits.register_tuning_job(cfn_resource, properties, service_token, bound[0].role)
         #: The long wait (a waited job over 45 minutes), else None.
         self.long_wait: LongWait | None = None
         self._best: BestTrainingJob | None = None
@@ -255,6 +286,45 @@ class TuningJob(Construct, TuningJobGrants):
                 after=[self.resource],
             )
         return self._best
+
+    def add_request_override(self, path: str, value: Any) -> None:
+        """Set a member of the ``CreateHyperParameterTuningJob`` request that no typed prop expresses, e.g.
+        ``job.add_request_override("TrainingJobDefinition.StoppingCondition.MaxPendingTimeInSeconds", 7200)``.
+
+        The path is checked against botocore's SageMaker model at synth time (an unknown path, a value of the wrong
+        type, out of range, not in the enum or not matching the pattern raises ``ValidationError`` naming the path
+        and the rule id, HPO-OVR); fields a typed prop expresses and those the library owns (job name, tags, role)
+        are refused. Items of a list are addressed by index (``TrainingJobDefinition.InputDataConfig[0].X``).
+        ``docs/api-coverage.md`` lists every path. Each override is listed in the template (the resource's
+        ``Metadata`` key ``sagemaker-hpo:RequestOverrides``) and as an info annotation, so reviewers see it.
+
+        :param path: the member path, dot-separated, as the API names the members.
+        :param value: the value, as the API takes it (numbers as numbers, structures as dicts).
+        :raises ValidationError: when the override breaks a rule.
+        """
+        from .rules.overrides import RequestOverride
+
+        override = RequestOverride(path, value, self.request)
+        run_rules(override, path=self.node.path, scope=self)
+        parts = override.parts or []
+        node: Any = self.request
+        for part, following in zip(parts, parts[1:], strict=False):
+            node = (
+                node[part] if isinstance(part, int) else node.setdefault(part, [] if isinstance(following, int) else {})
+            )
+        node[parts[-1]] = value
+        self._request_overrides[path] = value
+        dotted = ".".join(str(p) for p in parts)
+        self._cfn_resource.add_property_override(f"{contract.PROP_REQUEST}.{dotted}", value)
+        self._cfn_resource.add_metadata(OVERRIDES_METADATA_KEY, dict(self._request_overrides))
+        Annotations.of(self).add_info(
+            f"request override {path} = {value!r}: checked against botocore's model only (docs/api-coverage.md)"
+        )
+
+    @property
+    def request_overrides(self) -> Mapping[str, Any]:
+        """The request overrides added so far, by path."""
+        return dict(self._request_overrides)
 
     @staticmethod
     def from_tuning_job_name(scope: Construct, construct_id: str, tuning_job_name: str) -> ImportedTuningJob:
@@ -328,33 +398,46 @@ def _digest(resolved_properties: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8].upper()
 
 
-def validate_tuning_job(spec: JobSpec) -> None:
+def validate_tuning_job(spec: JobSpec, *, path: str | None = None) -> None:
     """Run every rule of the registry on ``spec``: the job's own rules, then its metric definitions'."""
-    path = spec.job.node.path
+    path = spec.job.node.path if path is None else path
     run_rules(spec, path=path, scope=spec.job)
     metrics = MetricSet(spec.metric_definitions, "training.metric_definitions", spec.image.sample_log_lines)
     run_rules(metrics, path=path, scope=spec.job)
 
 
-def _render_request(spec: JobSpec, bound: BoundTraining) -> dict[str, Any]:
+def _render_request(spec: JobSpec, views: list[JobSpec], bound: list[BoundTraining]) -> dict[str, Any]:
     """The ``CreateHyperParameterTuningJob`` request (without the job name) for validated props."""
     limits: dict[str, Any] = {"MaxParallelTrainingJobs": spec.max_parallel_jobs}
     if spec.max_jobs is not None:
         limits["MaxNumberOfTrainingJobs"] = spec.max_jobs
     if spec.max_runtime is not None:
         limits["MaxRuntimeInSeconds"] = spec.max_runtime.to_seconds()
-    config: dict[str, Any] = {
-        **spec.strategy._render_config(),
-        "HyperParameterTuningJobObjective": spec.objective._render(),
-        "ResourceLimits": limits,
-        "ParameterRanges": render_parameter_ranges(spec.parameter_ranges),
-    }
+    config: dict[str, Any] = {**spec.strategy._render_config(), "ResourceLimits": limits}
     criteria = spec.completion_criteria._render() if spec.completion_criteria is not None else {}
     if criteria:
         config["TuningJobCompletionCriteria"] = criteria
     if spec.random_seed is not None:
         config["RandomSeed"] = spec.random_seed
-    request: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": bound.definition}
+    request: dict[str, Any] = {"HyperParameterTuningJobConfig": config}
+    if spec.definitions is None:
+        assert spec.objective is not None
+        config["HyperParameterTuningJobObjective"] = spec.objective._render()
+        config["ParameterRanges"] = render_ranges(spec.parameter_ranges, spec.auto_parameters)
+        request["TrainingJobDefinition"] = bound[0].definition
+    else:
+        request["TrainingJobDefinitions"] = [
+            {
+                "DefinitionName": view.definition.name,
+                "TuningObjective": view.objective._render(),
+                "HyperParameterRanges": view.definition._render_ranges(),
+                **each.definition,
+            }
+            for view, each in zip(views, bound, strict=True)
+            if view.definition is not None
+        ]
+    if spec.autotune:
+        request["Autotune"] = {"Mode": "Enabled"}
     if spec.warm_start is not None:
         request["WarmStartConfig"] = spec.warm_start._render()
     if spec.tags:

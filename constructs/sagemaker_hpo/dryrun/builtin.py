@@ -1,71 +1,15 @@
 """Built-in algorithms cannot run here: what can be checked without them (hyperparameter names, ranges, metrics).
 
-The tables hold the hyperparameters of SageMaker's XGBoost algorithm with the values each accepts (the "Valid values"
-of its hyperparameter documentation; open ends are written closed) and the metrics it emits for tuning.
+The tables (``sagemaker_hpo.algorithms``, shared with the synth-time rules) hold the hyperparameters of SageMaker's
+XGBoost algorithm with the values each accepts and the metrics it emits.
 """
 
 from __future__ import annotations
 
+from ..algorithms import XGBOOST_HYPERPARAMETERS, XGBOOST_METRICS
 from .checks import Finding
 from .job import JobSpec
 
-INF = float("inf")
-
-#: XGBoost's hyperparameters: name -> (smallest, largest) valid value; None where the check is not numeric.
-XGBOOST_HYPERPARAMETERS: dict[str, tuple[float, float] | None] = {
-    "alpha": (0, INF),
-    "base_score": None,
-    "booster": None,
-    "colsample_bylevel": (0, 1),
-    "colsample_bynode": (0, 1),
-    "colsample_bytree": (0, 1),
-    "csv_weights": None,
-    "deterministic_histogram": None,
-    "early_stopping_rounds": None,
-    "eta": (0, 1),
-    "eval_metric": None,
-    "gamma": (0, INF),
-    "grow_policy": None,
-    "interaction_constraints": None,
-    "lambda": (0, INF),
-    "lambda_bias": (0, 1),
-    "max_bin": None,
-    "max_delta_step": (0, INF),
-    "max_depth": (0, INF),
-    "max_leaves": None,
-    "min_child_weight": (0, INF),
-    "monotone_constraints": None,
-    "normalize_type": None,
-    "nthread": None,
-    "num_class": None,
-    "num_parallel_tree": None,
-    "num_round": (1, INF),
-    "objective": None,
-    "one_drop": None,
-    "process_type": None,
-    "rate_drop": (0, 1),
-    "refresh_leaf": None,
-    "sample_type": None,
-    "scale_pos_weight": (0, INF),
-    "seed": None,
-    "single_precision_histogram": None,
-    "sketch_eps": (0, 1),
-    "skip_drop": (0, 1),
-    "subsample": (0, 1),
-    "tree_method": None,
-    "tweedie_variance_power": (1, 2),
-    "updater": None,
-    "use_dask_gpu_training": None,
-    "verbosity": None,
-}
-#: XGBoost's objective metrics for tuning.
-XGBOOST_METRICS = frozenset(
-    f"{channel}:{metric}"
-    for channel in ("train", "validation")
-    for metric in (
-        "accuracy", "auc", "aucpr", "error", "f1", "logloss", "mae", "map", "merror", "mlogloss", "mse", "ndcg", "rmse",
-    )
-)  # fmt: skip
 KNOWN_ALGORITHMS = {"xgboost": (XGBOOST_HYPERPARAMETERS, XGBOOST_METRICS)}
 
 

@@ -26,22 +26,27 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._registry import Finding, Level, Rule, Source, all_rules, get_rule, register, rule, run_rules
-from .subjects import ConstructProps, JobSpec, MetricSet
+from .subjects import ConstructProps, JobShape, JobSpec, MetricSet
 
 #: The modules that register rules, in check order (typed props first: the other rules rely on them).
 RULE_MODULES = (
     "sagemaker_hpo.rules.types",
+    "sagemaker_hpo.rules.definitions",
     "sagemaker_hpo.rules.hyperparameters",
     "sagemaker_hpo.rules.ranges",
     "sagemaker_hpo.rules.job",
     "sagemaker_hpo.rules.strategy",
     "sagemaker_hpo.rules.training",
+    "sagemaker_hpo.rules.instances",
     "sagemaker_hpo.rules.data",
+    "sagemaker_hpo.rules.channels",
     "sagemaker_hpo.rules.metrics",
     "sagemaker_hpo.rules.warm_start",
     "sagemaker_hpo.rules.lifecycle",
     "sagemaker_hpo.rules.organization",
     "sagemaker_hpo.rules.guardrails",
+    "sagemaker_hpo.rules.overrides",
+    "sagemaker_hpo.rules.algorithms",
 )
 
 
@@ -58,6 +63,7 @@ __all__ = [
     "RULE_MODULES",
     "ConstructProps",
     "Finding",
+    "JobShape",
     "JobSpec",
     "Level",
     "MetricSet",

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from .._validation import is_unresolved
-from ..locations import S3_URI, S3Input, S3Location, as_input, bucket_name_problem
+from ..channels import FileSystemInput
+from ..locations import S3_URI, S3Input, S3Location, bucket_name_problem
 from . import service_model as model
 from ._registry import Finding, Source, rule
 from .subjects import JobSpec
@@ -27,7 +28,8 @@ def _locations(job: JobSpec) -> Iterator[tuple[str, S3Location | None, object]]:
     """Every S3 location of the training definition: (field, location or None when not an S3 URI, raw value)."""
     training = job.training
     for name, value in training.inputs.items():
-        yield f"training.inputs[{name!r}]", _parsed(value), value
+        if not isinstance(value, FileSystemInput):  # a file system, not an S3 location
+            yield f"training.inputs[{name!r}]", _parsed(value), value
     yield "training.output_path", _parsed(training.output_path), training.output_path
     if training.checkpoint_path is not None:
         yield "training.checkpoint_path", _parsed(training.checkpoint_path), training.checkpoint_path
@@ -43,9 +45,12 @@ def _parsed(value: object) -> S3Location | None:
     return None if match is None else S3Location(match.group(1), match.group(2))
 
 
-def channels(job: JobSpec) -> dict[str, S3Input]:
-    """The training definition's channels as ``S3Input`` (call after HPO-DATA-001 has checked the URIs)."""
-    return {name: as_input(value) for name, value in job.training.inputs.items()}
+def channels(job: JobSpec) -> dict[str, S3Input | FileSystemInput]:
+    """The training definition's channels as ``S3Input`` or ``FileSystemInput`` (call after HPO-DATA-001 has checked
+    the URIs)."""
+    from ..training import channel_inputs
+
+    return channel_inputs(job.training)
 
 
 @rule(
@@ -203,6 +208,8 @@ def _compression_needs_pipe(job: JobSpec, finding: Finding) -> None:
     from ..locations import CompressionType, InputMode
 
     for name, channel in channels(job).items():
+        if not isinstance(channel, S3Input):  # a file system takes no compression
+            continue
         mode = channel.input_mode or job.training.input_mode
         if channel.compression is CompressionType.GZIP and mode is not InputMode.PIPE:
             finding.fail(

@@ -27,6 +27,11 @@ FAMILIES = {
     "EVENT": "Custom resource events",
     "ORG": "Organisation roll-out (StackSets)",
     "GUARD": "Platform guardrails (jobs of a team's or a platform's provider)",
+    "INST": "Instance fallback, retries, output compression, checkpoints, training plans",
+    "CHAN": "Channels: file systems, manifests, shuffling, record wrapping",
+    "DEF": "Several training definitions and Autotune",
+    "ALGO": "Built-in algorithms: hyperparameter names",
+    "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
 }
 
 

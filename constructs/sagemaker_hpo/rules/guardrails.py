@@ -29,20 +29,28 @@ class GuardedRequest:
     :param guardrails: the guardrails.
     :param subnet_ids: the platform's subnets (``require_vpc``). Default: any.
     :param key_arn: the platform's key (``require_kms``). Default: any key.
+    :param definition: the training job definition checked (one of ``TrainingJobDefinitions``). Default: the
+        request's ``TrainingJobDefinition``.
+    :param choice: the instance choice checked (one of the fallback ``InstanceConfigs``). Default: the definition's
+        ``ResourceConfig``.
     """
 
     request: dict[str, Any]
     guardrails: Guardrails
     subnet_ids: Sequence[str] = ()
     key_arn: str | None = None
-    definition: dict[str, Any] = field(init=False, repr=False)
+    definition: dict[str, Any] = field(default_factory=dict, repr=False)
+    choice: dict[str, Any] = field(default_factory=dict, repr=False)
     resources: dict[str, Any] = field(init=False, repr=False)
     limits: dict[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        definition = self.request.get("TrainingJobDefinition", {})
+        definition = self.definition or self.request.get("TrainingJobDefinition", {})
         object.__setattr__(self, "definition", definition)
-        object.__setattr__(self, "resources", definition.get("ResourceConfig", {}))
+        # The storage settings: the definition's ResourceConfig, or its instance-fallback config.
+        resources = definition.get("ResourceConfig") or definition.get("HyperParameterTuningResourceConfig", {})
+        object.__setattr__(self, "resources", resources)
+        object.__setattr__(self, "choice", self.choice or resources)
         config = self.request.get("HyperParameterTuningJobConfig", {})
         object.__setattr__(self, "limits", config.get("ResourceLimits", {}))
 
@@ -56,11 +64,11 @@ class GuardedRequest:
 
     @property
     def instance_type(self) -> Any:
-        return self.resources.get("InstanceType")
+        return self.choice.get("InstanceType")
 
     @property
     def instance_count(self) -> Any:
-        return self.resources.get("InstanceCount")
+        return self.choice.get("InstanceCount")
 
     @property
     def runtime_seconds(self) -> Any:

@@ -39,14 +39,15 @@ def _categorical(job: JobSpec) -> Iterator[tuple[str, CategoricalRange]]:
 
 @rule(
     "HPO-RANGE-001",
-    statement="1 to 30 tuned hyperparameters in all.",
+    statement="1 to 30 tuned hyperparameters in all (0 with Autotune, which chooses them).",
     field="ParameterRanges",
     source=Source.API_REFERENCE,
     reference="ParameterRanges: at most 30 hyperparameters in total",
     subjects=JobSpec,
 )
 def _range_count(job: JobSpec, finding: Finding) -> None:
-    finding.count_between("parameter_ranges", job.parameter_ranges, 1, MAX_TUNABLE_HYPERPARAMETERS)
+    low = 0 if job.autotune else 1
+    finding.count_between("parameter_ranges", job.parameter_ranges, low, MAX_TUNABLE_HYPERPARAMETERS)
 
 
 @rule(

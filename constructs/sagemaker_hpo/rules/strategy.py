@@ -216,8 +216,8 @@ def _grid_max_jobs(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _discrete_space(job: JobSpec, finding: Finding) -> None:
-    if job.strategy.is_grid or job.max_jobs is None or is_unresolved(job.max_jobs):
-        return
+    if job.strategy.is_grid or job.max_jobs is None or is_unresolved(job.max_jobs) or not job.parameter_ranges:
+        return  # no ranges: Autotune chooses them
     total = combinations(job.parameter_ranges)
     if total is not None:
         finding.require(

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, SizeRoundingBehavior
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..definitions import AutoParameter, TuningDefinition
     from ..image import TrainingImage
     from ..objective import MetricDefinition, Objective
     from ..provider import AnyTuningJobProvider
@@ -24,12 +26,20 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass
 class JobSpec:
     """A ``TuningJob``'s props, as passed, with the values the rules derive from them (computed once, on first use,
-    after the type rules have checked the props)."""
+    after the type rules have checked the props).
+
+    The props are ``TuningJob.__init__``'s keyword-only parameters, the one place each is declared: the job builds
+    this from its arguments by name (:meth:`prop_names`), the type rule HPO-TYPE-002 derives each check from the
+    parameter's annotation, and ``tests/test_rules_registry.py`` checks that the fields below mirror the signature.
+    """
 
     job: TuningJob
     objective: Objective
     parameter_ranges: Sequence[ParameterRange]
     training: TrainingDefinition
+    definitions: Sequence[TuningDefinition] | None
+    autotune: bool
+    auto_parameters: Sequence[AutoParameter]
     strategy: Strategy
     max_jobs: int | None
     max_parallel_jobs: int
@@ -41,8 +51,33 @@ class JobSpec:
     wait_for_completion: bool
     provider: AnyTuningJobProvider
     warm_start: WarmStart | None
+    request_overrides: Mapping[str, Any] | None
     #: Whether ``provider`` was passed (``False``: it is the stack's own, found or created by the job).
     provider_given: bool = True
+    #: The definition this spec is the view of (a job with several definitions), else ``None``.
+    definition: TuningDefinition | None = None
+
+    def definition_views(self) -> list[JobSpec]:
+        """The specs the rules check: this one, or with several definitions one per definition, whose
+        ``training``, ``objective``, ``parameter_ranges`` and ``auto_parameters`` are the definition's."""
+        if self.definitions is None:
+            return [self]
+        return [
+            replace(
+                self,
+                training=d.training,
+                objective=d.objective,
+                parameter_ranges=d.parameter_ranges,
+                auto_parameters=d.auto_parameters,
+                definition=d,
+            )
+            for d in self.definitions
+        ]
+
+    @staticmethod
+    def prop_names() -> frozenset[str]:
+        """The props: ``TuningJob.__init__``'s keyword-only parameters."""
+        return _prop_names()
 
     @cached_property
     def image(self) -> TrainingImage:
@@ -83,6 +118,22 @@ class JobSpec:
     def training_runtime_seconds(self) -> float:
         """The training jobs' ``max_runtime`` in seconds."""
         return self.training.max_runtime.to_seconds(integral=False)
+
+
+@cache
+def _prop_names() -> frozenset[str]:
+    from ..tuning_job import TuningJob
+
+    parameters = inspect.signature(TuningJob.__init__).parameters.values()
+    return frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+
+
+@dataclass(frozen=True)
+class JobShape:
+    """A ``TuningJob``'s props before the rules split them by definition: which of ``training``/``objective`` and
+    ``definitions`` are given, the definitions' names, Autotune (rules HPO-TYPE-002 and HPO-DEF)."""
+
+    spec: JobSpec
 
 
 @dataclass(frozen=True)
