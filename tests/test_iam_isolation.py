@@ -230,17 +230,26 @@ COMMON_CASES: dict[str, Case] = {
         lambda w: Request(principal=w.role(None), action="logs:PutLogEvents", resource=w.stream("otherstack1a2b-x")),
     ),
     # -- KMS --------------------------------------------------------------------------------------------------------
-    "vision decrypts its object through S3": (
+    # S3 Bucket Keys: S3 asks KMS with the bucket's ARN as context (the object's ARN without a Bucket Key).
+    "vision decrypts through S3 (Bucket Key)": (
+        ALLOWED,
+        _kms(VISION, "kms:Decrypt", lambda w: w.key, lambda w: w.data()),
+    ),
+    "vision encrypts its output through S3 (Bucket Key)": (
+        ALLOWED,
+        _kms(VISION, "kms:GenerateDataKey", lambda w: w.key, lambda w: w.artifacts()),
+    ),
+    "vision decrypts its object through S3 (no Bucket Key)": (
         ALLOWED,
         _kms(VISION, "kms:Decrypt", lambda w: w.key, lambda w: w.data("teams/vision/a.csv")),
     ),
-    "vision encrypts its output through S3": (
-        ALLOWED,
-        _kms(VISION, "kms:GenerateDataKey", lambda w: w.key, lambda w: w.artifacts("output/teams/vision/m.tar.gz")),
-    ),
-    "vision decrypts research's object through S3": (
+    "vision decrypts research's object through S3 (no Bucket Key)": (
         DENIED,
         _kms(VISION, "kms:Decrypt", lambda w: w.key, lambda w: w.data("teams/research/a.csv")),
+    ),
+    "vision decrypts another bucket's object with the bucket key": (
+        DENIED,
+        _kms(VISION, "kms:Decrypt", lambda w: w.key, lambda w: "arn:aws:s3:::another-bucket"),
     ),
     "vision decrypts the bucket key directly": (DENIED, _kms(VISION, "kms:Decrypt", lambda w: w.key, None)),
     "vision grants on the bucket key": (DENIED, _kms(VISION, "kms:CreateGrant", lambda w: w.key, None)),

@@ -39,6 +39,7 @@ from sagemaker_hpo import (
     TuningJob,
     ValidationError,
 )
+from sagemaker_hpo.instance_storage import LOCAL_STORAGE_INSTANCE_PATTERNS
 from sagemaker_hpo.team import team_job_prefix
 from stacks.platform_stack import RESEARCH_GUARDRAILS, VISION_GUARDRAILS, HpoPlatformStack
 from tests.construct_support import job, role_statements, training
@@ -210,9 +211,15 @@ def test_shared_platform_role_is_denied_the_teams_prefixes() -> None:
     assert sorted(_resources(objects)) == sorted(
         [f"{data}/teams/*", f"{artifacts}/output/teams/*", f"{artifacts}/checkpoints/teams/*"]
     )
-    listing = statements["NoTeamListing"]
-    assert listing["Effect"] == "Deny" and listing["Condition"] == {
-        "StringLike": {"s3:prefix": ["teams/*", "output/teams/*", "checkpoints/teams/*"]}}  # fmt: skip
+    # Every prefix under which a listing can return a team's key (tests/test_iam_isolation.py evaluates them).
+    listing = statements["NoTeamListingData"]
+    assert listing["Effect"] == "Deny" and _resources(listing) == [data] and listing["Condition"] == {
+        "StringLike": {"s3:prefix": ["t", "te", "tea", "team", "teams", "teams/*"]}}  # fmt: skip
+    listing = statements["NoTeamListingArtifacts"]
+    prefixes = listing["Condition"]["StringLike"]["s3:prefix"]
+    assert _resources(listing) == [artifacts] and {"o", "output/", "output/teams", "output/teams/*", "c",
+                                                   "checkpoints/teams/*"} <= set(prefixes)  # fmt: skip
+    assert statements["NoListingWithoutPrefix"]["Condition"] == {"Null": {"s3:prefix": "true"}}
 
 
 def test_team_parameters_are_published_under_the_team_namespace() -> None:
@@ -288,6 +295,7 @@ def test_strict_guardrail_conditions_are_exact_and_vpc_permissions_are_scoped_to
     guardrails = {s["Sid"]: s["Condition"] for s in statements if s.get("Sid", "").startswith("Guardrail")}
     subnets = [_flat(s) for s in stack.resolve(platform.subnet_ids)]
     key = f"<{_id(stack, platform.key)}.Arn>"
+    volume_key = f"<{_id(stack, team.volume_key)}.Arn>"
     flattened = {sid: json.loads(json.dumps(c)) for sid, c in guardrails.items()}
     flattened["GuardrailVpcSubnets"]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"] = [
         _flat(s) for s in flattened["GuardrailVpcSubnets"]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"]]  # fmt: skip
@@ -301,8 +309,17 @@ def test_strict_guardrail_conditions_are_exact_and_vpc_permissions_are_scoped_to
         "GuardrailNetworkIsolationSet": {"Null": {"sagemaker:NetworkIsolation": "true"}},
         "GuardrailInterContainerEncryption": {"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}},
         "GuardrailInterContainerEncryptionSet": {"Null": {"sagemaker:InterContainerTrafficEncryption": "true"}},
-        "GuardrailVolumeKmsKey": {"ArnNotEquals": {"sagemaker:VolumeKmsKey": key}},
-        "GuardrailOutputKmsKey": {"ArnNotEquals": {"sagemaker:OutputKmsKey": key}},
+        # The keys the action has today (the deprecated ...KmsKey ones are never filled); the team's own volume key;
+        # no volume key only on instance types with local NVMe storage.
+        "GuardrailVolumeKmsKey": {
+            "ArnNotEquals": {"sagemaker:VolumeKmsKeyArn": volume_key},
+            "Null": {"sagemaker:VolumeKmsKeyArn": "false"},
+        },
+        "GuardrailVolumeKmsKeyRequired": {
+            "Null": {"sagemaker:VolumeKmsKeyArn": "true"},
+            "ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": list(LOCAL_STORAGE_INSTANCE_PATTERNS)},
+        },
+        "GuardrailOutputKmsKey": {"ArnNotEquals": {"sagemaker:OutputKmsKeyArn": key}},
         "GuardrailRequiredTag0": {"Null": {"aws:RequestTag/cost-center": "true"}},
         "GuardrailRequiredTag1": {"Null": {"aws:RequestTag/owner": "true"}},
     }
@@ -377,7 +394,7 @@ def _compliant(stack: cdk.Stack, platform: Any, platform_vpc: ec2.IVpc, **overri
         "output_path": platform.output_location("x/"),
         "checkpoint_path": platform.checkpoint_location("x/"),
         "output_kms_key": platform.key,
-        "volume_kms_key": platform.key,
+        "volume_kms_key": platform.volume_key,
         "vpc": platform_vpc,
         "security_groups": [ec2.SecurityGroup(stack, f"Sg{len(stack.node.children)}", vpc=platform_vpc)],
         "use_spot_instances": True,
@@ -519,7 +536,7 @@ def test_the_imported_teams_own_values_need_no_grant_and_add_no_iam() -> None:
     app, stack, platform = _consumer()
     vpc_stack_job = job(stack, "Job", provider=platform.provider, training=_team_training(
         platform, checkpoint_path=platform.checkpoint_location("x/"), output_kms_key=platform.key,
-        volume_kms_key=platform.key))  # fmt: skip
+        volume_kms_key=platform.volume_key))  # fmt: skip
     assert vpc_stack_job.request["TrainingJobDefinition"]["RoleArn"]
     template = app.synth().get_stack_by_name("Consumer").template
     assert {r["Type"] for r in template["Resources"].values()} <= {

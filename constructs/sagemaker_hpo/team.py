@@ -13,8 +13,9 @@
 - the platform's guardrails (or the team's own) become ``Deny`` statements on that handler role and a synth-time
   Aspect (see ``guardrails``);
 - its role writes only the training log streams of its own jobs (``<team prefix>-*``), uses its own KMS key
-  (:attr:`Team.volume_key`) for storage volumes, and may use the platform's bucket key only through S3 for the
-  objects of its own prefixes (``kms:EncryptionContext:aws:s3:arn``);
+  (:attr:`Team.volume_key`) for storage volumes (no other team's role may), and may use the platform's bucket key
+  only through S3 and only for the platform's buckets or its own objects (``kms:EncryptionContext:aws:s3:arn``;
+  with S3 Bucket Keys the context is the bucket, so inside one bucket the S3 grants keep teams apart);
 - its deploy boundary (:attr:`Team.cfn_execution_policy`, :attr:`Team.deployer_policy`, see ``deploy``) keeps its
   stacks to its own provider and parameters, when the team deploys with its own bootstrap qualifier.
 
@@ -30,7 +31,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Aspects, RemovalPolicy
+from aws_cdk import Aspects, Aws, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -246,27 +247,39 @@ class Team(Construct, BucketHelpers):
         self._publish(platform)
 
     def _keep_bucket_key_to_own_objects(self) -> None:
-        """Deny the team's role the bucket key for anything but its own prefixes' objects (S3 puts the object's ARN
-        in the encryption context; a request without it, e.g. a grant for a volume, is denied too)."""
+        """The team's role may use the buckets' key only through S3 and only for the platform's two buckets (S3
+        Bucket Keys put the bucket's ARN in the encryption context) or the team's own objects (the object's ARN,
+        for objects written without a Bucket Key); never directly, so never for a grant (volumes use the team's own
+        key). With Bucket Keys, KMS cannot tell two teams' objects of one bucket apart: the S3 grants do."""
         data, artifacts = self.data_bucket.bucket_arn, self.artifacts_bucket.bucket_arn
         root = self._data_root
-        self.training_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="BucketKeyForOwnObjectsOnly",
-                effect=iam.Effect.DENY,
-                actions=["kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*"],
-                resources=[self.key.key_arn],
-                conditions={
+        actions = ["kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*"]
+        for sid, conditions in (
+            ("BucketKeyOnlyThroughS3", {"StringNotEquals": {"kms:ViaService": f"s3.{Aws.REGION}.{Aws.URL_SUFFIX}"}}),
+            (
+                "BucketKeyOnlyForOwnObjects",
+                {
                     "StringNotLike": {
                         "kms:EncryptionContext:aws:s3:arn": [
+                            data,
+                            artifacts,
                             f"{data}/{root}*",
                             f"{artifacts}/{OUTPUT_PREFIX}{root}*",
                             f"{artifacts}/{CHECKPOINT_PREFIX}{root}*",
                         ]
                     }
                 },
+            ),
+        ):
+            self.training_role.add_to_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    actions=actions,
+                    resources=[self.key.key_arn],
+                    conditions=conditions,
+                )
             )
-        )
 
     def _acknowledge_deploy_policies(self, platform: HpoPlatform) -> None:
         acknowledge_wildcard_resource(
