@@ -564,6 +564,12 @@ GUARDED_CASES: dict[str, Case] = {
     ),
     "guarded: compliant on g4dn with its volume key": (ALLOWED, _g(**G4DN)),
     "guarded: m5 without a volume key": (DENIED, _g(**{"sagemaker:VolumeKmsKeyArn": None})),
+    # Not denied by IAM (documented): without sagemaker:InstanceTypes IAM cannot tell local storage; the synth-time
+    # check (GuardrailsAspect) requires the volume key unless the instance type has local storage.
+    "guarded: no instance types and no volume key (synth-time check only)": (
+        ALLOWED,
+        _g(**{"sagemaker:VolumeKmsKeyArn": None, "sagemaker:InstanceTypes": None}),
+    ),
     "guarded: m5 and g4dn without a volume key": (
         DENIED,
         _g(**{"sagemaker:VolumeKmsKeyArn": None, "sagemaker:InstanceTypes": ["ml.g4dn.xlarge", "ml.m5.xlarge"]}),
