@@ -139,7 +139,7 @@ class Team(Construct, BucketHelpers):
         self.data_bucket: s3.IBucket = platform.data_bucket
         #: The artifacts bucket (shared; the team writes only ``output/teams/<name>/`` and ``checkpoints/...``).
         self.artifacts_bucket: s3.IBucket = platform.artifacts_bucket
-        #: The KMS key of the buckets (the team's role may use it through S3 for its own prefixes' objects only).
+        #: The KMS key of the buckets (the team's role may use it only through S3, for the platform's buckets).
         self.key = platform.key
         #: The team's own KMS key for its training jobs' storage volumes (no other team's role may use it).
         self.volume_key: kms.IKey = kms.Key(
@@ -243,7 +243,7 @@ class Team(Construct, BucketHelpers):
             description=f"sagemaker-hpo team {name}: the people who deploy its stacks",
             statements=deployer_statements(qualifier=self.qualifier, team_namespace=self.namespace),
         )
-        self._acknowledge_deploy_policies(platform)
+        self._acknowledge_deploy_policies()
         self._publish(platform)
 
     def _keep_bucket_key_to_own_objects(self) -> None:
@@ -281,7 +281,7 @@ class Team(Construct, BucketHelpers):
                 )
             )
 
-    def _acknowledge_deploy_policies(self, platform: HpoPlatform) -> None:
+    def _acknowledge_deploy_policies(self) -> None:
         acknowledge_wildcard_resource(
             self.cfn_execution_policy,
             deploy_parameter_arn(f"{self.namespace}*"),
