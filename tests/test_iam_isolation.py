@@ -737,3 +737,37 @@ def test_the_evaluator_refuses_a_context_key_the_action_does_not_have() -> None:
     stale = world.create("vision", **{"sagemaker:VolumeKmsKey": world.key})
     with pytest.raises(ValueError, match="ignored"):
         evaluate(world.model, [stale])
+
+
+def test_the_harness_resolves_intrinsics_and_attaches_policies_to_their_roles() -> None:
+    template = {
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "my-bucket"}},
+            "Policy": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "Roles": [{"Ref": "Role"}],
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "s3:GetObject",
+                                "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/x/*"]]},
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    }
+    model = PolicyModel.from_templates({"S": template})
+    role = PolicyModel.role_arn("S-Role")
+    ((_, document),) = model.identity_policies[role]
+    assert document["Statement"][0]["Resource"] == "arn:aws:s3:::my-bucket/x/*"
+    requests = [
+        Request(principal=role, action="s3:GetObject", resource="arn:aws:s3:::my-bucket/x/a"),
+        Request(principal=role, action="s3:GetObject", resource="arn:aws:s3:::my-bucket/y/a"),
+    ]
+    assert evaluate(model, requests) == [ALLOWED, NOT_ALLOWED]
