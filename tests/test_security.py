@@ -80,7 +80,9 @@ def test_acknowledgements_are_made_by_library_constructs_never_by_a_stack(synthe
     for acknowledged in nag_acknowledgements(synthesized.app):
         assert acknowledged.acknowledged_at not in stacks, acknowledged
         assert re.search(
-            r"/(TrainingRole|SageMakerHpoTuningJobProvider|Team-[a-z0-9-]+/Provider)(/|$)", acknowledged.acknowledged_at
+            r"/(TrainingRole|SageMakerHpoTuningJobProvider|Team-[a-z0-9-]+/(Provider|CfnExecutionPolicy|DeployerPolicy))"
+            r"(/|$)",
+            acknowledged.acknowledged_at,
         ), acknowledged
         assert all(c.startswith(acknowledged.acknowledged_at + "/") for c in acknowledged.constructs), acknowledged
 
@@ -96,6 +98,9 @@ def _readme_security_section() -> str:
 ACKNOWLEDGEMENT_KINDS = [
     (r"IAM5\[Resource::\*\]$", "AwsSolutions-IAM5[Resource::*]"),
     (r"log-group:/aws/sagemaker/TrainingJobs:\*\]$", "log-group:/aws/sagemaker/TrainingJobs:*"),
+    (r"TrainingJobs:log-stream:[a-z0-9]+-\*\]$", "log-stream:<team prefix>-*"),
+    (r":parameter/[\w./-]+/teams/[a-z0-9-]+/\*\]$", "parameter<team namespace>*"),
+    (r":role/cdk-[a-z0-9]+-[a-z-]+-\*\]$", "role/cdk-<qualifier>-<role>-*"),
     (r"hyper-parameter-tuning-job/[a-z0-9]+-\*\]$", "hyper-parameter-tuning-job/<name prefix>-*"),
     (r"IAM5\[Resource::<\w+\.Arn>:\*\]$", "<function>.Arn>:*"),
     (
@@ -249,7 +254,10 @@ def test_no_role_has_aws_managed_policies(synthesized: Synthesized) -> None:
     for _, template in _templates(synthesized):
         for logical_id, role in resources_of_type(template, "AWS::IAM::Role").items():
             assert not role["Properties"].get("ManagedPolicyArns"), logical_id
-        assert not resources_of_type(template, "AWS::IAM::ManagedPolicy")
+        # The only managed policies are the teams' deploy policies (customer managed, attached to no role here).
+        for logical_id, policy in resources_of_type(template, "AWS::IAM::ManagedPolicy").items():
+            assert policy["Properties"]["Description"].startswith("sagemaker-hpo team "), logical_id
+            assert not any(policy["Properties"].get(k) for k in ("Roles", "Users", "Groups")), logical_id
 
 
 def test_training_roles_trust_sagemaker_from_this_account_only(synthesized: Synthesized) -> None:

@@ -39,6 +39,7 @@ from sagemaker_hpo import (
     ValidationError,
 )
 from sagemaker_hpo.guardrail_checks import guardrails_of
+from sagemaker_hpo.instance_storage import LOCAL_STORAGE_INSTANCE_PATTERNS
 from sagemaker_hpo.team import team_job_prefix
 from stacks.platform_stack import RESEARCH_GUARDRAILS, VISION_GUARDRAILS, HpoPlatformStack
 from tests.construct_support import job, role_statements, training
@@ -210,9 +211,15 @@ def test_shared_platform_role_is_denied_the_teams_prefixes() -> None:
     assert sorted(_resources(objects)) == sorted(
         [f"{data}/teams/*", f"{artifacts}/output/teams/*", f"{artifacts}/checkpoints/teams/*"]
     )
-    listing = statements["NoTeamListing"]
-    assert listing["Effect"] == "Deny" and listing["Condition"] == {
-        "StringLike": {"s3:prefix": ["teams/*", "output/teams/*", "checkpoints/teams/*"]}}  # fmt: skip
+    # Every prefix under which a listing can return a team's key (tests/test_iam_isolation.py evaluates them).
+    listing = statements["NoTeamListingData"]
+    assert listing["Effect"] == "Deny" and _resources(listing) == [data] and listing["Condition"] == {
+        "StringLike": {"s3:prefix": ["t", "te", "tea", "team", "teams", "teams/*"]}}  # fmt: skip
+    listing = statements["NoTeamListingArtifacts"]
+    prefixes = listing["Condition"]["StringLike"]["s3:prefix"]
+    assert _resources(listing) == [artifacts] and {"o", "output/", "output/teams", "output/teams/*", "c",
+                                                   "checkpoints/teams/*"} <= set(prefixes)  # fmt: skip
+    assert statements["NoListingWithoutPrefix"]["Condition"] == {"Null": {"s3:prefix": "true"}}
 
 
 def test_team_parameters_are_published_under_the_team_namespace() -> None:
@@ -288,6 +295,7 @@ def test_strict_guardrail_conditions_are_exact_and_vpc_permissions_are_scoped_to
     guardrails = {s["Sid"]: s["Condition"] for s in statements if s.get("Sid", "").startswith("Guardrail")}
     subnets = [_flat(s) for s in stack.resolve(platform.subnet_ids)]
     key = f"<{_id(stack, platform.key)}.Arn>"
+    volume_key = f"<{_id(stack, team.volume_key)}.Arn>"
     flattened = {sid: json.loads(json.dumps(c)) for sid, c in guardrails.items()}
     flattened["GuardrailVpcSubnets"]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"] = [
         _flat(s) for s in flattened["GuardrailVpcSubnets"]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"]]  # fmt: skip
@@ -301,8 +309,17 @@ def test_strict_guardrail_conditions_are_exact_and_vpc_permissions_are_scoped_to
         "GuardrailNetworkIsolationSet": {"Null": {"sagemaker:NetworkIsolation": "true"}},
         "GuardrailInterContainerEncryption": {"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}},
         "GuardrailInterContainerEncryptionSet": {"Null": {"sagemaker:InterContainerTrafficEncryption": "true"}},
-        "GuardrailVolumeKmsKey": {"ArnNotEquals": {"sagemaker:VolumeKmsKey": key}},
-        "GuardrailOutputKmsKey": {"ArnNotEquals": {"sagemaker:OutputKmsKey": key}},
+        # The keys the action has today (the deprecated ...KmsKey ones are never filled); the team's own volume key;
+        # no volume key only on instance types with local NVMe storage.
+        "GuardrailVolumeKmsKey": {
+            "ArnNotEquals": {"sagemaker:VolumeKmsKeyArn": volume_key},
+            "Null": {"sagemaker:VolumeKmsKeyArn": "false"},
+        },
+        "GuardrailVolumeKmsKeyRequired": {
+            "Null": {"sagemaker:VolumeKmsKeyArn": "true"},
+            "ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": list(LOCAL_STORAGE_INSTANCE_PATTERNS)},
+        },
+        "GuardrailOutputKmsKey": {"ArnNotEquals": {"sagemaker:OutputKmsKeyArn": key}},
         "GuardrailRequiredTag0": {"Null": {"aws:RequestTag/cost-center": "true"}},
         "GuardrailRequiredTag1": {"Null": {"aws:RequestTag/owner": "true"}},
     }
@@ -377,7 +394,7 @@ def _compliant(stack: cdk.Stack, platform: Any, platform_vpc: ec2.IVpc, **overri
         "output_path": platform.output_location("x/"),
         "checkpoint_path": platform.checkpoint_location("x/"),
         "output_kms_key": platform.key,
-        "volume_kms_key": platform.key,
+        "volume_kms_key": platform.volume_key,
         "vpc": platform_vpc,
         "security_groups": [ec2.SecurityGroup(stack, f"Sg{len(stack.node.children)}", vpc=platform_vpc)],
         "use_spot_instances": True,
@@ -523,11 +540,35 @@ def _team_training(platform: Any, **overrides: Any) -> Any:
     return training(**props)
 
 
+def test_an_imported_team_encrypts_volumes_with_its_own_key_not_the_buckets_key() -> None:
+    """The team's role may use the buckets' key only through S3 (no grant for a volume): that key is a synth error."""
+    _, stack, platform = _consumer()
+    with pytest.raises(ValidationError, match=r"^Consumer/Job: invalid training.volume_kms_key: .*kms:CreateGrant"):
+        job(stack, "Job", provider=platform.provider, training=_team_training(platform, volume_kms_key=platform.key))
+    own = job(stack, "Own", provider=platform.provider, training=_team_training(platform, volume_kms_key=platform.volume_key))  # fmt: skip
+    volume_key = stack.resolve(own.request)["TrainingJobDefinition"]["ResourceConfig"]["VolumeKmsKeyId"]
+    assert "teamsvisionvolumekeyarn" in json.dumps(volume_key)
+
+
+def test_require_kms_accepts_a_local_storage_instance_without_volume_key() -> None:
+    """SageMaker refuses a volume key on ml.g4dn (local NVMe storage): the synth-time check must not require one."""
+    app, stack, platform = _consumer(guardrails=Guardrails(require_kms=True))
+    job(stack, "Gpu", provider=platform.provider, training=_team_training(
+        platform, output_kms_key=platform.key, instance_type="ml.g4dn.xlarge"))  # fmt: skip
+    app.synth()
+    app, stack, platform = _consumer(guardrails=Guardrails(require_kms=True))
+    job(stack, "Cpu", provider=platform.provider, training=_team_training(
+        platform, output_kms_key=platform.key, instance_type="ml.m5.xlarge"))  # fmt: skip
+    # (the Aspect's error reaches Python through jsii; issue 16's guardrail part turns it into a ValidationError)
+    with pytest.raises((RuntimeError, ValidationError), match=r"^Consumer/Cpu: invalid training.volume_kms_key: None"):
+        app.synth()
+
+
 def test_the_imported_teams_own_values_need_no_grant_and_add_no_iam() -> None:
     app, stack, platform = _consumer()
     vpc_stack_job = job(stack, "Job", provider=platform.provider, training=_team_training(
         platform, checkpoint_path=platform.checkpoint_location("x/"), output_kms_key=platform.key,
-        volume_kms_key=platform.key))  # fmt: skip
+        volume_kms_key=platform.volume_key))  # fmt: skip
     assert vpc_stack_job.request["TrainingJobDefinition"]["RoleArn"]
     template = app.synth().get_stack_by_name("Consumer").template
     assert {r["Type"] for r in template["Resources"].values()} <= {

@@ -72,7 +72,7 @@ class RoleGrants:
         use, so an imported bucket's SSM parameter exists only in stacks whose jobs read from it).
     :param writes: (bucket name, key prefix) pairs the role may write, or a function returning them.
     :param key_arns: KMS keys the role may use through S3 (and for volumes when ``volume_key_arns`` lists them).
-    :param volume_key_arns: KMS keys the role may use for storage volumes.
+    :param volume_key_arns: KMS keys the role may use for storage volumes, or a function returning them.
     :param vpcs: VPCs the role may attach network interfaces in (``None`` in the list: any VPC).
     :param team: the team the role belongs to, when it is a team's role (assets are then refused).
     """
@@ -82,7 +82,7 @@ class RoleGrants:
     reads: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] = ()
     writes: Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]] = ()
     key_arns: list[str] = field(default_factory=list)
-    volume_key_arns: list[str] = field(default_factory=list)
+    volume_key_arns: Sequence[str] | Callable[[], Sequence[str]] = field(default_factory=list)
     vpcs: list[ec2.IVpc | None] = field(default_factory=list)
     team: str | None = None
 
@@ -250,7 +250,8 @@ class RoleBinding:
         if isinstance(self.role, TrainingRole):
             self.role.grant_kms_volume(key)
         elif self.manifest is not None:
-            if not any(key.key_arn == arn for arn in self.manifest.volume_key_arns):
+            granted = self.manifest.volume_key_arns
+            if not any(key.key_arn == arn for arn in (granted() if callable(granted) else granted)):
                 self._missing(field_name, key.node.path, f"kms:CreateGrant on the key {key.node.path}")
         else:
             self._grant([volume_key_statement(key)], field_name, f"kms:CreateGrant on the key {key.node.path}")

@@ -51,6 +51,7 @@ class _Binding:
     guardrails: Guardrails
     subnet_ids: tuple[str, ...]
     key_arn: str | None
+    volume_key_arn: str | None = None
 
 
 @dataclass
@@ -79,13 +80,14 @@ def guard_provider(
     *,
     subnet_ids: Sequence[str] = (),
     key_arn: str | None = None,
+    volume_key_arn: str | None = None,
 ) -> None:
     """Check every ``TuningJob`` of the app of ``scope`` whose provider has ``service_token`` against ``guardrails``:
     those defined later as they are defined, those defined already now.
 
     :raises ValidationError: when a job defined already breaks a guardrail.
     """
-    binding = _Binding(guardrails, tuple(subnet_ids), key_arn)
+    binding = _Binding(guardrails, tuple(subnet_ids), key_arn, volume_key_arn)
     root = scope.node.root
     _GUARDED.setdefault(root, {}).setdefault(service_token, []).append(binding)
     if not _JOBS_SEEN.get(root):
@@ -119,7 +121,13 @@ def check_tuning_job(job: TuningJob) -> None:
 
 
 def _check(job: TuningJob, binding: _Binding) -> None:
-    binding.guardrails.check(job.node.path, job.request, subnet_ids=binding.subnet_ids, key_arn=binding.key_arn)
+    binding.guardrails.check(
+        job.node.path,
+        job.request,
+        subnet_ids=binding.subnet_ids,
+        key_arn=binding.key_arn,
+        volume_key_arn=binding.volume_key_arn,
+    )
 
 
 def register_drift_check(

@@ -20,10 +20,28 @@ require_vpc                   ``Null`` ``sagemaker:VpcSubnets``; with the platfo
                               ``ForAnyValue:StringNotEquals`` ``sagemaker:VpcSubnets``
 require_network_isolation     ``Bool`` ``sagemaker:NetworkIsolation`` false, or ``Null``
 require_inter_container_...   ``Bool`` ``sagemaker:InterContainerTrafficEncryption`` false, or ``Null``
-require_kms                   ``ArnNotEquals`` ``sagemaker:VolumeKmsKey`` / ``sagemaker:OutputKmsKey`` (the
-                              platform's key; a missing key is denied too)
+require_kms                   ``ArnNotEquals`` ``sagemaker:OutputKmsKeyArn`` (the output key; a missing key is
+                              denied too); ``ArnNotEquals`` ``sagemaker:VolumeKmsKeyArn`` when a volume key is
+                              given; no volume key only when every instance type has local NVMe storage
+                              (``ForAnyValue:StringNotLike`` ``sagemaker:InstanceTypes`` on
+                              ``instance_storage.LOCAL_STORAGE_INSTANCE_PATTERNS``: SageMaker refuses a volume key
+                              for those)
 required_tags                 ``Null`` ``aws:RequestTag/<key>``
 ============================  ===============================================================================
+
+The keys are those the service authorization reference lists for ``CreateHyperParameterTuningJob`` today: the KMS
+keys are ``sagemaker:VolumeKmsKeyArn`` and ``sagemaker:OutputKmsKeyArn`` (the deprecated ``...KmsKey`` keys are no
+longer filled, and a negated operator on an absent key matches: it would deny every create), so requests name keys
+by ARN (``TrainingDefinition`` renders ``key.key_arn``).
+
+Where a Deny also applies when its key is absent: the ``require_*`` statements deny an absent ``VpcSubnets``,
+``NetworkIsolation``, ``InterContainerTrafficEncryption`` and output key (a compliant request always carries
+them), and ``required_tags`` is a ``Null`` check itself. ``instance_types`` and the runtime limit do NOT deny an
+absent ``sagemaker:InstanceTypes`` or ``sagemaker:MaxRuntimeInSeconds``: no document says which request forms fill
+them (an instance-type fallback list, several training definitions), and a ``Null`` Deny would refuse compliant
+jobs whose request leaves them empty. Those two guardrails (and the volume key's "no key only for local-storage
+types", which depends on ``InstanceTypes``) therefore rest on the synth-time check for requests without the key:
+a job of the team's provider is checked by ``GuardrailsAspect`` when it is synthesized.
 
 SageMaker has no condition key for the instance count, the number of parallel or total training jobs, or managed
 spot training: ``max_instances_per_job``, ``max_parallel_jobs``, the job-count part of ``max_instance_hours`` and
@@ -42,6 +60,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from ._validation import ValidationError
+from .instance_storage import LOCAL_STORAGE_INSTANCE_PATTERNS
 
 #: The guardrails' sid prefix in the provider's handler policy.
 SID_PREFIX = "Guardrail"
@@ -148,13 +167,19 @@ class Guardrails:
     # -- run time: IAM ------------------------------------------------------------------------------------------------
 
     def deny_statements(
-        self, job_arns: Sequence[str], *, subnet_ids: Sequence[str] = (), key_arn: str | None = None
+        self,
+        job_arns: Sequence[str],
+        *,
+        subnet_ids: Sequence[str] = (),
+        key_arn: str | None = None,
+        volume_key_arn: str | None = None,
     ) -> list[iam.PolicyStatement]:
         """The ``Deny`` statements that enforce these guardrails on ``CreateHyperParameterTuningJob`` for ``job_arns``.
 
         :param job_arns: the job ARNs (patterns) the provider may create.
         :param subnet_ids: the platform's subnets, which jobs must use when ``require_vpc``. Default: any subnet.
-        :param key_arn: the platform's key, which volumes and output must use when ``require_kms``.
+        :param key_arn: the key model output must use when ``require_kms``. Default: any key (one must be given).
+        :param volume_key_arn: the key storage volumes must use when ``require_kms``. Default: ``key_arn``.
         """
         found: list[iam.PolicyStatement] = []
 
@@ -169,6 +194,8 @@ class Guardrails:
                 )
             )
 
+        # No ``Null`` Deny on InstanceTypes or MaxRuntimeInSeconds: which requests fill them is not documented (see
+        # the module docs); a request without them is covered by the synth-time check only.
         if self.instance_types is not None:
             deny("InstanceTypes", {"ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": list(self.instance_types)}})
         runtime = self.max_runtime_seconds
@@ -185,12 +212,28 @@ class Guardrails:
             deny("InterContainerEncryption", {"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}})
             deny("InterContainerEncryptionSet", {"Null": {"sagemaker:InterContainerTrafficEncryption": "true"}})
         if self.require_kms:
+            volume_key = volume_key_arn or key_arn
             if key_arn is not None:
-                deny("VolumeKmsKey", {"ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arn}})
-                deny("OutputKmsKey", {"ArnNotEquals": {"sagemaker:OutputKmsKey": key_arn}})
+                # ArnNotEquals also matches an absent key: a create without an output key is denied.
+                deny("OutputKmsKey", {"ArnNotEquals": {"sagemaker:OutputKmsKeyArn": key_arn}})
             else:
-                deny("VolumeKmsKey", {"Null": {"sagemaker:VolumeKmsKey": "true"}})
-                deny("OutputKmsKey", {"Null": {"sagemaker:OutputKmsKey": "true"}})
+                deny("OutputKmsKey", {"Null": {"sagemaker:OutputKmsKeyArn": "true"}})
+            if volume_key is not None:
+                deny(
+                    "VolumeKmsKey",
+                    {
+                        "ArnNotEquals": {"sagemaker:VolumeKmsKeyArn": volume_key},
+                        "Null": {"sagemaker:VolumeKmsKeyArn": "false"},
+                    },
+                )
+            # Without a volume key only when every instance type has local NVMe storage (which takes none).
+            deny(
+                "VolumeKmsKeyRequired",
+                {
+                    "Null": {"sagemaker:VolumeKmsKeyArn": "true"},
+                    "ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": list(LOCAL_STORAGE_INSTANCE_PATTERNS)},
+                },
+            )
         for index, key in enumerate(self.required_tags):
             deny(f"RequiredTag{index}", {"Null": {f"aws:RequestTag/{key}": "true"}})
         return found
@@ -198,7 +241,13 @@ class Guardrails:
     # -- synth time ---------------------------------------------------------------------------------------------------
 
     def check(
-        self, path: str, request: dict[str, Any], *, subnet_ids: Sequence[str] = (), key_arn: str | None = None
+        self,
+        path: str,
+        request: dict[str, Any],
+        *,
+        subnet_ids: Sequence[str] = (),
+        key_arn: str | None = None,
+        volume_key_arn: str | None = None,
     ) -> None:
         """Raise ``ValidationError`` (naming ``path``, the field and the rule id, ``HPO-GUARD-*``) when ``request``
         breaks a guardrail.
@@ -206,7 +255,8 @@ class Guardrails:
         :param path: the construct path of the job.
         :param request: its ``CreateHyperParameterTuningJob`` request.
         :param subnet_ids: the platform's subnets. Default: any.
-        :param key_arn: the platform's key. Default: any key.
+        :param key_arn: the key model output must use (``require_kms``). Default: any key.
+        :param volume_key_arn: the key storage volumes must use (a team's own). Default: ``key_arn``.
         """
         from .rules import run_rules
         from .rules.guardrails import GuardedRequest
@@ -217,7 +267,13 @@ class Guardrails:
             fallback = definition.get("HyperParameterTuningResourceConfig", {}).get("InstanceConfigs")
             for choice in fallback or [definition.get("ResourceConfig", {})]:
                 subject = GuardedRequest(
-                    request, self, tuple(subnet_ids), key_arn, definition=definition, choice=choice
+                    request,
+                    self,
+                    tuple(subnet_ids),
+                    key_arn,
+                    volume_key_arn=volume_key_arn,
+                    definition=definition,
+                    choice=choice,
                 )
                 run_rules(subject, path=path)
 
@@ -238,24 +294,33 @@ class GuardrailsAspect:
         *,
         subnet_ids: Sequence[str] = (),
         key_arn: str | None = None,
+        volume_key_arn: str | None = None,
     ) -> None:
         """Define a ``GuardrailsAspect``.
 
         :param guardrails: the limits.
         :param service_token: the service token of the team's provider (jobs with another provider are not checked).
         :param subnet_ids: the platform's subnets. Default: any.
-        :param key_arn: the platform's key. Default: any key.
+        :param key_arn: the key of model output (the platform's key). Default: any key.
+        :param volume_key_arn: the key of storage volumes (a team's own key). Default: ``key_arn``.
         """
         self.guardrails = guardrails
         self.service_token = service_token
         self.subnet_ids = tuple(subnet_ids)
         self.key_arn = key_arn
+        self.volume_key_arn = volume_key_arn
 
     def visit(self, node: IConstruct) -> None:
         from .tuning_job import TuningJob
 
         if isinstance(node, TuningJob) and node.provider.service_token == self.service_token:
             try:
-                self.guardrails.check(node.node.path, node.request, subnet_ids=self.subnet_ids, key_arn=self.key_arn)
+                self.guardrails.check(
+                    node.node.path,
+                    node.request,
+                    subnet_ids=self.subnet_ids,
+                    key_arn=self.key_arn,
+                    volume_key_arn=self.volume_key_arn,
+                )
             except ValidationError as error:  # an exception raised here would reach Python as a jsii RuntimeError
                 Annotations.of(node).add_error(str(error))

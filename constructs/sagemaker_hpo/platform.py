@@ -34,9 +34,18 @@ from .guardrails import Guardrails
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .objective import MetricDefinition
 from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider, tuning_job_arn
-from .role import TrainingRole
+from .role import TrainingRole, training_log_streams_arn
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
-from .team import NAME_PREFIX_KEY, TEAMS_PREFIX, Team, check_team_name, team_job_prefix, team_namespace, team_root
+from .team import (
+    NAME_PREFIX_KEY,
+    TEAM_VOLUME_KEY_ARN_KEY,
+    TEAMS_PREFIX,
+    Team,
+    check_team_name,
+    team_job_prefix,
+    team_namespace,
+    team_root,
+)
 from .training import subnet_ids_of
 
 #: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
@@ -90,6 +99,18 @@ def resolve_namespace(path: str, name: str, namespace: str | None) -> str:
     if len(namespace) > _NAMESPACE_MAX_LENGTH:
         raise ValidationError(path, "namespace", namespace, f"must be at most {_NAMESPACE_MAX_LENGTH} characters")
     return namespace
+
+
+def _prefixes_reaching(roots: Sequence[str]) -> list[str]:
+    """The ``s3:prefix`` patterns under which a listing can return a key under one of ``roots``: every non-empty
+    prefix of each root (``t``, ``te``, ... ``teams/``) and each root followed by anything (``teams/*``)."""
+    found: list[str] = []
+    for root in roots:
+        for end in range(1, len(root)):
+            if root[:end] not in found:
+                found.append(root[:end])
+        found.append(f"{root}*")
+    return found
 
 
 def _check_image_name(path: str, name: str) -> None:
@@ -308,8 +329,23 @@ class HpoPlatform(Construct, BucketHelpers):
             raise ValidationError(self.node.path, "team", name, "gives the same job-name prefix as another team")
         if not self.teams:
             self._keep_shared_role_out_of_teams()
+            self._close_shared_provider()
+        self._shared_logs_deny.add_resources(training_log_streams_arn(f"{team.name_prefix}-"))
         self.teams[name] = team
         return team
+
+    def _close_shared_provider(self) -> None:
+        """On a platform with teams, the shared provider creates no jobs: it has neither a team's guardrails nor a
+        team's tag rules, so whoever may invoke it would escape them. It may still describe and stop its earlier
+        jobs (a Delete of a stack created before the first team)."""
+        self.provider.handler_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="NoSharedJobsOnTeamPlatforms",
+                effect=iam.Effect.DENY,
+                actions=["sagemaker:CreateHyperParameterTuningJob"],
+                resources=[tuning_job_arn("*")],
+            )
+        )
 
     def _keep_shared_role_out_of_teams(self) -> None:
         """The platform's shared role reads the data bucket and writes ``output/`` and ``checkpoints/``: deny it the
@@ -325,23 +361,42 @@ class HpoPlatform(Construct, BucketHelpers):
                 resources=team_objects,
             )
         )
+        # Listing: S3 returns every key that starts with the requested prefix, so a Deny of ``teams/*`` alone leaves
+        # ``t``, ``team`` or no prefix at all. Every prefix that can reach a team's key is named (each prefix of the
+        # teams' root, and the root with anything after it), and a listing without a prefix is denied.
+        for sid, bucket, roots in (
+            ("NoTeamListingData", data, [TEAMS_PREFIX]),
+            (
+                "NoTeamListingArtifacts",
+                artifacts,
+                [f"{OUTPUT_PREFIX}{TEAMS_PREFIX}", f"{CHECKPOINT_PREFIX}{TEAMS_PREFIX}"],
+            ),
+        ):
+            self.training_role.add_to_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    actions=["s3:ListBucket"],
+                    resources=[bucket],
+                    conditions={"StringLike": {"s3:prefix": _prefixes_reaching(roots)}},
+                )
+            )
         self.training_role.add_to_policy(
             iam.PolicyStatement(
-                sid="NoTeamListing",
+                sid="NoListingWithoutPrefix",
                 effect=iam.Effect.DENY,
                 actions=["s3:ListBucket"],
                 resources=[data, artifacts],
-                conditions={
-                    "StringLike": {
-                        "s3:prefix": [
-                            f"{TEAMS_PREFIX}*",
-                            f"{OUTPUT_PREFIX}{TEAMS_PREFIX}*",
-                            f"{CHECKPOINT_PREFIX}{TEAMS_PREFIX}*",
-                        ]
-                    }
-                },
+                conditions={"Null": {"s3:prefix": "true"}},
             )
         )
+        #: Denies the shared role the teams' training log streams (one resource per team).
+        self._shared_logs_deny = iam.PolicyStatement(
+            sid="NoTeamLogStreams",
+            effect=iam.Effect.DENY,
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+        )
+        self.training_role.add_to_policy(self._shared_logs_deny)
 
     @staticmethod
     def from_parameters(
@@ -456,7 +511,7 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
                     (self.artifacts_bucket.bucket_name, f"{CHECKPOINT_PREFIX}{self._artifacts_root}"),
                 ],
                 key_arns=[self.key.key_arn],
-                volume_key_arns=[] if team is None else [self.key.key_arn],
+                volume_key_arns=lambda: [] if self.volume_key is None else [self.volume_key.key_arn],
                 vpcs=[] if vpc is None else [vpc],
                 team=team,
             ),
@@ -473,6 +528,9 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
                 guardrails,
                 subnet_ids=[] if vpc is None else list(vpc.select_subnets().subnet_ids),
                 key_arn=self.key.key_arn,
+                volume_key_arn=(
+                    self.volume_key.key_arn if guardrails.require_kms and self.volume_key is not None else None
+                ),
             )
         register_drift_check(
             self,
@@ -495,6 +553,17 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
         except ValueError:
             raise ValidationError(self.node.path, "guardrails", value, f"the parameter {name} is not JSON") from None
         return Guardrails.from_json(data) if data else None
+
+    @property
+    def volume_key(self) -> kms.IKey | None:
+        """A team's own KMS key for its training volumes (``None`` for the platform itself, whose role has none);
+        imported on first use only."""
+        if self.team is None:
+            return None
+        existing = self.node.try_find_child("VolumeKey")
+        if existing is not None:
+            return existing  # type: ignore[return-value]
+        return kms.Key.from_key_arn(self, "VolumeKey", self._own_value(TEAM_VOLUME_KEY_ARN_KEY))
 
     @property
     def data_bucket(self) -> s3.IBucket:  # type: ignore[override]

@@ -11,7 +11,13 @@
   stop only jobs tagged so (``aws:ResourceTag``), cannot re-tag a job to another team, and may pass only the team's
   role (``Deny iam:PassRole`` on every other role);
 - the platform's guardrails (or the team's own) become ``Deny`` statements on that handler role and a synth-time
-  Aspect (see ``guardrails``).
+  Aspect (see ``guardrails``);
+- its role writes only the training log streams of its own jobs (``<team prefix>-*``), uses its own KMS key
+  (:attr:`Team.volume_key`) for storage volumes (no other team's role may), and may use the platform's bucket key
+  only through S3 and only for the platform's buckets or its own objects (``kms:EncryptionContext:aws:s3:arn``;
+  with S3 Bucket Keys the context is the bucket, so inside one bucket the S3 grants keep teams apart);
+- its deploy boundary (:attr:`Team.cfn_execution_policy`, :attr:`Team.deployer_policy`, see ``deploy``) keeps its
+  stacks to its own provider and parameters, when the team deploys with its own bootstrap qualifier.
 
 Everything a team's apps need is published under ``<platform namespace>teams/<team>/`` and imported with
 ``HpoPlatform.from_parameters(scope, id, name=..., team="vision")``.
@@ -25,16 +31,21 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from ._acknowledgements import acknowledge_wildcard_resource
 from ._parameters import IMAGE_URI_KEY, publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, OUTPUT_PREFIX, BucketHelpers
+from .deploy import bootstrap_role_arns, cfn_execution_statements, deployer_statements, team_qualifier
+from .deploy import parameter_arn as deploy_parameter_arn
 from .grants import forbid_assets_repository
 from .guardrail_checks import GUARDRAILS_DIGEST_KEY, guard_provider, guardrails_digest
 from .guardrails import Guardrails
@@ -57,6 +68,10 @@ TEAM_CHECKPOINT_PREFIX_KEY = "checkpoint-prefix"
 TEAM_GUARDRAILS_KEY = "guardrails"
 #: The key of the job-name prefix of a team's (or a platform's) provider.
 NAME_PREFIX_KEY = "provider-name-prefix"
+TEAM_VOLUME_KEY_ARN_KEY = "volume-key-arn"
+TEAM_CFN_EXECUTION_POLICY_KEY = "cfn-execution-policy-arn"
+TEAM_DEPLOYER_POLICY_KEY = "deployer-policy-arn"
+TEAM_QUALIFIER_KEY = "bootstrap-qualifier"
 
 
 def check_team_name(path: str, name: str) -> None:
@@ -127,8 +142,18 @@ class Team(Construct, BucketHelpers):
         self.data_bucket: s3.IBucket = platform.data_bucket
         #: The artifacts bucket (shared; the team writes only ``output/teams/<name>/`` and ``checkpoints/...``).
         self.artifacts_bucket: s3.IBucket = platform.artifacts_bucket
-        #: The KMS key of the buckets (also usable for the team's training volumes).
+        #: The KMS key of the buckets (the team's role may use it only through S3, for the platform's buckets).
         self.key = platform.key
+        #: The team's own KMS key for its training jobs' storage volumes (no other team's role may use it).
+        self.volume_key: kms.IKey = kms.Key(
+            self,
+            "VolumeKey",
+            description=f"sagemaker-hpo platform {platform.namespace}: training volumes of the team {name}",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        #: The prefix of the team's job names.
+        self.name_prefix = team_job_prefix(platform.namespace, name)
         #: The team's limits.
         self.guardrails = guardrails if guardrails is not None else platform.guardrails
         if self.guardrails is not None:
@@ -147,8 +172,10 @@ class Team(Construct, BucketHelpers):
             vpc_access=platform.vpc_access,
             role_name=role_name,
             description=f"sagemaker-hpo platform {platform.namespace}: training jobs of the team {name}",
+            log_stream_prefix=f"{self.name_prefix}-",
         )
-        self.training_role.grant_kms_volume(platform.key)
+        self.training_role.grant_kms_volume(self.volume_key)
+        self._keep_bucket_key_to_own_objects()
         forbid_assets_repository(self.training_role, owner, name)
 
         #: The team's images by name, and their URIs.
@@ -159,8 +186,6 @@ class Team(Construct, BucketHelpers):
             self.images[image_name] = image
             self.image_uris[image_name] = image.bind(self, self.training_role).image_uri
 
-        #: The prefix of the team's job names.
-        self.name_prefix = team_job_prefix(platform.namespace, name)
         #: The team's provider: it manages only the team's jobs and passes only the team's role.
         self.provider = TuningJobProvider(
             self,
@@ -179,9 +204,42 @@ class Team(Construct, BucketHelpers):
         self._isolate()
         if self.guardrails is not None:
             for statement in self.guardrails.deny_statements(
-                [tuning_job_arn(f"{self.name_prefix}-*")], subnet_ids=platform.subnet_ids, key_arn=self.key.key_arn
+                [tuning_job_arn(f"{self.name_prefix}-*")],
+                subnet_ids=platform.subnet_ids,
+                key_arn=self.key.key_arn,
+                volume_key_arn=self.volume_key.key_arn,
             ):
                 self.provider.handler_role.add_to_policy(statement)
+        #: The team's CDK bootstrap qualifier (``cdk bootstrap --qualifier``, ``DefaultStackSynthesizer(qualifier=)``).
+        self.qualifier = team_qualifier(platform.namespace, name)
+        from .platform import ARTIFACTS_BUCKET_KEY, DATA_BUCKET_KEY, KEY_ARN_KEY  # platform.py imports this module
+
+        #: The managed policy for the team's CloudFormation execution role (``cdk bootstrap
+        #: --cloudformation-execution-policies``): invoke only the team's provider, read only the team's (and the
+        #: platform's bucket and key) parameters. Nothing of another team.
+        self.cfn_execution_policy = iam.ManagedPolicy(
+            self,
+            "CfnExecutionPolicy",
+            description=f"sagemaker-hpo team {name}: the CloudFormation execution role of its stacks",
+            statements=cfn_execution_statements(
+                service_token=self.provider.service_token,
+                team_namespace=self.namespace,
+                platform_parameters=[
+                    platform.parameter_name(key) for key in (KEY_ARN_KEY, DATA_BUCKET_KEY, ARTIFACTS_BUCKET_KEY)
+                ],
+                qualifier=self.qualifier,
+            ),
+        )
+        #: The managed policy for the team's people: assume only the team's ``cdk-<qualifier>-*`` roles and read the
+        #: team's parameters. Attach it to their roles (or use it as their permissions boundary); which stacks they
+        #: may deploy is for their IAM permissions, SCPs or a custom bootstrap template (see README).
+        self.deployer_policy = iam.ManagedPolicy(
+            self,
+            "DeployerPolicy",
+            description=f"sagemaker-hpo team {name}: the people who deploy its stacks",
+            statements=deployer_statements(qualifier=self.qualifier, team_namespace=self.namespace),
+        )
+        self._acknowledge_deploy_policies()
         self._publish(platform)
         if self.guardrails is not None:
             guard_provider(
@@ -190,6 +248,62 @@ class Team(Construct, BucketHelpers):
                 self.guardrails,
                 subnet_ids=platform.subnet_ids,
                 key_arn=self.key.key_arn,
+                volume_key_arn=self.volume_key.key_arn,
+            )
+
+    def _keep_bucket_key_to_own_objects(self) -> None:
+        """The team's role may use the buckets' key only through S3 and only for the platform's two buckets (S3
+        Bucket Keys put the bucket's ARN in the encryption context) or the team's own objects (the object's ARN,
+        for objects written without a Bucket Key); never directly, so never for a grant (volumes use the team's own
+        key). With Bucket Keys, KMS cannot tell two teams' objects of one bucket apart: the S3 grants do."""
+        data, artifacts = self.data_bucket.bucket_arn, self.artifacts_bucket.bucket_arn
+        root = self._data_root
+        actions = ["kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*"]
+        for sid, conditions in (
+            ("BucketKeyOnlyThroughS3", {"StringNotEquals": {"kms:ViaService": f"s3.{Aws.REGION}.{Aws.URL_SUFFIX}"}}),
+            (
+                "BucketKeyOnlyForOwnObjects",
+                {
+                    "StringNotLike": {
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            data,
+                            artifacts,
+                            f"{data}/{root}*",
+                            f"{artifacts}/{OUTPUT_PREFIX}{root}*",
+                            f"{artifacts}/{CHECKPOINT_PREFIX}{root}*",
+                        ]
+                    }
+                },
+            ),
+        ):
+            self.training_role.add_to_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    actions=actions,
+                    resources=[self.key.key_arn],
+                    conditions=conditions,
+                )
+            )
+
+    def _acknowledge_deploy_policies(self) -> None:
+        acknowledge_wildcard_resource(
+            self.cfn_execution_policy,
+            deploy_parameter_arn(f"{self.namespace}*"),
+            f"The team's stacks read the parameters the platform publishes for the team under {self.namespace} "
+            "(their names are the team's keys); no other team's namespace",
+        )
+        acknowledge_wildcard_resource(
+            self.deployer_policy,
+            deploy_parameter_arn(f"{self.namespace}*"),
+            f"The team's people read the parameters the platform publishes for the team under {self.namespace}",
+        )
+        for arn in bootstrap_role_arns(self.qualifier):
+            acknowledge_wildcard_resource(
+                self.deployer_policy,
+                arn,
+                f"CDK bootstrap names its roles cdk-{self.qualifier}-<role>-<account>-<region>: the wildcard stands for "
+                "the account and region of the team's own bootstrap only",
             )
 
     def grant_use_provider(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -257,6 +371,17 @@ class Team(Construct, BucketHelpers):
             TEAM_DATA_PREFIX_KEY: (self._data_root, "the team's prefix in the data bucket"),
             TEAM_OUTPUT_PREFIX_KEY: (f"{OUTPUT_PREFIX}{self._artifacts_root}", "the team's model output prefix"),
             TEAM_CHECKPOINT_PREFIX_KEY: (f"{CHECKPOINT_PREFIX}{self._artifacts_root}", "the team's checkpoint prefix"),
+            TEAM_VOLUME_KEY_ARN_KEY: (self.volume_key.key_arn, "the ARN of the team's KMS key for training volumes"),
+            TEAM_QUALIFIER_KEY: (self.qualifier, "the team's CDK bootstrap qualifier"),
+            TEAM_CFN_EXECUTION_POLICY_KEY: (
+                self.cfn_execution_policy.managed_policy_arn,
+                "the managed policy for the team's CloudFormation execution role (cdk bootstrap "
+                "--cloudformation-execution-policies)",
+            ),
+            TEAM_DEPLOYER_POLICY_KEY: (
+                self.deployer_policy.managed_policy_arn,
+                "the managed policy for the people who deploy the team's stacks",
+            ),
         }
         if self.guardrails is not None:
             values[TEAM_GUARDRAILS_KEY] = (json.dumps(self.guardrails.to_json()), "the team's guardrails (JSON)")

@@ -29,6 +29,7 @@ class GuardedRequest:
     :param guardrails: the guardrails.
     :param subnet_ids: the platform's subnets (``require_vpc``). Default: any.
     :param key_arn: the platform's key (``require_kms``). Default: any key.
+    :param volume_key_arn: the key storage volumes must use (a team's own volume key). Default: ``key_arn``.
     :param definition: the training job definition checked (one of ``TrainingJobDefinitions``). Default: the
         request's ``TrainingJobDefinition``.
     :param choice: the instance choice checked (one of the fallback ``InstanceConfigs``). Default: the definition's
@@ -39,6 +40,7 @@ class GuardedRequest:
     guardrails: Guardrails
     subnet_ids: Sequence[str] = ()
     key_arn: str | None = None
+    volume_key_arn: str | None = None
     definition: dict[str, Any] = field(default_factory=dict, repr=False)
     choice: dict[str, Any] = field(default_factory=dict, repr=False)
     resources: dict[str, Any] = field(init=False, repr=False)
@@ -259,10 +261,9 @@ def _inter_container_encryption(subject: GuardedRequest, finding: Finding) -> No
         _fail(finding, "training.enable_inter_container_traffic_encryption", False, "must be True")
 
 
-def _platform_key(subject: GuardedRequest, finding: Finding, field_name: str, value: Any) -> None:
+def _platform_key(subject: GuardedRequest, finding: Finding, field_name: str, value: Any, key_arn: str | None) -> None:
     if value is None:
         _fail(finding, field_name, None, "must be the platform's KMS key")
-    key_arn = subject.key_arn
     if key_arn is not None and not is_unresolved(key_arn) and not is_unresolved(value) and value != key_arn:
         _fail(finding, field_name, value, f"must be the platform's KMS key {key_arn}")
 
@@ -282,7 +283,8 @@ def _volume_key(subject: GuardedRequest, finding: Finding) -> None:
     instance_type = subject.instance_type
     if subject.known(instance_type) and has_local_storage(instance_type):
         return  # SageMaker refuses a volume key here (HPO-TRAIN-015); the instance store is encrypted in hardware
-    _platform_key(subject, finding, "training.volume_kms_key", subject.resources.get("VolumeKmsKeyId"))
+    volume_key = subject.volume_key_arn or subject.key_arn  # a team's own volume key, else the platform's
+    _platform_key(subject, finding, "training.volume_kms_key", subject.resources.get("VolumeKmsKeyId"), volume_key)
 
 
 @rule(
@@ -296,7 +298,7 @@ def _volume_key(subject: GuardedRequest, finding: Finding) -> None:
 def _output_key(subject: GuardedRequest, finding: Finding) -> None:
     if subject.guardrails.require_kms:
         value = subject.definition.get("OutputDataConfig", {}).get("KmsKeyId")
-        _platform_key(subject, finding, "training.output_kms_key", value)
+        _platform_key(subject, finding, "training.output_kms_key", value, subject.key_arn)
 
 
 @rule(
