@@ -123,7 +123,8 @@ class PolicyModel:
 
     @staticmethod
     def from_templates(templates: Mapping[str, Mapping[str, Any]]) -> PolicyModel:
-        """A model of every role, managed policy, bucket policy and key policy in ``templates`` (by stack name)."""
+        """A model of every role, managed policy, bucket, key and repository policy in ``templates`` (by stack
+        name)."""
         model = PolicyModel()
         for stack, template in templates.items():
             for name, parameter in template.get("Parameters", {}).items():
@@ -292,6 +293,9 @@ class PolicyModel:
             self.resource_policies[f"arn:{PARTITION}:s3:::{bucket}"] = self.resolve(stack, props["PolicyDocument"])
         elif resource.type == "AWS::KMS::Key":
             self.resource_policies[self._get_att(resource, "Arn")] = self.resolve(stack, props["KeyPolicy"])
+        elif resource.type == "AWS::ECR::Repository" and "RepositoryPolicyText" in props:
+            policy = self.resolve(stack, props["RepositoryPolicyText"])
+            self.resource_policies[self._get_att(resource, "Arn")] = policy
 
     def _managed_document(self, stack: str, value: Any) -> dict[str, Any]:
         if isinstance(value, dict) and "Ref" in value and (stack, value["Ref"]) in self._resources:

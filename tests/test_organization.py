@@ -18,6 +18,7 @@ from sagemaker_hpo import Guardrails, TrainingImage, ValidationError
 from sagemaker_hpo.organization import CallAs, HpoOrganizationRollout, OperationPreferences, RegionConcurrency
 from stacks.app_builder import build_app
 from stacks.organization_stack import ROLLOUT_STACK_ID, add_organization_rollout
+from tests.iam_evaluator import Decision, PolicyModel, Request, evaluate
 from tests.platform_apps import Synthesized
 from tests.template_checks import cfn_lint_errors, nag_findings, new_app, resources_of_type, synth_templates
 
@@ -337,6 +338,61 @@ def test_central_buckets_and_repository_are_readable_by_the_organisation_only() 
         {"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
     )
     assert repository["DeletionPolicy"] == "Retain"
+
+
+#: A principal of a member account, and one of an account outside the organisation (their own policies allow all).
+MEMBER_ROLE = "arn:aws:iam::444455556666:role/member-training-role"
+OUTSIDER_ROLE = "arn:aws:iam::777788889999:role/outsider"
+
+
+def _org_model() -> PolicyModel:
+    """The evaluator's model of the publishing account's templates (home region) and two foreign principals."""
+    templates = org_app()[2]
+    kept = ("AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::ECR::Repository")  # the resource policies only
+    model = PolicyModel.from_templates(
+        {
+            name: {"Resources": {k: r for k, r in templates[name]["Resources"].items() if r["Type"] in kept}}
+            for name in (ROLLOUT_STACK_ID, f"{ROLLOUT_STACK_ID}-Assets-us-east-1")
+        }
+    )
+    for principal in (MEMBER_ROLE, OUTSIDER_ROLE):
+        everything = {"Effect": "Allow", "Action": ["s3:*", "ecr:*"], "Resource": "*"}
+        model.add_role(principal, [{"Version": "2012-10-17", "Statement": [everything]}])
+    return model
+
+
+def _request(principal: str, action: str, resource: str, context: dict[str, str] | None = None) -> Request:
+    return Request(principal=principal, action=action, resource=resource, context=context or {})
+
+
+def test_the_evaluator_lets_the_organisation_read_the_central_assets_and_nobody_else() -> None:
+    model = _org_model()
+    regional = org_app()[1].asset_stacks["us-east-1"]
+    code = f"{model.arn(regional.bucket)}/0123abcd.zip"
+    repository = org_app()[1].central_image
+    assert repository is not None
+    image = model.arn(repository.repository)
+    in_org = {"aws:PrincipalOrgID": ORG_ID}
+    cases = [
+        (_request(MEMBER_ROLE, "s3:GetObject", code, in_org), Decision.ALLOWED),
+        (
+            _request(MEMBER_ROLE, "s3:GetObject", code, {"aws:PrincipalOrgID": "o-zzzzzzzzzz"}),
+            Decision.IMPLICITLY_DENIED,
+        ),
+        (_request(OUTSIDER_ROLE, "s3:GetObject", code), Decision.IMPLICITLY_DENIED),
+        (_request(MEMBER_ROLE, "s3:PutObject", code, in_org), Decision.IMPLICITLY_DENIED),
+        (_request(MEMBER_ROLE, "s3:DeleteObject", code, in_org), Decision.IMPLICITLY_DENIED),
+        (_request(MEMBER_ROLE, "s3:ListBucket", model.arn(regional.bucket), in_org), Decision.IMPLICITLY_DENIED),
+        (_request(MEMBER_ROLE, "ecr:BatchGetImage", image, in_org), Decision.ALLOWED),
+        (_request(MEMBER_ROLE, "ecr:GetDownloadUrlForLayer", image, in_org), Decision.ALLOWED),
+        (_request(OUTSIDER_ROLE, "ecr:BatchGetImage", image), Decision.IMPLICITLY_DENIED),
+        (_request(MEMBER_ROLE, "ecr:PutImage", image, in_org), Decision.IMPLICITLY_DENIED),
+        (_request(MEMBER_ROLE, "ecr:DeleteRepository", image, in_org), Decision.IMPLICITLY_DENIED),
+    ]
+    decisions = evaluate(model, [request for request, _ in cases])
+    assert [(c.action, c.principal, d) for (c, _), d in zip(cases, decisions, strict=True)] == [
+        (c.action, c.principal, expected) for c, expected in cases
+    ]
 
 
 def test_home_stack_deploys_after_every_asset_stack() -> None:
