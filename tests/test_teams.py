@@ -557,11 +557,10 @@ def test_require_kms_accepts_a_local_storage_instance_without_volume_key() -> No
         platform, output_kms_key=platform.key, instance_type="ml.g4dn.xlarge"))  # fmt: skip
     app.synth()
     app, stack, platform = _consumer(guardrails=Guardrails(require_kms=True))
-    job(stack, "Cpu", provider=platform.provider, training=_team_training(
-        platform, output_kms_key=platform.key, instance_type="ml.m5.xlarge"))  # fmt: skip
-    # (the Aspect's error reaches Python through jsii; issue 16's guardrail part turns it into a ValidationError)
-    with pytest.raises((RuntimeError, ValidationError), match=r"^Consumer/Cpu: invalid training.volume_kms_key: None"):
-        app.synth()
+    # A guarded job is checked as it is defined: a ValidationError naming the path, the field and the rule.
+    with pytest.raises(ValidationError, match=r"^Consumer/Cpu: invalid training.volume_kms_key: None.*HPO-GUARD-011"):
+        job(stack, "Cpu", provider=platform.provider, training=_team_training(
+            platform, output_kms_key=platform.key, instance_type="ml.m5.xlarge"))  # fmt: skip
 
 
 def test_the_imported_teams_own_values_need_no_grant_and_add_no_iam() -> None:
