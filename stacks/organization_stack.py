@@ -62,14 +62,17 @@ def add_organization_rollout(app: cdk.App, account: str | None = None) -> cdk.St
     )
     vision_repositories = [rollout.gpu_repository] if rollout.gpu_repository else []
     vision_images = {GPU_IMAGE_NAME: rollout.gpu_image} if rollout.gpu_image else {}
-    rollout.add_team(
+    vision = rollout.add_team(
         VISION_TEAM,
         repositories=vision_repositories,
         images=vision_images,
         guardrails=VISION_GUARDRAILS,
     )
-    rollout.add_team(RESEARCH_TEAM, guardrails=RESEARCH_GUARDRAILS)
+    research = rollout.add_team(RESEARCH_TEAM, guardrails=RESEARCH_GUARDRAILS)
     bootstrap_template = app.node.try_get_context(BOOTSTRAP_TEMPLATE_CONTEXT)
     if bootstrap_template:
+        # The default qualifier for the platform team, and one per team bounded by the team's deploy policy.
         rollout.add_cdk_bootstrap("CdkBootstrap", template_file=str(bootstrap_template))
+        for team in (vision, research):
+            rollout.add_cdk_bootstrap(f"CdkBootstrap-{team.name}", template_file=str(bootstrap_template), team=team)
     return rollout

@@ -204,6 +204,22 @@ def test_cdk_bootstrap_is_rolled_out_to_the_same_targets_after_the_platform() ->
     assert platform_id in bootstrap["DependsOn"]
 
 
+def test_each_team_gets_a_bootstrap_bounded_by_its_deploy_policy_named_alike_in_every_account() -> None:
+    _, rollout, _, member, _ = org_app()
+    for team in rollout.platform.teams.values():
+        name = f"cdk-{team.qualifier}-cfn-exec-boundary"
+        properties = _stack_sets()[f"cdk-bootstrap-{team.qualifier}"]["Properties"]
+        parameters = {p["ParameterKey"]: p["ParameterValue"] for p in properties["Parameters"]}
+        assert parameters["Qualifier"] == team.qualifier
+        assert parameters["InputPermissionsBoundary"] == name
+        policies = [
+            p for p in resources_of_type(member, "AWS::IAM::ManagedPolicy").values()
+            if p["Properties"].get("ManagedPolicyName") == name
+        ]  # fmt: skip
+        assert len(policies) == 1, name
+        assert "lambda:InvokeFunction" in json.dumps(policies[0]["Properties"]["PolicyDocument"])
+
+
 def test_a_team_qualifier_bootstrap_is_bounded_by_a_policy_of_each_account() -> None:
     rollout = _rollout()
     rollout.add_cdk_bootstrap(

@@ -40,6 +40,14 @@ ASSET_BUCKET_PREFIX_PARAMETER = "AssetBucketPrefix"
 DEFAULT_QUALIFIER = "hnb659fds"
 #: The default execution policy of ``cdk bootstrap``.
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def team_boundary_name(qualifier: str) -> str:
+    """The fixed name of a team's CloudFormation execution policy in every member account (the boundary of its
+    bootstrap's execution role)."""
+    return f"cdk-{qualifier}-cfn-exec-boundary"
+
+
 #: The member template's parameter holding the publishing account (the central image's registry).
 PUBLISHING_ACCOUNT_PARAMETER = "PublishingAccount"
 
@@ -337,7 +345,8 @@ class HpoOrganizationRollout(Stack):
         construct_id: str,
         *,
         template_file: str,
-        qualifier: str = DEFAULT_QUALIFIER,
+        team: Team | None = None,
+        qualifier: str | None = None,
         trusted_accounts: Sequence[str] = (),
         execution_policies: Sequence[str] = (ADMINISTRATOR_ACCESS,),
         permissions_boundary: str | None = None,
@@ -353,7 +362,11 @@ class HpoOrganizationRollout(Stack):
 
         :param construct_id: the id of the StackSet construct.
         :param template_file: the bootstrap template, as ``cdk bootstrap --show-template`` prints it.
-        :param qualifier: the bootstrap qualifier (1 to 10 letters, digits, ``_`` or ``-``). Default: ``hnb659fds``.
+        :param team: a team of this roll-out: its qualifier (``team.qualifier``), and its
+            ``cfn_execution_policy`` (given a fixed name in every member account) as the permissions boundary of its
+            CloudFormation execution role, so that the team's stacks can invoke only its own provider. Default: none.
+        :param qualifier: the bootstrap qualifier (1 to 10 letters, digits, ``_`` or ``-``). Default: the team's, else
+            ``hnb659fds``.
         :param trusted_accounts: accounts (e.g. a CI account) trusted to deploy into every member account.
             Default: none.
         :param execution_policies: AWS managed policy ARNs of the CloudFormation execution role. Default:
@@ -362,9 +375,18 @@ class HpoOrganizationRollout(Stack):
             execution role. Default: none.
         :returns: the ``cdk_stacksets.StackSet``.
         """
+        from aws_cdk import aws_iam as iam
         from aws_cdk import aws_s3_assets as s3_assets
         from cdk_stacksets import Capability, StackSet
 
+        if team is not None:
+            qualifier = qualifier or team.qualifier
+            if permissions_boundary is None:
+                permissions_boundary = team_boundary_name(team.qualifier)
+                policy = team.cfn_execution_policy.node.default_child
+                if isinstance(policy, iam.CfnManagedPolicy):  # the same name in every member account
+                    policy.managed_policy_name = permissions_boundary
+        qualifier = qualifier or DEFAULT_QUALIFIER
         run_rules(
             BootstrapSpec(template_file, qualifier, tuple(trusted_accounts), tuple(execution_policies)),
             path=f"{self.node.path}/{construct_id}",
