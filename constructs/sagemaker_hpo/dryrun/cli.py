@@ -214,6 +214,8 @@ def run_search_phase(
 ) -> SearchResult:
     """The search, with its progress display."""
     runner = _trial_runner(prepared, spec, out, settings.parallel)
+    if settings.epoch_budget is not None:
+        runner.threads = 1  # the same arithmetic whatever --parallel: a deterministic schedule needs deterministic trials
     total = planned_jobs(spec, settings)
     with Progress("search", total, spec.objective_name, spec.maximize, enabled=not quiet) as progress:
         return run_search(spec, runner, settings, seed_values=seed_values, on_event=progress.event)
