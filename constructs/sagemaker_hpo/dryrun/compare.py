@@ -513,9 +513,10 @@ def markdown(
         "running the command again."
         if by_epochs
         else "- It shows one wall-clock run per strategy and seed on this machine; the numbers move between runs.",
-        "- It does not show wall-clock speed-ups: epochs differ in cost (an epoch of 1,000 units with batches of 10 "
-        "costs about a hundred times one of 30 units with batches of 200), SageMaker adds minutes of instance "
-        "start-up per training job, and the published 357 / 560 / 614 s include that overhead.",
+        "- It does not show wall-clock speed-ups: epochs differ in cost between configurations (on the MLP an epoch "
+        "of 1,000 units with batches of 10 takes over a hundred times as long as one of 10 units with batches of 200), "
+        "each trial here also pays for starting its program, SageMaker adds minutes of instance start-up per training "
+        "job, and the published 357 / 560 / 614 s include that overhead.",
         "- It does not reproduce SageMaker's own Hyperband and Bayesian optimization, whose internals are not "
         "published: Optuna's successive halving and TPE stand in for them, on a far smaller budget than the "
         "published experiment's.",

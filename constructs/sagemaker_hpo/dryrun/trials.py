@@ -367,8 +367,10 @@ class TrialFeed:
         with self._taken:
             self._stopping = True
             self._taken.notify_all()
+        # Stopped by the schedule even when the program, an epoch ahead, has already exited on its own: the record
+        # must not depend on how far the process got meanwhile.
+        self.process.stopped = True
         if self.process.process is not None and self.process.process.poll() is None:
-            self.process.stopped = True
             self._signal(signal.SIGTERM)
             self._signal(signal.SIGCONT)  # a paused program gets the SIGTERM only once it runs again
             self.process.stop()
