@@ -78,7 +78,7 @@ dist: $(VENV)/.installed
 # Experiment 1 side by side on this machine's CPU: the MLP job of the default app under Hyperband, Bayesian and Random,
 # 10 seeds each, the same budget in epochs for every run (deterministic: the same tables on every machine load); writes
 # docs/reproduction.md, docs/reproduction.png and docs/reproduction.json. Not part of `make test`.
-REPRODUCE_EPOCHS ?= 100
+REPRODUCE_EPOCHS ?= 50
 REPRODUCE_SEEDS ?= 0 1 2 3 4 5 6 7 8 9
 reproduce: synth
 	mkdir -p $(PROJECT_HOME)

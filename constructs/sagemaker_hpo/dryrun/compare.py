@@ -36,6 +36,7 @@ from .cli import (
     with_strategy,
 )
 from .extras import require
+from .job import JobSpec
 from .report import best_trial, time_to_target
 from .search import SearchResult, SearchSettings, effective_spec
 from .stats import MedianInterval, PairedComparison, median_interval, paired
@@ -222,24 +223,52 @@ def _compare(args: argparse.Namespace, prepared: PreparedJob, work: Path) -> int
                 f"({run.wall_seconds:.0f} s)",
                 flush=True,
             )
+        # Written after every seed: a command cut short still leaves the seeds it finished (and says so).
+        _write(runs, args, prepared, base, seeds, started, checks_seconds, loads, partial=seed != args.seeds[-1])
+    return 0
+
+
+def _write(
+    runs: Sequence[Run],
+    args: argparse.Namespace,
+    prepared: PreparedJob,
+    base: JobSpec,
+    seed_values: Sequence[float],
+    started: float,
+    checks_seconds: float,
+    loads: Sequence[str],
+    *,
+    partial: bool,
+) -> None:
+    """Write the document, its plot and ``--json`` for the seeds finished so far."""
+    done = [s for s in args.seeds if any(r.seed == s for r in runs)]
+    finished = argparse.Namespace(**{**vars(args), "seeds": done})
     total = time.monotonic() - started
-    timings = Timings(checks_seconds, total, (load_before, load_average(), _load_range(loads)))
+    timings = Timings(checks_seconds, total, (loads[0], load_average(), _load_range(loads)))
     write_plot(runs, args.targets, args.strategies, args.plot)
     published = {k: float(v) for k, v in parse_pairs(args.published, "--published").items()}
     text = markdown(
-        runs, args, prepared, base.max_resource, published, timings=timings, seed_values=seeds, maximize=base.maximize
+        runs,
+        finished,
+        prepared,
+        base.max_resource,
+        published,
+        timings=timings,
+        seed_values=seed_values,
+        maximize=base.maximize,
+        planned_seeds=len(args.seeds) if partial else None,
     )
     args.markdown.parent.mkdir(parents=True, exist_ok=True)
     args.markdown.write_text(text, encoding="utf-8")
     written = [str(args.markdown), str(args.plot)]
     if args.json is not None:
-        figures = figures_dict(runs, args, prepared, base.max_resource, seeds)
+        figures = figures_dict(runs, finished, prepared, base.max_resource, seed_values)
+        figures["complete"] = not partial
         figures["timings"] = timings_dict(runs, timings)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
         written.append(str(args.json))
-    print(f"wrote {', '.join(written)} in {total:.0f} s")
-    return 0
+    print(f"wrote {', '.join(written)} ({len(done)} of {len(args.seeds)} seeds) after {total:.0f} s", flush=True)
 
 
 def _load_range(loads: Sequence[str]) -> str:
@@ -357,6 +386,7 @@ def markdown(
     timings: Timings,
     seed_values: Sequence[float],
     maximize: bool = True,
+    planned_seeds: int | None = None,
 ) -> str:
     """The document: settings, every run, medians with intervals, paired comparisons, what they support, the
     published figures apart, what it does not show, and last the timings (the only part that changes between runs).
@@ -384,6 +414,15 @@ def markdown(
         "regexes, Optuna for the strategies). Every number below is what this run measured; nothing is tuned or "
         "edited by hand.",
         "",
+        *(
+            [
+                f"**Partial: {len(seeds)} of the {planned_seeds} planned seeds.** The command writes this document "
+                "after every seed; it had not finished all of them when this was written.",
+                "",
+            ]
+            if planned_seeds is not None
+            else []
+        ),
         "## Settings",
         "",
         f"- Each run: {budget}; up to {args.max_jobs or spec.max_jobs} trials, {max_epochs} epochs per trial at "
