@@ -11,9 +11,11 @@ Modules, one concern each:
 - :mod:`.metrics`: the metric definitions applied to log lines, and the once-per-epoch check.
 - :mod:`.strategy`: the job's strategy and ranges mapped onto Optuna samplers, pruners and distributions.
 - :mod:`.checks`: the checks before any search (regexes, range ends, budget, built-in algorithms).
-- :mod:`.search`: the search itself: parallel trials, live pruning, stopped processes ended.
+- :mod:`.search`: the search itself: parallel trials, live pruning, stopped processes ended; with an epoch budget,
+  a deterministic schedule decided by epochs.
 - :mod:`.report`: ``report.json``, ``plot.png`` and the console summary.
 - :mod:`.compare`: experiment 1 side by side (``make reproduce``).
+- :mod:`.stats`: exact medians with order-statistic intervals and paired win fractions for ``compare``.
 - :mod:`.cli`: the ``sagemaker-hpo`` command.
 
 Nothing here imports ``aws_cdk``; Optuna, matplotlib and rich (the ``dryrun`` extra) are imported only when used.
