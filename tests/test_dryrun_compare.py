@@ -175,3 +175,27 @@ def test_paired_comparisons_separate_only_beyond_chance() -> None:
     clear = paired("Hyperband", "Random", [1.0] * 9 + [math.inf], [2.0] * 9 + [math.inf])
     assert (clear.fewer, clear.ties, clear.more, clear.verdict) == (9, 1, 0, "fewer")
     assert paired("A", "B", [3.0] * 10, [1.0] * 10).verdict == "more"
+
+
+def _run(strategy: str, seed: int, epochs: int | None) -> Any:
+    from sagemaker_hpo.dryrun.compare import Run
+    from sagemaker_hpo.dryrun.search import SearchResult
+
+    return Run(strategy, seed, SearchResult(), {0.975: epochs}, {0.975: None}, None, 0.0)
+
+
+def test_an_ordering_is_stated_only_where_the_paired_intervals_support_it() -> None:
+    from sagemaker_hpo.dryrun.compare import ordering_lines
+
+    seeds = list(range(10))
+    runs = [_run("Hyperband", s, 5 + s) for s in seeds]
+    runs += [_run("Random", s, None if s == 0 else 30) for s in seeds]  # never reached with seed 0: more than any
+    runs += [_run("Bayesian", s, 40 if s % 2 else 8) for s in seeds]  # beats Hyperband in some seeds only
+    [line] = ordering_lines(runs, ["Hyperband", "Random"], seeds, [0.975])
+    assert line.startswith("- Epochs to 0.975: the intervals support the order Hyperband < Random")
+    assert "in 10 of 10 seeds" in line
+    [mixed] = ordering_lines(runs, ["Hyperband", "Bayesian", "Random"], seeds, [0.975])
+    assert "Hyperband needed fewer epochs than Random in 10 of 10 seeds" in mixed
+    assert "No order is stated between Hyperband and Bayesian, Bayesian and Random" in mixed
+    [none] = ordering_lines(runs, ["Hyperband", "Bayesian"], seeds, [0.975])
+    assert "no ordering is supported" in none
