@@ -14,10 +14,12 @@ Modules, one concern each:
   resolve, a hard-coded ``/opt/ml``).
 - :mod:`.checks`: the checks before any search (regexes, range ends, budget, built-in algorithms).
 - :mod:`.prices`: the shipped on-demand price table that turns the instance-hours ceiling into dollars.
-- :mod:`.search`: the search itself: parallel trials, live pruning, stopped processes ended.
+- :mod:`.search`: the search itself: parallel trials, live pruning, stopped processes ended; with an epoch budget,
+  a deterministic schedule decided by epochs.
 - :mod:`.ranking`: what "best" means (SageMaker's final objective), defined once; the top configurations.
 - :mod:`.report`: ``report.json``, ``plot.png`` and the console summary.
 - :mod:`.compare`: experiment 1 side by side (``make reproduce``).
+- :mod:`.stats`: exact medians with order-statistic intervals and paired win fractions for ``compare``.
 - :mod:`.cli`: the ``sagemaker-hpo`` command.
 
 Nothing here imports ``aws_cdk``; Optuna, matplotlib and rich (the ``dryrun`` extra) are imported only when used.

@@ -121,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--markdown", type=Path, required=True, help="the Markdown file to write")
     compare.add_argument("--plot", type=Path, required=True, help="the PNG file to write")
     compare.add_argument("--command-line", default="", help="the command shown in the document")
+    compare.add_argument(
+        "--epoch-budget",
+        type=int,
+        help="epochs all trials of a run may train together, the same for every strategy; the schedule is then "
+        "decided by epochs and runs are deterministic (default: none, the time budget alone)",
+    )
+    compare.add_argument(
+        "--slots",
+        type=int,
+        help="trials in flight at a time on the epoch schedule (default: the job's MaxParallelTrainingJobs)",
+    )
+    compare.add_argument("--json", type=Path, help="also write every run's figures to this JSON file")
     operate_cli.add_commands(commands)
     return parser
 
@@ -190,22 +202,27 @@ def source_dict(prepared: PreparedJob) -> dict[str, Any]:
     }
 
 
-def _trial_runner(prepared: PreparedJob, spec: JobSpec, out: Path, parallel: int) -> TrialRunner:
-    """A runner of the job's program for ``parallel`` trials at a time (the cores shared between them)."""
+def _trial_runner(
+    prepared: PreparedJob, spec: JobSpec, out: Path, parallel: int, threads: int | None = None
+) -> TrialRunner:
+    """A runner of the job's program for ``parallel`` trials at a time (the cores shared between them, unless
+    ``threads`` fixes the threads per trial)."""
     assert prepared.program is not None
     return TrialRunner(
         spec,
         prepared.program,
         out,
         channels=prepared.channels,
-        threads=max(1, cores() // parallel),
+        threads=threads if threads is not None else max(1, cores() // parallel),
         keep_files=prepared.keep_files,
     )
 
 
-def run_checks_phase(prepared: PreparedJob, spec: JobSpec, out: Path, quiet: bool) -> CheckResult:
-    """The checks, with their progress display."""
-    runner = _trial_runner(prepared, spec, out, prepared.parallel)
+def run_checks_phase(
+    prepared: PreparedJob, spec: JobSpec, out: Path, quiet: bool, *, threads: int | None = None
+) -> CheckResult:
+    """The checks, with their progress display (``threads`` per trial: default, the cores shared between trials)."""
+    runner = _trial_runner(prepared, spec, out, prepared.parallel, threads)
     planned = 1 + sum(len(r.ends()) for r in spec.ranges)
     print(f"checks: a baseline trial and {planned - 1} range-end trials, {prepared.parallel} at a time", flush=True)
     with Progress("check", planned, spec.objective_name, spec.maximize, enabled=not quiet) as progress:
@@ -223,7 +240,8 @@ def run_search_phase(
     prepared: PreparedJob, spec: JobSpec, settings: SearchSettings, out: Path, seed_values: Sequence[float], quiet: bool
 ) -> SearchResult:
     """The search, with its progress display."""
-    runner = _trial_runner(prepared, spec, out, settings.parallel)
+    # On the epoch schedule each trial gets one thread whatever --parallel: the same arithmetic, the same values.
+    runner = _trial_runner(prepared, spec, out, settings.parallel, 1 if settings.epoch_budget is not None else None)
     total = planned_jobs(spec, settings)
     with Progress("search", total, spec.objective_name, spec.maximize, enabled=not quiet) as progress:
         return run_search(spec, runner, settings, seed_values=seed_values, on_event=progress.event)

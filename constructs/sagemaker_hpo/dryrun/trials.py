@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import queue
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +29,9 @@ class EpochValue:
     epoch: int
     seconds: float
     value: float
+    clock: int | None = None
+    """The schedule's clock when the value was taken (epoch-budget searches): the value belongs to the epoch that
+    ended at this many epochs since the search started. ``None`` in wall-clock searches."""
 
 
 @dataclass
@@ -205,6 +211,11 @@ class TrialRunner:
                 self._running.pop(record.name, None)
             if process.process is not None and process.process.poll() is None:
                 process.stop()
+        self._finish(record, process)
+        return record
+
+    def _finish(self, record: TrialRecord, process: TrialProcess) -> None:
+        """Fill in how ``record``'s trial ended, once its process has exited; remove its files."""
         record.ended = self.clock()
         record.failure = process.failure()
         if not self.keep_files:
@@ -217,11 +228,19 @@ class TrialRunner:
         elif not record.curve:
             record.state = "failed"
             record.failure = record.failure or (
-                f"the objective metric {objective} never appeared in the log (SageMaker fails such a training job)"
+                f"the objective metric {self.spec.objective_name} never appeared in the log (SageMaker fails such a "
+                "training job)"
             )
         else:
             record.state = "completed"
-        return record
+
+    def feed(self, record: TrialRecord, workers: threading.Semaphore) -> TrialFeed:
+        """Start ``record``'s trial as a :class:`TrialFeed`: its values are taken one epoch at a time.
+
+        :param workers: shared by the feeds of one search: a feed's program runs only while it holds one (at most
+            that many programs compute at once; the others wait, paused, for the scheduler to need their next value).
+        """
+        return TrialFeed(self, record, workers)
 
     def stop_all(self, reason: str) -> None:
         """Stop every running trial and any that is starting (the time budget ran out, or the target was reached)."""
@@ -237,3 +256,137 @@ class TrialRunner:
         """The process ids of the trials running now."""
         with self._lock:
             return [p.pid for p in self._running.values() if p.pid is not None]
+
+
+class TrialFeed:
+    """One trial whose objective values a scheduler takes one epoch at a time (the epoch-budget search).
+
+    A reader thread starts the program when it holds a worker and reads its log. After each objective value the
+    program is paused (``SIGSTOP`` to its process group, Python runner) and gives its worker back until the
+    scheduler has taken that value, so a program never runs more than the epoch it is computing ahead of the
+    schedule, and at most ``workers`` programs compute at once. What the scheduler sees (values in order, then the
+    end) depends only on the program's output, never on which process is faster.
+    """
+
+    _END = object()
+
+    def __init__(self, runner: TrialRunner, record: TrialRecord, workers: threading.Semaphore) -> None:
+        self.runner = runner
+        self.record = record
+        self.workers = workers
+        self.process = TrialProcess(
+            runner.program,
+            runner.out / "trials" / record.name,
+            record.hyperparameters,
+            name=record.name,
+            channels=runner.channels,
+            threads=runner.threads,
+        )
+        self._values: queue.Queue[Any] = queue.Queue()
+        self._taken = threading.Condition()
+        self._pending = 0
+        self._stopping = False
+        self._pausable = runner.program.runner == "python"
+        self._thread = threading.Thread(target=self._read, name=f"feed-{record.name}", daemon=True)
+        record.state = "running"
+        record.started = runner.clock()
+        self._thread.start()
+
+    def _signal(self, signum: int) -> None:
+        if not self._pausable or self.process.process is None:
+            return
+        try:
+            os.killpg(self.process.process.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _acquire(self) -> bool:
+        """Wait for a worker; False when the trial is being stopped meanwhile."""
+        while not self.workers.acquire(timeout=0.05):
+            if self._stopping:
+                return False
+        if self._stopping:
+            self.workers.release()
+            return False
+        return True
+
+    def _read(self) -> None:
+        record = self.record
+        objective = self.runner.spec.objective_name
+        holding = False
+        try:
+            if not self._acquire():
+                return
+            holding = True
+            with self.runner._lock:
+                self.runner._running[record.name] = self.process
+            self.process.start()
+            record.pid = self.process.pid
+            for line in self.process.lines():
+                if record.keep_log:
+                    record.log.append(line)
+                record.tail = (record.tail + [line])[-KEPT_LINES:]
+                values = self.runner.reader.read(line)
+                if objective not in values:
+                    continue
+                with self._taken:
+                    self._pending += 1
+                self._values.put(values[objective])
+                if self._pausable:
+                    self._signal(signal.SIGSTOP)
+                    self.workers.release()
+                    holding = False
+                    with self._taken:
+                        while self._pending and not self._stopping:
+                            self._taken.wait()
+                    if self._stopping or not self._acquire():
+                        break
+                    holding = True
+                    self._signal(signal.SIGCONT)
+        except Exception as err:  # a program that cannot start: the trial fails, the search goes on
+            record.failure = record.failure or f"{type(err).__name__}: {err}"
+        finally:
+            if holding:
+                self.workers.release()
+            self._values.put(self._END)
+
+    def next(self) -> float | None:
+        """The objective value of the trial's next epoch, or ``None`` once the program has ended without another."""
+        item = self._values.get()
+        if item is self._END:
+            self._values.put(self._END)  # stays at the end for any later call
+            return None
+        with self._taken:
+            self._pending -= 1
+            self._taken.notify_all()
+        return float(item)
+
+    def stop(self, reason: str) -> None:
+        """End the program now (``reason`` is recorded) and wait for its end."""
+        self.record.stop_reason = self.record.stop_reason or reason
+        with self._taken:
+            self._stopping = True
+            self._taken.notify_all()
+        # Stopped by the schedule even when the program, an epoch ahead, has already exited on its own: the record
+        # must not depend on how far the process got meanwhile.
+        self.process.stopped = True
+        if self.process.process is not None and self.process.process.poll() is None:
+            self._signal(signal.SIGTERM)
+            self._signal(signal.SIGCONT)  # a paused program gets the SIGTERM only once it runs again
+            self.process.stop()
+        self.finish()
+
+    def finish(self) -> TrialRecord:
+        """Wait for the program's end and fill in the record (state, return code, failure)."""
+        self._thread.join()
+        try:
+            self.record.returncode = self.process.wait() if self.process.process is not None else None
+        finally:
+            with self.runner._lock:
+                self.runner._running.pop(self.record.name, None)
+        if self.process.process is None:
+            self.record.ended = self.runner.clock()
+            self.record.state = "stopped" if self._stopping else "failed"
+            return self.record
+        self.runner._finish(self.record, self.process)
+        return self.record
