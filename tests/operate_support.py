@@ -150,7 +150,8 @@ class StandIn:
     ``jobs``: tuning job name -> a list of DescribeHyperParameterTuningJob responses; call ``k`` gets entry
     ``min(k, len - 1)`` (a job that progresses between ``--watch`` refreshes). ``trainings``: tuning job name ->
     :func:`training_jobs` entries. ``throttle``: operation -> how many of its next calls are throttled (``-1``: all).
-    ``denied``: operations answered with AccessDeniedException. ``stack_resources``: (stack, logical id) ->
+    ``throttle_first``: operation -> how many distinct requests are throttled on their first call only (each is then
+    retried once, whatever the threads' timing). ``denied``: operations answered with AccessDeniedException. ``stack_resources``: (stack, logical id) ->
     physical id.
     """
 
@@ -159,6 +160,8 @@ class StandIn:
     latency: float = 0.0
     page_size: int = 100
     throttle: dict[str, int] = field(default_factory=dict)
+    throttle_first: dict[str, int] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
     denied: set[str] = field(default_factory=set)
     stack_resources: dict[tuple[str, str], str] = field(default_factory=dict)
     #: The error code of a tuning job that does not exist (SageMaker answers ResourceNotFound or ValidationException).
@@ -167,6 +170,11 @@ class StandIn:
     max_in_flight: int = 0
     _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def forget_requests(self) -> None:
+        """Forget which requests were seen (for ``throttle_first``)."""
+        with self._lock:
+            self._seen.clear()
 
     def add(self, name: str, count: int, **options: Any) -> None:
         """Serve a tuning job ``name`` with ``count`` ended training jobs (``options``: :func:`tuning_job`'s)."""
@@ -184,6 +192,11 @@ class StandIn:
             throttled = self.throttle.get(operation, 0)
             if throttled:
                 self.throttle[operation] = throttled - 1 if throttled > 0 else -1
+            key = f"{operation} {json.dumps(params, sort_keys=True)}"
+            if not throttled and self.throttle_first.get(operation, 0) > 0 and key not in self._seen:
+                self.throttle_first[operation] -= 1
+                throttled = 1
+            self._seen.add(key)
         if throttled:
             return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
         if operation in self.denied:

@@ -84,6 +84,7 @@ def coverage_requests() -> list[dict[str, Any]]:
     model = S3Input(
         S3Location.from_uri("s3://my-data/model/"),
         compression=CompressionType.GZIP,
+        input_mode=InputMode.PIPE,  # Gzip is read in Pipe mode only (HPO-DATA-008)
         accept_eula=True,
         hub_content_arn="arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/m/1.0.0",
     )

@@ -43,6 +43,8 @@ def sagemaker(stand_in: tuple[StandIn, str], monkeypatch: pytest.MonkeyPatch) ->
     server.trainings.clear()
     server.calls.clear()
     server.throttle.clear()
+    server.throttle_first.clear()
+    server.forget_requests()
     server.denied.clear()
     server.page_size = PAGE
     server.max_in_flight = 0
@@ -219,7 +221,9 @@ def test_throttled_for_good_gives_up_after_the_retry_policy(
 
 
 def test_throttled_calls_are_retried(sagemaker: StandIn, capsys: pytest.CaptureFixture[str]) -> None:
-    sagemaker.throttle.update({"DescribeTrainingJob": 6, "ListTrainingJobsForHyperParameterTuningJob": 2})
+    # Six training jobs are throttled once each (whatever the threads' timing), and the first page twice.
+    sagemaker.throttle_first["DescribeTrainingJob"] = 6
+    sagemaker.throttle["ListTrainingJobsForHyperParameterTuningJob"] = 2
     document = run_json(capsys, JOB)
     assert document["training_jobs_listed"] == COUNT
     assert sagemaker.calls["DescribeTrainingJob"] == COUNT + 6
