@@ -190,8 +190,8 @@ class TuningJob(Construct, TuningJobGrants):
         options.deletion_policy = None
         options.update_replace_policy = None
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
-        limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
-        limits.register_tuning_job(cfn_resource, properties, service_token, bound.role)
+        if own_provider is None:
+            StackLimits.of(self)
 
     @staticmethod
     def from_tuning_job_name(scope: Construct, construct_id: str, tuning_job_name: str) -> ImportedTuningJob:

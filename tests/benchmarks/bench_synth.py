@@ -231,7 +231,8 @@ def _limits_check_seconds(stack: Any) -> float:
     from sagemaker_hpo.limits import StackLimits, check_usage
 
     started = time.perf_counter()
-    check_usage(StackLimits.of(stack).usage())
+    limits = StackLimits.of(stack)
+    check_usage(limits.usage(template=limits.template_path))
     return time.perf_counter() - started
 
 
