@@ -36,6 +36,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.job",
     "sagemaker_hpo.rules.strategy",
     "sagemaker_hpo.rules.training",
+    "sagemaker_hpo.rules.images",
     "sagemaker_hpo.rules.data",
     "sagemaker_hpo.rules.metrics",
     "sagemaker_hpo.rules.warm_start",
