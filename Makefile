@@ -54,8 +54,10 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-# The suite runs in parallel (pytest-xdist): one worker per core, each test file on one worker (its module-scoped
-# synthesized apps are built once). docs/benchmarks.md ("Test suite") has the figures behind these defaults.
+# The suite runs in parallel (pytest-xdist): one worker per core, each test file on one worker, so that a module's
+# fixtures (synthesized apps, the wheel and its virtualenv) are built once. ``loadgroup`` would balance better but
+# ignores its groups under pytest 9.2 (xdist 3.8 renames ``item._nodeid``, which pytest no longer reads).
+# docs/benchmarks.md ("Test suite") has the figures behind these defaults.
 TEST_WORKERS ?= auto
 TEST_DIST ?= loadfile
 test: install lint typecheck
