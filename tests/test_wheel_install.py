@@ -1,11 +1,11 @@
 """The library as its users get it: built into a wheel, installed into a clean virtualenv, used from outside the checkout.
 
-One wheel is built per run (``python -m build --wheel``) and installed into one fresh virtualenv with a full pip
-resolution (pip's cache makes repeats cheap): first with the newest ``aws-cdk-lib`` pip finds, then, in the same
-virtualenv, with the oldest the library claims in ``pyproject.toml``. From a temporary folder outside the
-repository, with the checkout not on ``sys.path``, an app with an ``HpoPlatform`` stack and a team stack (a
-seed-configuration ``TuningJob`` and a ``GpuTrainingImage``) is synthesized; the staged assets must hold the handler
-and the Docker context, and the handler's asset hash must equal the one an editable install of the same code gives.
+One wheel is built per run (``python -m build --wheel``). Each install goes into a fresh virtualenv with a full pip
+resolution (pip's cache makes repeats cheap): once with the newest ``aws-cdk-lib`` pip finds, once with the oldest
+the library claims in ``pyproject.toml``. From a temporary folder outside the repository, with the checkout not on
+``sys.path``, an app with an ``HpoPlatform`` stack and a team stack (a seed-configuration ``TuningJob`` and a
+``GpuTrainingImage``) is synthesized; the staged assets must hold the handler and the Docker context, and the
+handler's asset hash must equal the one an editable install of the same code gives.
 """
 
 from __future__ import annotations
@@ -141,29 +141,19 @@ def editable_handler_hash(app_dir: Path, tmp_path_factory: pytest.TempPathFactor
     return _handler_asset(out)[0]
 
 
-@pytest.fixture(scope="module")
-def venv_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A clean virtualenv holding the wheel and its dependencies as pip resolves them (the newest aws-cdk-lib)."""
-    venv = tmp_path_factory.mktemp("venv")
+@pytest.fixture(scope="module", params=["newest", "oldest"])
+def installed(
+    request: pytest.FixtureRequest, wheel: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A clean virtualenv holding the wheel and its dependencies (the newest aws-cdk-lib, or the oldest claimed)."""
+    venv = tmp_path_factory.mktemp(f"venv-{request.param}")
     _run([sys.executable, "-m", "venv", str(venv)], cwd=venv)
     python = venv / "bin" / "python"
-    _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)], cwd=venv, timeout=900)
-    return python
-
-
-@pytest.fixture(scope="module", params=["newest", "oldest"])
-def installed(request: pytest.FixtureRequest, wheel: Path, venv_python: Path) -> Iterator[tuple[str, Path]]:
-    """The virtualenv with the newest aws-cdk-lib, then (the same one, moved) with the oldest the library claims.
-
-    One virtualenv serves both: pip resolves the wheel's requirements with the newest aws-cdk-lib, then again with
-    ``aws-cdk-lib==<oldest>`` (moving only what that version needs), and ``pip check`` verifies each state. Installing
-    the other dependencies once saves a virtualenv and a full install per run.
-    """
+    wanted = [str(wheel)]
     if request.param == "oldest":
-        wanted = [str(wheel), f"aws-cdk-lib=={_oldest_cdk()}"]
-        command = [str(venv_python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wanted]
-        _run(command, cwd=venv_python.parents[1], timeout=900)
-    yield request.param, venv_python
+        wanted.append(f"aws-cdk-lib=={_oldest_cdk()}")
+    _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wanted], cwd=venv, timeout=900)
+    yield request.param, python
 
 
 def test_the_installed_wheel_synthesizes_a_platform_and_a_team_app(
