@@ -90,6 +90,7 @@ def _request(index: int, role_arn: str, image_uri: str) -> dict[str, Any]:
             "InputDataConfig": [
                 {
                     "ChannelName": channel,
+                    "ContentType": "text/csv",
                     "DataSource": {
                         "S3DataSource": {
                             "S3DataType": "S3Prefix",
