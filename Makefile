@@ -54,9 +54,15 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
+# The suite runs in parallel (pytest-xdist): one worker per core, each test file on one worker, so that a module's
+# fixtures (synthesized apps, the wheel and its virtualenv) are built once. ``loadgroup`` would balance better but
+# ignores its groups under pytest 9.2 (xdist 3.8 renames ``item._nodeid``, which pytest no longer reads).
+# docs/benchmarks.md ("Test suite") has the figures behind these defaults.
+TEST_WORKERS ?= auto
+TEST_DIST ?= loadfile
 test: install lint typecheck
 	mkdir -p $(PROJECT_HOME)
-	HOME=$(PROJECT_HOME) $(BIN)/python -m pytest
+	HOME=$(PROJECT_HOME) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 # docs/rules.md from the rule registry (tests/test_rules_registry.py fails when it is stale).
 rules-docs: $(VENV)/.installed

@@ -154,8 +154,11 @@ def test_catastrophic_regexes_are_refused(stack: cdk.Stack, tmp_path: Path) -> N
     ("content", "message"),
     [
         ("[]", "non-empty JSON list"),
-        ('[{"name": "a"}]', "entry 0 must be an object with the string keys name and regex"),
-        ('[{"name": "a", "regex": "(x)"}, {"name": "a", "regex": "(y)"}]', "duplicate metric names ['a']"),
+        ('[{"name": "a"}]', "invalid metrics.json[0]: {'name': 'a'}; must be an object with the string keys name and"),
+        (
+            '[{"name": "a", "regex": "(x)"}, {"name": "a", "regex": "(y)"}]',
+            "metrics.json: ['a']; duplicate metric names",
+        ),
         ('[{"name": "a", "regex": "no group"}]', "must have exactly one capture group"),
         ("{", "not valid JSON"),
     ],
@@ -168,6 +171,19 @@ def test_bad_metrics_json_fails_naming_the_construct(
     with pytest.raises(ValidationError, match="^GpuStack/Bad: ") as caught:
         GpuTrainingImage(stack, "Bad", directory=str(tmp_path))
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [("[]", "metrics.json"), ('[{"name": "a"}]', "metrics.json[0]"), ("{", "metrics.json")],
+)
+def test_load_metric_definitions_raises_a_validation_error_naming_file_and_entry(
+    tmp_path: Path, content: str, field: str
+) -> None:
+    (tmp_path / "metrics.json").write_text(content)
+    with pytest.raises(ValidationError) as caught:
+        load_metric_definitions(tmp_path)
+    assert (caught.value.path, caught.value.field) == (str(tmp_path / "metrics.json"), field)
 
 
 def test_folder_without_dockerfile_fails(stack: cdk.Stack, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """CloudFormation's per-stack limits: a stack of tuning jobs that would exceed them fails synthesis with a clear error,
-one close to them warns, a normal one passes; and the size estimate matches the written template."""
+one close to them warns, a normal one passes; the count comes from the construct tree and the size from the written
+template, through public CDK interfaces only."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
 
+import sagemaker_hpo
 from sagemaker_hpo import ImportedTuningJobProvider, TrainingRole
 from sagemaker_hpo._validation import is_unresolved
 from sagemaker_hpo.limits import (
     LIMITS_ID,
     MAX_RESOURCES,
     MAX_TEMPLATE_BYTES,
+    PLUGIN_NAME,
+    RESOURCES_RULE_ID,
+    TEMPLATE_RULE_ID,
+    WARNING_FRACTION,
     WARNING_ID,
     StackLimits,
     StackUsage,
@@ -44,20 +50,31 @@ def _written_template(stack: cdk.Stack) -> Path:
     return Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
 
 
-def test_normal_stack_passes_and_the_estimate_matches_the_template() -> None:
+def _report_violations(template: Path) -> list[dict[str, object]]:
+    """The violations the plugin reported in the validation report the CDK writes beside the templates."""
+    report = json.loads((template.parent / "validation-report.json").read_text())
+    return [
+        violation
+        for plugin in report["pluginReports"]
+        if plugin["pluginName"] == PLUGIN_NAME
+        for violation in plugin["violations"]
+    ]
+
+
+def test_normal_stack_passes_and_the_measure_is_the_written_template() -> None:
     stack = new_stack("Normal")
     role = TrainingRole(stack, "Role")
     for index in range(3):
         job(stack, f"Job{index}", training=training(role=role))
     limits = StackLimits.of(stack)
-    path = _written_template(stack)  # synthesis runs the check: no error
-    usage = limits.usage()
+    path = _written_template(stack)  # synthesis runs the checks: no error
+    assert limits.template_path == path
+    usage = limits.usage(template=path)
     template = json.loads(path.read_text())
     assert usage.stack == "Normal"
     assert usage.resources == len(template["Resources"])
     assert usage.tuning_jobs == 3
-    assert usage.template_bytes is not None
-    assert abs(usage.template_bytes - path.stat().st_size) <= 0.05 * path.stat().st_size
+    assert usage.template_bytes == path.stat().st_size
     jobs = [
         json.dumps({"Resources": {key: body}}, indent=1)
         for key, body in template["Resources"].items()
@@ -65,20 +82,38 @@ def test_normal_stack_passes_and_the_estimate_matches_the_template() -> None:
     ]
     exact = sum(len(text) - len(json.dumps({"Resources": {}}, indent=1)) for text in jobs)
     assert usage.tuning_job_bytes == exact
+    assert limits.usage().template_bytes is None  # not measured without the written template
+    assert _report_violations(path) == []
     assert _limit_warnings(stack) == []
 
 
-def test_one_check_per_stack_also_without_a_local_provider() -> None:
+def test_one_check_per_stack_and_one_plugin_per_stage_also_without_a_local_provider() -> None:
     stack = new_stack("Imported")
+    other = cdk.Stack(cdk.App.of(stack), "Other")  # type: ignore[arg-type]
     provider = ImportedTuningJobProvider(
         service_token="arn:aws:lambda:us-east-1:123456789012:function:platform", name_prefix="platform1234"
     )
     role = iam.Role.from_role_arn(stack, "PlatformRole", "arn:aws:iam::123456789012:role/platform", mutable=False)
     job(stack, "A", provider=provider, training=training(role=role))
     job(stack, "B", provider=provider, training=training(role=role), max_jobs=12)
+    StackLimits.of(other)
     checks = [child for child in stack.node.children if isinstance(child, StackLimits)]
     assert [c.node.id for c in checks] == [LIMITS_ID]
     assert checks[0].usage().tuning_jobs == 2
+    holders = [child for child in cdk.App.of(stack).node.children if child.node.id == LIMITS_ID]  # type: ignore[union-attr]
+    assert len(holders) == 1
+
+
+def test_the_library_reads_no_private_member_of_the_cdk_or_jsii() -> None:
+    package = Path(sagemaker_hpo.__file__).parent
+    private = ("_render_properties", "_cfn_properties", "__jsii_ref__", "${Token[", "#{Token[")
+    found = [
+        f"{path.relative_to(package)}: {name}"
+        for path in sorted(package.rglob("*.py"))
+        for name in private
+        if name in path.read_text()
+    ]
+    assert found == []
 
 
 def test_too_many_resources_fail_synthesis_with_a_clear_error() -> None:
@@ -93,6 +128,18 @@ def test_too_many_resources_fail_synthesis_with_a_clear_error() -> None:
     assert "resources exceed CloudFormation's limit of 500 resources per stack" in message
     assert "1 tuning job(s)" in message
     assert "Split the tuning jobs across stacks" in message
+    assert f"[{RESOURCES_RULE_ID}]" in message
+
+
+def test_a_stack_above_80_percent_of_the_resource_limit_warns_and_still_synthesizes() -> None:
+    stack = new_stack("Busy")
+    job(stack, "Job")
+    for index in range(int(WARNING_FRACTION * MAX_RESOURCES)):
+        cdk.CfnWaitConditionHandle(stack, f"Filler{index}")
+    _written_template(stack)
+    (warning,) = _limit_warnings(stack)
+    assert "Stack 'Busy' uses 8" in warning and "resources per stack" in warning
+    assert "1 tuning job(s)" in warning and f"[{RESOURCES_RULE_ID}]" in warning
 
 
 def test_too_large_a_template_fails_synthesis_with_a_clear_error() -> None:
@@ -104,21 +151,28 @@ def test_too_large_a_template_fails_synthesis_with_a_clear_error() -> None:
         cdk.App.of(stack).synth()  # type: ignore[union-attr]
     message = str(raised.value)
     assert "Stack 'Heavy' is too large to deploy" in message
-    assert f"template bytes (estimated) exceed CloudFormation's limit of {MAX_TEMPLATE_BYTES:,} bytes" in message
+    assert f"template bytes exceed CloudFormation's limit of {MAX_TEMPLATE_BYTES:,} bytes" in message
     assert "10 tuning job(s), each 1 resource of about" in message
     assert "one stack per team or experiment" in message
+    assert f"[{TEMPLATE_RULE_ID}]" in message
 
 
-def test_a_stack_above_80_percent_of_a_limit_warns_and_still_synthesizes() -> None:
+def test_a_template_above_80_percent_of_the_size_limit_warns_and_still_synthesizes() -> None:
     stack = new_stack("Close")
     role = TrainingRole(stack, "Role")
     for index in range(8):  # about 935 KB of 1 MB
         _big_job(stack, f"Job{index}", role)
     path = _written_template(stack)
-    assert 0.8 * MAX_TEMPLATE_BYTES < path.stat().st_size < MAX_TEMPLATE_BYTES
-    (warning,) = _limit_warnings(stack)
-    assert "Stack 'Close' uses 9" in warning and "bytes for a template read from S3" in warning
-    assert "8 tuning job(s)" in warning and "Split the tuning jobs" in warning
+    size = path.stat().st_size
+    assert 0.8 * MAX_TEMPLATE_BYTES < size < MAX_TEMPLATE_BYTES
+    (violation,) = _report_violations(path)
+    assert violation["severity"] == "warning" and violation["ruleName"] == TEMPLATE_RULE_ID
+    description = str(violation["description"])
+    assert (
+        f"Stack 'Close' uses {size / MAX_TEMPLATE_BYTES:.0%}" in description
+        and f"({size:,} template bytes)" in description
+    )
+    assert "8 tuning job(s)" in description and "Split the tuning jobs" in description
 
 
 @pytest.mark.parametrize(
@@ -142,7 +196,7 @@ def test_thresholds(resources: int, size: int | None, errors: int, warnings: int
 
 
 def test_is_unresolved_recognizes_literals_in_python_and_agrees_with_the_cdk() -> None:
-    # The fast path (no jsii call for literals) that keeps a tuning job cheap to build must not change the answers.
+    # The remembered answers (one jsii call per distinct literal) that keep a tuning job cheap must be the CDK's.
     values = [
         "plain",
         "s3://bucket/" + cdk.Aws.REGION,
@@ -153,11 +207,26 @@ def test_is_unresolved_recognizes_literals_in_python_and_agrees_with_the_cdk() -
         cdk.Token.as_number(cdk.Aws.ACCOUNT_ID),
         cdk.Token.as_list(cdk.Aws.ACCOUNT_ID),
         ["a", cdk.Aws.REGION],
+        [cdk.Aws.REGION],
         ["a", "b"],
         True,
         None,
     ]
-    expected = [False, True, True, False, False, False, True, True, True, False, False, False]
+    expected = [False, True, True, False, False, False, True, True, True, True, False, False, False]
     assert [is_unresolved(value) for value in values] == expected
     for value, answer in zip(values[:8], expected[:8], strict=True):
         assert bool(cdk.Token.is_unresolved(value)) == answer
+
+
+def test_is_unresolved_asks_the_cdk_once_per_distinct_literal(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    real = cdk.Token.is_unresolved
+
+    def counted(value: object) -> bool:
+        calls.append(value)
+        return bool(real(value))
+
+    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
+    values = ["a literal seen once per process 7f3a", 12345.25, "a literal seen once per process 7f3a", 12345.25]
+    assert [is_unresolved(value) for value in values] == [False] * 4
+    assert calls == ["a literal seen once per process 7f3a", 12345.25]

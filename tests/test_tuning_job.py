@@ -31,6 +31,7 @@ from sagemaker_hpo import (
     ScalingType,
     TrainingImage,
     TrainingRole,
+    ValidationError,
     WarmStart,
     WarmStartType,
 )
@@ -512,7 +513,9 @@ def test_builtin_image_in_a_known_region_needs_no_mapping() -> None:
 
 def test_builtin_image_in_an_unknown_region_is_an_error() -> None:
     stack = new_stack("Nowhere", env=cdk.Environment(account="123456789012", region="xx-nowhere-1"))
-    with pytest.raises(ValueError, match=r"Nowhere/Job.*not available in region 'xx-nowhere-1'"):
+    with pytest.raises(
+        ValidationError, match=r"^Nowhere/Job: invalid training.image: 'xx-nowhere-1'.*\[HPO-IMAGE-002\]"
+    ):
         job(stack)
 
 
@@ -524,10 +527,10 @@ def test_builtin_image_mapping_is_shared_and_unknown_versions_fail() -> None:
     assert len(template["Mappings"]) == 1
     (mapping,) = template["Mappings"].values()
     assert mapping["us-east-1"] == {"account": "683313688378"}
-    with pytest.raises(ValueError, match="unknown xgboost version '0.9'; supported: 1.7-1, 3.0-5"):
-        TrainingImage.builtin_algorithm("xgboost", "0.9")
-    with pytest.raises(ValueError, match="unknown built-in algorithm 'pca'"):  # PCA documents no tuning metrics
-        TrainingImage.builtin_algorithm("pca", "1")
+    with pytest.raises(ValidationError, match=r"'0.9'; is not a published xgboost version; published: 1.7-1, 3.0-5"):
+        job(stack, "C", training=training(image=TrainingImage.builtin_algorithm("xgboost", "0.9")))
+    with pytest.raises(ValidationError, match=r"'pca'; is not a built-in algorithm the library knows"):
+        job(stack, "D", training=training(image=TrainingImage.builtin_algorithm("pca", "1")))  # no tuning metrics
 
 
 def test_warm_start_renders_parent_names_and_type() -> None:

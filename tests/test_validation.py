@@ -538,6 +538,17 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ),
     ("HPO-TRAIN-013", lambda s: _subnets(s, 17), r"training.subnets: '17 entries'.*1 to 16"),
     ("HPO-TRAIN-014", lambda s: _vpc_training(s, 6), r"training.security_groups: '6 entries'.*1 to 5"),
+    # images
+    (
+        "HPO-IMAGE-001",
+        lambda s: {"training": training(image=TrainingImage.builtin_algorithm("xgbost", "1.7-1"))},
+        r"training.image: 'xgbost'; is not a built-in algorithm the library knows; known: xgboost",
+    ),
+    (
+        "HPO-IMAGE-002",
+        lambda s: {"training": training(image=TrainingImage.builtin_algorithm("xgboost", "0.9"))},
+        r"training.image: '0.9'; is not a published xgboost version; published: 1.7-1",
+    ),
     # data
     (
         "HPO-DATA-001:output",
@@ -678,6 +689,8 @@ FAILING: list[tuple[str, Overrides, str]] = [
 
 # (case id, overrides): each builds, and adds no warning of the case's rule.
 PASSING: list[tuple[str, Overrides]] = [
+    ("HPO-IMAGE-001", lambda s: {"training": training(image=TrainingImage.builtin_algorithm("XGBoost", "3.0-5"))}),
+    ("HPO-IMAGE-002", lambda s: {"training": training(image=TrainingImage.builtin_algorithm("xgboost", "3.0-5"))}),
     ("HPO-TYPE-001", lambda s: {"strategy": Hyperband(min_resource=10, max_resource=100)}),
     (
         "HPO-TYPE-002",
@@ -1397,3 +1410,9 @@ def test_no_warnings_for_a_correct_custom_image_hyperband_job() -> None:
     job(stack, "Tuning", **_custom(stack))
     job(stack, "Gpu", **_gpu_job())
     assert not _warnings(stack)
+
+
+def test_a_built_in_algorithm_outside_its_regions_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match=r"^Elsewhere/Tuning: invalid training.image: 'xx-nowhere-1'; the built"):
+        job(new_stack("Elsewhere", env=cdk.Environment(region="xx-nowhere-1")), "Tuning")
+    job(new_stack("Home", env=cdk.Environment(region="eu-west-1")), "Tuning")  # published there: no error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -49,30 +50,32 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-#: Encoded string tokens contain this marker (CDK's ``BEGIN_STRING_TOKEN_MARKER``); encoded lists carry
-#: ``#{Token[`` in their single element.
-_STRING_TOKEN_MARKER = "${Token["
-_LIST_TOKEN_MARKER = "#{Token["
-#: Encoded number tokens are negative doubles whose top 16 bits are 0xFBFF: ``-x`` with ``2**960 <= x < 2**961``.
-_NUMBER_TOKEN_FLOOR = -(2.0**960)
+#: How many distinct literals ``is_unresolved`` remembers (a stack of 100 tuning jobs checks about 200).
+_REMEMBERED_LITERALS = 4096
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_LITERALS)
+def _literal_is_unresolved(value: str | int | float | tuple[str]) -> bool:
+    """``Token.is_unresolved`` for a string, a number or a one-string list (as a tuple), remembered: whether a literal
+    is a token never changes (the CDK registers a token's encoding for the life of the process, and a plain literal
+    never becomes one), and each jsii call costs about 0.5 ms while a tuning job checks dozens of values, most of them
+    the same in every job of a stack."""
+    return bool(Token.is_unresolved(list(value) if isinstance(value, tuple) else value))
 
 
 def is_unresolved(value: Any) -> bool:
     """True when ``value`` (or any element of a list) is a CDK token only known at deploy time.
 
-    Plain literals are recognized in Python (no marker in a string, a number outside the token range): each jsii
-    call costs about 0.25 ms, and a tuning job checks dozens of values. Anything else asks the CDK.
+    Asks the CDK (``Token.is_unresolved``), once per distinct string or number: the answers are remembered.
     """
     if isinstance(value, (list, tuple)):
-        if len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN_MARKER in value[0]:
-            return bool(Token.is_unresolved(list(value)))
+        if len(value) == 1 and isinstance(value[0], str) and _literal_is_unresolved((value[0],)):
+            return True  # an encoded list token: a list of one string
         return any(is_unresolved(item) for item in value)
     if isinstance(value, bool) or value is None:
         return False
-    if isinstance(value, str):
-        return _STRING_TOKEN_MARKER in value and bool(Token.is_unresolved(value))
     if isinstance(value, float) and not math.isfinite(value):
         return False  # NaN and infinities are never tokens (and cannot cross to jsii)
-    if isinstance(value, (int, float)):
-        return value <= _NUMBER_TOKEN_FLOOR and bool(Token.is_unresolved(value))
+    if isinstance(value, (str, int, float)):
+        return _literal_is_unresolved(value)
     return not isinstance(value, dict) and bool(Token.is_unresolved(value))

@@ -43,7 +43,8 @@ def load_metric_definitions(directory: str | os.PathLike[str] = PACKAGED_DIRECTO
     :param directory: the image folder (default: the packaged ``gpu_training`` folder).
     :returns: the definitions, in file order.
     :raises FileNotFoundError: when the folder has no ``metrics.json``.
-    :raises ValueError: when the file is not a non-empty list of name/regex objects with unique names.
+    :raises ValidationError: when the file is not a non-empty list of name/regex objects with unique names (the error
+        names the file and the entry).
     """
     path = Path(directory) / METRICS_FILE_NAME
     if not path.is_file():
@@ -51,9 +52,13 @@ def load_metric_definitions(directory: str | os.PathLike[str] = PACKAGED_DIRECTO
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err})") from None
+        raise ValidationError(
+            str(path), METRICS_FILE_NAME, f"line {err.lineno}", f"not valid JSON ({err.msg})"
+        ) from None
     if not isinstance(raw, list) or not raw:
-        raise ValueError(f"{path}: expected a non-empty JSON list of {{name, regex}} objects")
+        raise ValidationError(
+            str(path), METRICS_FILE_NAME, raw, "expected a non-empty JSON list of {name, regex} objects"
+        )
     definitions = []
     for index, item in enumerate(raw):
         if (
@@ -61,12 +66,17 @@ def load_metric_definitions(directory: str | os.PathLike[str] = PACKAGED_DIRECTO
             or set(item) != {"name", "regex"}
             or not all(isinstance(item[key], str) for key in ("name", "regex"))
         ):
-            raise ValueError(f"{path}: entry {index} must be an object with the string keys name and regex: {item!r}")
+            raise ValidationError(
+                str(path),
+                f"{METRICS_FILE_NAME}[{index}]",
+                item,
+                "must be an object with the string keys name and regex",
+            )
         definitions.append(MetricDefinition(name=item["name"], regex=item["regex"]))
     names = [d.name for d in definitions]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"{path}: duplicate metric names {duplicates}")
+        raise ValidationError(str(path), METRICS_FILE_NAME, duplicates, "duplicate metric names: each name once")
     return tuple(definitions)
 
 

@@ -21,6 +21,8 @@ from ._validation import ValidationError
 from .algorithms import XGBOOST_METRICS
 from .grants import RoleBinding
 from .objective import MetricDefinition
+from .rules import run_rules
+from .rules.images import BuiltinAlgorithmChoice
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -86,6 +88,7 @@ class _BuiltinImage(_ImageKind):
     builtin = True
 
     def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
+        run_rules(BuiltinAlgorithmChoice(self.name, self.version, Stack.of(scope).region), path=scope.node.path)
         algorithm = _builtin_algorithms()[self.name]
         # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
         uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
@@ -202,13 +205,7 @@ class TrainingImage:
                     value,
                     "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))",
                 )
-        algorithms = _builtin_algorithms()
-        key = name.lower()
-        if key not in algorithms:
-            raise ValueError(f"unknown built-in algorithm {name!r}; supported: {', '.join(sorted(algorithms))}")
-        if version not in algorithms[key].versions:
-            raise ValueError(f"unknown {key} version {version!r}; supported: {', '.join(algorithms[key].versions)}")
-        return TrainingImage(_BuiltinImage(key, version))
+        return TrainingImage(_BuiltinImage(name.lower(), version))
 
     @staticmethod
     def from_algorithm(name: str, *, metric_names: Sequence[str]) -> TrainingImage:
@@ -316,7 +313,10 @@ class TrainingImage:
         if isinstance(self._kind, _AlgorithmResource):
             return self._kind.metric_names
         name = self.builtin_name
-        return None if name is None else _builtin_algorithms()[name].metrics
+        if name is None:
+            return None
+        algorithm = _builtin_algorithms().get(name)  # an unknown name fails HPO-IMAGE-001 when the image is bound
+        return frozenset() if algorithm is None else algorithm.metrics
 
     def bind(self, scope: Construct, role: iam.IRole | RoleBinding | None) -> BoundImage:
         """The image URI for a training definition in ``scope``; binds the image to ``role`` (see the class docs)."""
@@ -360,11 +360,8 @@ def _registry_account(scope: Construct, name: str, algorithm: _BuiltinAlgorithm)
     stack = Stack.of(scope)
     if not Token.is_unresolved(stack.region):
         account = algorithm.registries.get(stack.region)
-        if account is None:
-            raise ValueError(
-                f"{scope.node.path}: training image: the built-in {name} algorithm is not available in region "
-                f"{stack.region!r}; available in: {', '.join(sorted(algorithm.registries))}"
-            )
+        if account is None:  # HPO-IMAGE-002 rejects the region before the image is bound
+            raise AssertionError(f"no {name} registry in {stack.region!r}")  # pragma: no cover
         return account
     mapping_id = f"SageMakerHpo{name.capitalize()}Registries"
     mapping = stack.node.try_find_child(mapping_id)

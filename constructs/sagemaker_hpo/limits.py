@@ -6,41 +6,45 @@ to a template passed inline in the API request, which ``cdk deploy`` does not do
 ``TuningJob`` is one resource of about 3 KB, so a stack of many tuning jobs reaches the size limit first; without a
 check, the deployment fails only when CloudFormation rejects the template.
 
-``StackLimits.of(scope)`` attaches one validation per stack (``TuningJobProvider`` and ``TuningJob`` call it). At synth
-time it counts the stack's resources exactly, estimates its template size and then
+``StackLimits.of(scope)`` attaches one check per stack (``TuningJobProvider`` and ``TuningJob`` call it). It uses the
+CDK's public interfaces only, and guesses nothing:
 
-- fails the synthesis with an error naming the stack, its resource count or estimated size, the limit and what to do,
-  when a limit is exceeded;
-- adds a warning (``sagemaker-hpo:StackLimits``) when a stack uses more than ``WARNING_FRACTION`` of a limit.
+- the resources are counted from the construct tree (every ``CfnResource`` of the stack) by a validation attached to
+  the stack (``node.add_validation``), which runs before the template is written: over ``MAX_RESOURCES`` the synthesis
+  fails (rule ``HPO-STACK-001``); above ``WARNING_FRACTION`` of it the stack gets a warning (``sagemaker-hpo:StackLimits``);
+- the template's size is measured on the written file, after synthesis, by a policy-validation plugin registered
+  with the stack's stage (``Validations.of(stage).add_plugins``, which hands it the templates' paths): over
+  ``MAX_TEMPLATE_BYTES`` the plugin reports an error and the CDK fails the synthesis with its validation report
+  (rule ``HPO-STACK-002``); above ``WARNING_FRACTION`` it reports a warning, which the CDK prints and which
+  ``Validations.of(scope).acknowledge`` silences (``sagemaker-hpo-stack-limits::HPO-STACK-002``).
 
-The estimate renders every resource as CloudFormation will see it: a tuning job from the properties its construct
-wrote (no round trip to the CDK per job), any other resource from its CloudFormation properties, dependencies, policies
-and metadata (property overrides are not visible through jsii and are not counted). The distinct deploy-time tokens of
-all of them are resolved in one call. Parameters, Rules, Mappings, Outputs and Conditions count at a typical size each.
-The check costs a few milliseconds per resource that is not a tuning job, and a fraction of one per tuning job.
+The CDK runs validation plugins when an ``App`` is synthesized (``app.synth()``, ``cdk synth``, the ``assertions``
+module); a ``Stage`` synthesized on its own is not measured. Counting costs one pass over the stack's constructs,
+measuring one ``stat`` per stack (the template is read only when a limit is nearly reached, to tell the tuning jobs'
+share).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
 
 import jsii
 from aws_cdk import (
     Annotations,
-    CfnCondition,
-    CfnElement,
-    CfnMapping,
-    CfnOutput,
-    CfnParameter,
     CfnResource,
-    CfnRule,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
     Stack,
+    Stage,
     Token,
+    Validations,
 )
-from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from ._contract import contract
@@ -54,35 +58,23 @@ MAX_TEMPLATE_BYTES = 1_000_000
 MAX_INLINE_TEMPLATE_BYTES = 51_200
 #: Above this fraction of a limit, synthesis warns.
 WARNING_FRACTION = 0.8
-#: The construct id of the per-stack check, a child of the stack.
+#: The construct id of the per-stack check (a child of the stack) and of the per-stage plugin holder (of the stage).
 LIMITS_ID = "SageMakerHpoStackLimits"
-#: The id of the warning (``Annotations.add_warning_v2``), e.g. for ``Annotations.of(stack).acknowledge_warning``.
+#: The id of the resource-count warning (``Annotations.add_warning_v2``), e.g. for ``acknowledge_warning``.
 WARNING_ID = "sagemaker-hpo:StackLimits"
-
-#: Typical rendered sizes of template elements that are not resources (their content is not readable through jsii).
-_ELEMENT_BYTES: tuple[tuple[type, int], ...] = (
-    (CfnParameter, 280),
-    (CfnRule, 470),
-    (CfnMapping, 2_500),
-)
-_OTHER_ELEMENT_BYTES = 500
-#: Section headers beyond those rendered.
-_TEMPLATE_FRAME_BYTES = 100
-#: The ``BootstrapVersion`` Parameter and ``CheckBootstrapVersion`` Rule the default synthesizer adds during the first
-#: synthesis, after validation (about 730 bytes).
-_BOOTSTRAP_BYTES = 750
-_BOOTSTRAP_PARAMETER = "BootstrapVersion"
-_PATH_METADATA_CONTEXT = "aws:cdk:enable-path-metadata"
-_PATH_METADATA_KEY = "aws:cdk:path"
-_STRING_TOKEN = "${Token["
-_LIST_TOKEN = "#{Token["
-_NUMBER_TOKEN_FLOOR = -(2.0**960)
+#: The rule a stack of more than ``MAX_RESOURCES`` resources breaks.
+RESOURCES_RULE_ID = "HPO-STACK-001"
+#: The rule a template of more than ``MAX_TEMPLATE_BYTES`` bytes breaks.
+TEMPLATE_RULE_ID = "HPO-STACK-002"
+#: The name of the validation plugin that measures templates (the prefix of its acknowledgement ids).
+PLUGIN_NAME = "sagemaker-hpo-stack-limits"
 
 _ADVICE = (
     "Split the tuning jobs across stacks, for example one stack per team or experiment (each stack gets its own "
     "TuningJobProvider, or all use a shared HpoPlatform provider through ImportedTuningJobProvider), or move "
     "resources that are not tuning jobs to another stack."
 )
+_EMPTY_RESOURCES_BYTES = len(json.dumps({"Resources": {}}, indent=1))
 
 
 @dataclass(frozen=True)
@@ -90,10 +82,10 @@ class StackUsage:
     """How much of CloudFormation's per-stack limits a stack uses.
 
     :param stack: the stack's name (its construct path when the name is only known at deploy time).
-    :param resources: the resources the template declares (exact).
-    :param template_bytes: the estimated size of the template as the CDK writes it; ``None`` when not estimated.
-    :param tuning_jobs: how many of the resources are tuning jobs.
-    :param tuning_job_bytes: the bytes the tuning jobs' resources take in the template.
+    :param resources: the resources the stack declares (counted from the construct tree).
+    :param template_bytes: the size of the template as written; ``None`` before it is written.
+    :param tuning_jobs: how many of the resources are tuning jobs. Default: 0.
+    :param tuning_job_bytes: the bytes the tuning jobs' resources take in the template. Default: 0 (not measured).
     """
 
     stack: str
@@ -123,7 +115,10 @@ def check_usage(
     max_template_bytes: int = MAX_TEMPLATE_BYTES,
     warning_fraction: float = WARNING_FRACTION,
 ) -> LimitReport:
-    """Compare ``usage`` with the limits: an error per exceeded limit, a warning per limit above ``warning_fraction``."""
+    """Compare ``usage`` with the limits: an error per exceeded limit, a warning per limit above ``warning_fraction``.
+
+    Each message ends with the id of the rule it concerns (``[HPO-STACK-001]``, ``[HPO-STACK-002]``).
+    """
     report = LimitReport()
     jobs = ""
     if usage.tuning_jobs and usage.tuning_job_bytes:
@@ -133,12 +128,13 @@ def check_usage(
         )
     elif usage.tuning_jobs:
         jobs = f" It holds {usage.tuning_jobs:,} tuning job(s), each 1 resource."
-    checks: list[tuple[int, int, str, str]] = [
+    checks: list[tuple[int, int, str, str, str]] = [
         (
             usage.resources,
             max_resources,
             "resources",
             f"CloudFormation's limit of {max_resources:,} resources per stack",
+            RESOURCES_RULE_ID,
         )
     ]
     if usage.template_bytes is not None:
@@ -146,44 +142,41 @@ def check_usage(
             (
                 usage.template_bytes,
                 max_template_bytes,
-                "template bytes (estimated)",
+                "template bytes",
                 f"CloudFormation's limit of {max_template_bytes:,} bytes for a template read from S3",
+                TEMPLATE_RULE_ID,
             )
         )
-    for used, limit, unit, limit_text in checks:
+    for used, limit, unit, limit_text, rule_id in checks:
         if used > limit:
             report.errors.append(
                 f"Stack '{usage.stack}' is too large to deploy: its {used:,} {unit} exceed {limit_text}.{jobs} "
-                f"{_ADVICE}"
+                f"{_ADVICE} [{rule_id}]"
             )
         elif used > warning_fraction * limit:
             report.warnings.append(
                 f"Stack '{usage.stack}' uses {used / limit:.0%} of {limit_text} ({used:,} {unit}).{jobs} Before it "
-                f"reaches the limit: {_ADVICE}"
+                f"reaches the limit: {_ADVICE} [{rule_id}]"
             )
     return report
 
 
-@dataclass(frozen=True)
-class _Job:
-    properties: dict[str, Any]
-    service_token: str
-    role: iam.IRole | None
-
-
 class StackLimits(Construct):
-    """The per-stack check of CloudFormation's resource-count and template-size limits. Get it with ``of``.
-
-    ``TuningJob`` registers each job's resource with the properties it renders, so that the size estimate needs no
-    round trip to the CDK per job.
-    """
+    """The per-stack check of CloudFormation's resource-count and template-size limits. Get it with ``of``."""
 
     def __init__(self, stack: Stack, construct_id: str = LIMITS_ID) -> None:
+        """Attach the check to ``stack``; use ``StackLimits.of(scope)``, which creates it once per stack.
+
+        :param stack: the stack to check.
+        :param construct_id: the check's id. Default: ``LIMITS_ID``.
+        """
         super().__init__(stack, construct_id)
         self._stack = stack
-        self._jobs: dict[object, _Job] = {}
         self._warned: set[str] = set()
-        stack.node.add_validation(_LimitsValidation(self))
+        stack.node.add_validation(_ResourceCountValidation(self))
+        stage = Stage.of(stack)
+        if stage is not None:
+            _StageTemplates.of(stage).add(self)
 
     @staticmethod
     def of(scope: Construct) -> StackLimits:
@@ -199,213 +192,138 @@ class StackLimits(Construct):
         """The stack this check belongs to."""
         return self._stack
 
+    @property
+    def template_path(self) -> Path | None:
+        """Where the synthesis writes the stack's template (``None`` for a stack outside any stage)."""
+        stage = Stage.of(self._stack)
+        if stage is None:
+            return None
+        return Path(os.path.abspath(os.path.join(stage.outdir, self._stack.template_file)))
+
+    def usage(self, *, template: Path | None = None, count_jobs: bool = True) -> StackUsage:
+        """The stack's resources as the construct tree holds them now and, given its written ``template``, the
+        template's size (and the bytes its tuning jobs take in it).
+
+        :param template: the written template to measure. Default: none (``template_bytes`` is ``None``).
+        :param count_jobs: whether to tell which resources are tuning jobs (one read per resource). Default: true.
+        """
+        stack = self._stack
+        everything = stack.node.find_all()
+        resources = [c for c in everything if isinstance(c, CfnResource)]
+        if any(isinstance(c, Stack) and c is not stack for c in everything):
+            resources = [r for r in resources if r.stack is stack]  # nested stacks: this stack's own only
+        name = stack.stack_name
+        tuning_jobs = sum(r.cfn_resource_type == contract.RESOURCE_TYPE for r in resources) if count_jobs else 0
+        template_bytes: int | None = None
+        job_bytes = 0
+        if template is not None:
+            template_bytes = template.stat().st_size
+            job_bytes = _tuning_job_bytes(template) if tuning_jobs else 0
+        return StackUsage(
+            stack=stack.node.path if Token.is_unresolved(name) else name,
+            resources=len(resources),
+            template_bytes=template_bytes,
+            tuning_jobs=tuning_jobs,
+            tuning_job_bytes=job_bytes,
+        )
+
     def _warn(self, message: str) -> None:
         """Add ``message`` as a warning on the stack once, however often the app is synthesized."""
         if message not in self._warned:
             self._warned.add(message)
             Annotations.of(self._stack).add_warning_v2(WARNING_ID, message)
 
-    def register_tuning_job(
-        self, resource: CfnResource, properties: dict[str, Any], service_token: str, role: iam.IRole | None
-    ) -> None:
-        """Record a tuning job's resource, the properties it renders besides ``ServiceToken``, and its role."""
-        self._jobs[_object_key(resource)] = _Job(properties, service_token, role)
 
-    def usage(self, *, max_resources: int = MAX_RESOURCES) -> StackUsage:
-        """Count the stack's resources and estimate its template size, as they are now.
-
-        Over ``max_resources`` resources the size is not estimated (``template_bytes`` is ``None``): the stack
-        cannot deploy anyway, and estimating hundreds of other resources would slow the synthesis down.
-        """
-        stack = self._stack
-        everything = stack.node.find_all()
-        elements: list[CfnElement] = [c for c in everything if isinstance(c, CfnElement)]
-        if any(isinstance(c, Stack) and c is not stack for c in everything):  # nested stacks: this stack's own only
-            elements = [e for e in elements if e.stack is stack]
-        resources = [e for e in elements if isinstance(e, CfnResource)]
-        jobs = [self._jobs.get(_object_key(r)) for r in resources]
-        name = stack.stack_name
-        usage = StackUsage(
-            stack=stack.node.path if Token.is_unresolved(name) else name,
-            resources=len(resources),
-            template_bytes=None,
-            tuning_jobs=sum(job is not None for job in jobs),
-        )
-        if len(resources) > max_resources:
-            return usage
-
-        path_metadata = bool(stack.node.try_get_context(_PATH_METADATA_CONTEXT))
-        role_dependencies: dict[int, list[str]] = {}
-        sections: dict[str, list[list[Any]]] = {"Resources": [], "Conditions": [], "Outputs": []}
-        allowance = _TEMPLATE_FRAME_BYTES
-        if not any(isinstance(e, CfnParameter) and e.node.id == _BOOTSTRAP_PARAMETER for e in elements):
-            allowance += _BOOTSTRAP_BYTES
-        for resource, job in zip(resources, jobs, strict=True):
-            if job is None:
-                sections["Resources"].append([resource.logical_id, _render_resource(resource)])
-                continue
-            body: dict[str, Any] = {
-                "Type": contract.RESOURCE_TYPE,
-                "Properties": {"ServiceToken": job.service_token, **job.properties},
-            }
-            dependencies = _role_dependencies(job.role, role_dependencies)
-            if dependencies:
-                body["DependsOn"] = dependencies
-            if path_metadata:
-                body["Metadata"] = {_PATH_METADATA_KEY: resource.get_metadata(_PATH_METADATA_KEY)}
-            sections["Resources"].append([resource.logical_id, body])
-        for element in elements:
-            if isinstance(element, CfnCondition):
-                sections["Conditions"].append([element.logical_id, element.expression])
-            elif isinstance(element, CfnOutput):
-                sections["Outputs"].append([element.logical_id, _render_output(element)])
-            elif not isinstance(element, CfnResource):
-                allowance += _element_bytes(element)
-
-        resolved = _resolve_tokens(stack, sections)
-        template = {section: {str(key): body for key, body in entries} for section, entries in resolved.items()}
-        total = allowance + _json_bytes({section: entries for section, entries in template.items() if entries})
-        empty = _json_bytes({"Resources": {}})
-        job_bytes = sum(
-            _json_bytes({"Resources": {str(key): body}}) - empty
-            for (key, body), job in zip(resolved["Resources"], jobs, strict=True)
-            if job is not None
-        )
-        return replace(usage, template_bytes=total, tuning_job_bytes=job_bytes)
-
-
-def _object_key(construct: Construct) -> object:
-    """A key for a construct that holds across Python proxies: jsii makes a new proxy each time it returns an object
-    created in JavaScript (such as a ``CustomResource``'s ``CfnResource``), all with the same object reference."""
-    reference = getattr(construct, "__jsii_ref__", None)
-    return getattr(reference, "ref", None) or id(construct)
-
-
-def _role_dependencies(role: iam.IRole | None, cache: dict[int, list[str]]) -> list[str]:
-    """The logical ids (tokens) of the resources a tuning job depends on through its training role."""
-    if role is None:
-        return []
-    key = id(role)
-    if key not in cache:
-        cache[key] = [c.logical_id for c in role.node.find_all() if isinstance(c, CfnResource)]
-    return cache[key]
-
-
-def _render_resource(resource: CfnResource) -> dict[str, Any]:
-    """A resource as the CDK renders it, less property overrides (not readable through jsii)."""
-    body: dict[str, Any] = {"Type": resource.cfn_resource_type}
-    try:
-        # Resolved first: lazy values (e.g. a function's environment) do not survive the trip through Python.
-        properties = resource._render_properties(resource.stack.resolve(resource._cfn_properties))
-    except Exception:  # a resource that cannot render fails the synthesis by itself
-        properties = {}
-    if properties:
-        body["Properties"] = properties
-    dependencies = [d.logical_id for d in resource.obtain_dependencies() if isinstance(d, CfnResource)]
-    if dependencies:
-        body["DependsOn"] = dependencies
-    options = resource.cfn_options
-    if options.condition is not None:
-        body["Condition"] = options.condition.logical_id
-    for key, policy in (
-        ("UpdateReplacePolicy", options.update_replace_policy),
-        ("DeletionPolicy", options.deletion_policy),
-    ):
-        if policy is not None:  # a jsii enum, e.g. RETAIN_EXCEPT_ON_CREATE, rendered RetainExceptOnCreate
-            body[key] = "".join(word.capitalize() for word in str(getattr(policy, "value", policy)).split("_"))
-    if options.metadata:
-        body["Metadata"] = options.metadata
-    return body
-
-
-def _render_output(output: CfnOutput) -> dict[str, Any]:
-    body: dict[str, Any] = {"Value": output.value}
-    if output.description:
-        body["Description"] = output.description
-    if output.export_name:
-        body["Export"] = {"Name": output.export_name}
-    if output.condition is not None:
-        body["Condition"] = output.condition.logical_id
-    return body
-
-
-def _element_bytes(element: CfnElement) -> int:
-    for kind, size in _ELEMENT_BYTES:
-        if isinstance(element, kind):
-            return size
-    return _OTHER_ELEMENT_BYTES
-
-
-def _collect(value: Any, found: dict[Any, Any]) -> None:
-    """Gather the distinct parts of ``value`` that the CDK must resolve (tokens, objects): key -> what to resolve."""
-    if isinstance(value, dict):
-        for item in value.values():
-            _collect(item, found)
-    elif isinstance(value, list):
-        if len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN in value[0]:
-            found[(_LIST_TOKEN, value[0])] = value  # a list token resolves as a list only
-        else:
-            for item in value:
-                _collect(item, found)
-    elif isinstance(value, str):
-        if _STRING_TOKEN in value:
-            found[value] = value
-    elif isinstance(value, float):
-        if value <= _NUMBER_TOKEN_FLOOR:
-            found[value] = value
-    elif value is not None and not isinstance(value, (int, bool)):
-        found[value] = value  # an IResolvable or another object: the CDK resolves it
-
-
-def _substitute(value: Any, resolved: Mapping[Any, Any]) -> Any:
-    if isinstance(value, dict):
-        return {key: _substitute(item, resolved) for key, item in value.items()}
-    if isinstance(value, list):
-        if len(value) == 1 and isinstance(value[0], str) and (_LIST_TOKEN, value[0]) in resolved:
-            return resolved[(_LIST_TOKEN, value[0])]
-        return [_substitute(item, resolved) for item in value]
-    if value is None or isinstance(value, (int, bool)) and not isinstance(value, float):
-        return value
-    return resolved.get(value, value)
-
-
-def _prune(value: Any) -> Any:
-    """Drop what the CDK leaves out of a template: ``None`` values and the objects and lists they leave empty."""
-    if isinstance(value, dict):
-        pruned = {key: _prune(item) for key, item in value.items()}
-        return {key: item for key, item in pruned.items() if item is not None and item != {}}
-    if isinstance(value, list):
-        return [_prune(item) for item in value if item is not None]
-    return value
-
-
-def _resolve_tokens(stack: Stack, structure: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
-    """``stack.resolve(structure)``, resolving each distinct token once: one jsii round trip of a few values."""
-    found: dict[Any, Any] = {}
-    _collect(structure, found)
-    keys = list(found)
-    # Keyed by position: the CDK drops values that resolve to nothing, from lists as from objects.
-    values = stack.resolve({str(index): found[key] for index, key in enumerate(keys)}) if keys else {}
-    resolved = {key: values.get(str(index)) for index, key in enumerate(keys)}
-    result: dict[str, list[list[Any]]] = _prune(_substitute(structure, resolved))
-    return result
-
-
-def _json_bytes(value: Any) -> int:
-    """The size of ``value`` as the CDK writes templates (``JSON.stringify(template, undefined, 1)``, UTF-8)."""
-    return len(json.dumps(value, indent=1, ensure_ascii=False, default=str).encode())
+def _tuning_job_bytes(template: Path) -> int:
+    """The bytes the tuning jobs' resources take in ``template`` (written as the CDK writes templates)."""
+    resources = json.loads(template.read_text(encoding="utf-8")).get("Resources", {})
+    return sum(
+        len(json.dumps({"Resources": {key: body}}, indent=1, ensure_ascii=False).encode()) - _EMPTY_RESOURCES_BYTES
+        for key, body in resources.items()
+        if isinstance(body, dict) and body.get("Type") == contract.RESOURCE_TYPE
+    )
 
 
 @jsii.implements(IValidation)
-class _LimitsValidation:
-    """The ``IValidation`` attached to the stack: errors fail synthesis, warnings become annotations on the stack."""
+class _ResourceCountValidation:
+    """The ``IValidation`` attached to the stack: counts its resources before the template is written."""
 
     def __init__(self, limits: StackLimits) -> None:
         self._limits = limits
 
     def validate(self) -> list[str]:
-        usage = self._limits.usage()
-        report = check_usage(usage)
+        usage = self._limits.usage(count_jobs=False)
+        if usage.resources <= WARNING_FRACTION * MAX_RESOURCES:
+            return []
+        report = check_usage(self._limits.usage())  # name the tuning jobs in the message
         for warning in report.warnings:
             self._limits._warn(warning)
         return report.errors
+
+
+class _StageTemplates(Construct):
+    """The stage's validation plugin and the checks of its stacks (one per stage, a child of the stage)."""
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(stage, LIMITS_ID)
+        self.checks: list[StackLimits] = []
+        Validations.of(stage).add_plugins(_TemplateSizePlugin(self))
+
+    @staticmethod
+    def of(stage: Stage) -> _StageTemplates:
+        existing = stage.node.try_find_child(LIMITS_ID)
+        if isinstance(existing, _StageTemplates):
+            return existing
+        return _StageTemplates(stage)
+
+    def add(self, check: StackLimits) -> None:
+        self.checks.append(check)
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class _TemplateSizePlugin:
+    """The policy-validation plugin that measures the written templates of the stacks holding tuning jobs."""
+
+    def __init__(self, stage: _StageTemplates) -> None:
+        self._stage = stage
+
+    @property
+    def name(self) -> str:
+        return PLUGIN_NAME
+
+    @property
+    def version(self) -> str | None:
+        return None
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [TEMPLATE_RULE_ID]
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        written = {os.path.abspath(path) for path in context.template_paths}
+        violations: list[PolicyViolation] = []
+        for check in self._stage.checks:
+            path = check.template_path
+            if path is None or not (str(path) in written or path.is_file()):  # nested stacks: not in the paths
+                continue
+            if path.stat().st_size <= WARNING_FRACTION * MAX_TEMPLATE_BYTES:
+                continue  # the common case: one stat, no read
+            usage = replace(check.usage(template=path), resources=0)  # the stack's validation counted them
+            report = check_usage(usage)
+            for severity, messages in (("error", report.errors), ("warning", report.warnings)):
+                violations.extend(
+                    PolicyViolation(
+                        rule_name=TEMPLATE_RULE_ID,
+                        description=message,
+                        severity=severity,
+                        violating_resources=[
+                            PolicyViolatingResource(
+                                locations=[], template_path=str(path), construct_path=check.stack.node.path
+                            )
+                        ],
+                    )
+                    for message in messages
+                )
+        return PolicyValidationPluginReport(
+            success=not any(v.severity == "error" for v in violations), violations=violations
+        )

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Duration, Size
+from aws_cdk import Duration, Size, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -174,7 +174,7 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     security_groups: list[ec2.ISecurityGroup] = []
     if training.vpc is not None:
         vpc_config, security_groups, subnet_ids = _vpc_config(scope, training)
-        listed = not (len(subnet_ids) == 1 and "#{Token[" in subnet_ids[0])  # an encoded list token names none
+        listed = not (len(subnet_ids) == 1 and Token.is_unresolved(subnet_ids))  # an encoded list token names none
         binding.vpc(training.vpc, subnet_ids if listed else [], "training.vpc")
 
     image = as_training_image(training.image)

@@ -243,8 +243,8 @@ class TuningJob(Construct, TuningJobGrants):
         options.deletion_policy = None
         options.update_replace_policy = None
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
-        limits = own_provider.stack_limits if own_provider is not None else StackLimits.of(self)
-        limits.register_tuning_job(cfn_resource, properties, service_token, bound[0].role)
+        if own_provider is None:
+            StackLimits.of(self)
         #: The long wait (a waited job over 45 minutes), else None.
         self.long_wait: LongWait | None = None
         self._best: BestTrainingJob | None = None

@@ -90,6 +90,7 @@ def _request(index: int, role_arn: str, image_uri: str) -> dict[str, Any]:
             "InputDataConfig": [
                 {
                     "ChannelName": channel,
+                    "ContentType": "text/csv",
                     "DataSource": {
                         "S3DataSource": {
                             "S3DataType": "S3Prefix",
@@ -231,7 +232,8 @@ def _limits_check_seconds(stack: Any) -> float:
     from sagemaker_hpo.limits import StackLimits, check_usage
 
     started = time.perf_counter()
-    check_usage(StackLimits.of(stack).usage())
+    limits = StackLimits.of(stack)
+    check_usage(limits.usage(template=limits.template_path))
     return time.perf_counter() - started
 
 

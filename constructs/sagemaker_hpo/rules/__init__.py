@@ -38,6 +38,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.strategy",
     "sagemaker_hpo.rules.training",
     "sagemaker_hpo.rules.instances",
+    "sagemaker_hpo.rules.images",
     "sagemaker_hpo.rules.data",
     "sagemaker_hpo.rules.channels",
     "sagemaker_hpo.rules.metrics",

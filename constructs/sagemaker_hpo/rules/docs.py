@@ -20,6 +20,7 @@ FAMILIES = {
     "STRATEGY": "Strategies: Hyperband, Grid, discrete spaces",
     "RANGE": "Parameter ranges",
     "TRAIN": "Training jobs: instances, storage, runtime, environment, role, network",
+    "IMAGE": "Training images: built-in algorithms",
     "DATA": "S3 locations and channels",
     "METRIC": "Objective and metric definitions",
     "WARM": "Warm start",
