@@ -9,7 +9,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Annotations, Match
 
-from sagemaker_hpo import IntegerRange, Objective, TrainingImage
+from sagemaker_hpo import IntegerRange, Objective, TrainingImage, ValidationError
 from sagemaker_hpo.algorithms import BUILTIN_DATA_FILE, BUILTIN_METRICS
 from tests.construct_support import job, new_stack, training
 from tests.request_support import ROOT_DIR
@@ -56,8 +56,9 @@ def test_an_objective_the_algorithm_does_not_emit_is_flagged() -> None:
 
 
 def test_an_unknown_version_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown knn version '2'; supported: 1"):
-        TrainingImage.builtin_algorithm("knn", "2")
+    stack = new_stack("Versions")
+    with pytest.raises(ValidationError, match=r"'2'; is not a published knn version; published: 1 \[HPO-IMAGE-002\]"):
+        job(stack, "Knn", training=training(image=TrainingImage.builtin_algorithm("knn", "2")))
 
 
 def test_a_factorization_machines_job_in_an_agnostic_stack_maps_every_region() -> None:

@@ -542,7 +542,7 @@ FAILING: list[tuple[str, Overrides, str]] = [
     (
         "HPO-IMAGE-001",
         lambda s: {"training": training(image=TrainingImage.builtin_algorithm("xgbost", "1.7-1"))},
-        r"training.image: 'xgbost'; is not a built-in algorithm the library knows; known: xgboost",
+        r"training.image: 'xgbost'; is not a built-in algorithm the library knows; known: .*xgboost",
     ),
     (
         "HPO-IMAGE-002",

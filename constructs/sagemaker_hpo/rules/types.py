@@ -286,7 +286,7 @@ def check_props(finding: Finding, prefix: str, value: Any, spec: Mapping[str, Ex
 
 
 def _list_token(value: list[Any] | tuple[Any, ...]) -> bool:
-    """A list token (``["#{Token[...]}"]``): no items to check."""
+    """A list token (one encoded element standing for a deploy-time list): no items to check."""
     return len(value) == 1 and isinstance(value[0], str) and is_unresolved(value)
 
 
