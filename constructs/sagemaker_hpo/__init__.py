@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .objective import MetricDefinition, Objective, ObjectiveType
     from .platform import HpoPlatform, ImportedHpoPlatform
     from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
+    from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings
     from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, ScalingType
     from .role import TrainingRole
     from .secure_defaults import SecureBucket
@@ -82,6 +83,8 @@ _EXPORTS = {
     "AnyTuningJobProvider": ".provider",
     "ImportedTuningJobProvider": ".provider",
     "TuningJobProvider": ".provider",
+    "DEFAULT_PROVIDER_SETTINGS": ".provider_settings",
+    "ProviderSettings": ".provider_settings",
     "CategoricalRange": ".ranges",
     "ContinuousRange": ".ranges",
     "IntegerRange": ".ranges",
@@ -105,6 +108,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "DEFAULT_PROVIDER_SETTINGS",
     "AnyTuningJobProvider",
     "AutoParameter",
     "Bayesian",
@@ -134,6 +138,7 @@ __all__ = [
     "ObjectiveType",
     "OutputCompression",
     "ParameterRange",
+    "ProviderSettings",
     "RandomSearch",
     "RecordWrapping",
     "RoleBinding",

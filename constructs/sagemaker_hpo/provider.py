@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import weakref
 from dataclasses import dataclass
 
 from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Token
@@ -18,6 +17,8 @@ from constructs import Construct
 from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
 from ._contract import contract, handler_asset_dir
 from .limits import StackLimits
+from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings, consolidate_settings
+from .rules import run_rules
 
 #: The construct id of the provider under its stack.
 PROVIDER_ID = "SageMakerHpoTuningJobProvider"
@@ -54,6 +55,7 @@ class TuningJobProvider(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        settings: ProviderSettings | None = None,
         log_retention: logs.RetentionDays | None = None,
         training_roles: list[iam.IRole] | None = None,
         encryption_key: kms.IKey | None = None,
@@ -65,7 +67,10 @@ class TuningJobProvider(Construct):
 
         :param scope: the construct to define it in.
         :param construct_id: its id, unique within ``scope``.
-        :param log_retention: retention of the handler's log group. Default: three months.
+        :param settings: the handlers' timeouts, memory and architecture and the log group's retention; a setting left
+            ``None`` keeps its default (``DEFAULT_PROVIDER_SETTINGS``). Default: the defaults.
+        :param log_retention: retention of the handler's log group (overrides ``settings.log_retention``). Default:
+            ``settings.log_retention``, else three months.
         :param training_roles: roles the handler may pass from the start, e.g. a platform's role for jobs declared in
             other apps. Default: none (each ``TuningJob`` adds its own role).
         :param encryption_key: the KMS key of the handler's log group (CloudWatch Logs is allowed to use it through the
@@ -77,6 +82,11 @@ class TuningJobProvider(Construct):
         """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        #: The settings this provider uses: the defaults overlaid with ``settings`` and ``log_retention``.
+        self.settings = consolidate_settings(
+            DEFAULT_PROVIDER_SETTINGS, settings, ProviderSettings(log_retention=log_retention)
+        )
+        run_rules(self.settings, path=self.node.path, scope=self)
         #: The prefix of generated tuning job names in this stack.
         self.name_prefix = name_prefix or name_prefix_for(stack)
         #: The SSM parameter that publishes :attr:`name_prefix` (a platform's or team's provider), if any.
@@ -88,6 +98,15 @@ class TuningJobProvider(Construct):
         self._passed_roles: dict[str, iam.IRole] = {}
         self._passed_role_objects: dict[int, iam.IRole] = {}
 
+        self._define_logs(encryption_key)
+        self._define_handler_role(handler_description)
+        self._define_handlers()
+        self._define_framework()
+        for role in training_roles or []:
+            self.allow_pass_role(role)
+
+    def _define_logs(self, encryption_key: kms.IKey | None) -> None:
+        """The handler's log group, encrypted with ``encryption_key`` or a key created here."""
         #: The KMS key of the handler's log group.
         self.log_key: kms.IKey = encryption_key or kms.Key(
             self,
@@ -97,18 +116,23 @@ class TuningJobProvider(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self._allow_logs_to_use(self.log_key)
+        #: The log group of the handlers and the framework's functions.
         self.log_group = logs.LogGroup(
             self,
             "HandlerLogs",
-            retention=log_retention or logs.RetentionDays.THREE_MONTHS,
+            retention=self.settings.log_retention,
             removal_policy=RemovalPolicy.RETAIN,
             encryption_key=self.log_key,
         )
+
+    def _define_handler_role(self, description: str | None) -> None:
+        """The handlers' role: write logs, manage owner-tagged jobs under the prefix, pass its jobs' roles."""
+        #: The role of both handler functions.
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=handler_description
+            description=description
             or (
                 f"sagemaker-hpo tuning-job handler: describes tuning jobs named {self.name_prefix}-* (and the fixed "
                 f"names of the jobs using this provider), creates them only tagged {contract.OWNER_TAG_PROVIDER}="
@@ -125,23 +149,33 @@ class TuningJobProvider(Construct):
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         )
 
+    def _define_handlers(self) -> None:
+        """The on-event and is-complete functions, from the handler package shipped with the library."""
         code = lambda_.Code.from_asset(str(handler_asset_dir()), exclude=["__pycache__", "*.pyc"])
+        #: The function that creates, replaces and stops tuning jobs.
         self.on_event_function = self._handler_function(
             "OnEvent",
             code,
             contract.ON_EVENT_HANDLER,
             "sagemaker-hpo: creates, replaces and stops SageMaker tuning jobs",
+            self.settings.on_event_timeout,
         )
+        #: The function that reports when a tuning job a deployment waits for has finished.
         self.is_complete_function = self._handler_function(
             "IsComplete",
             code,
             contract.IS_COMPLETE_HANDLER,
             "sagemaker-hpo: reports when a tuning job a deployment waits for has finished",
+            self.settings.is_complete_timeout,
         )
+
+    def _define_framework(self) -> None:
+        """The Provider framework, with its own roles, and the acknowledgements of its findings by design."""
         # The Provider framework's own functions get roles without AWS managed policies (the framework's default
         # roles carry AWSLambdaBasicExecutionRole): they write to the provider's log group and invoke the handlers.
         framework_on_event_role = self._framework_role("FrameworkOnEventRole", "on-event")
         framework_waiter_role = self._framework_role("FrameworkWaiterRole", "is-complete and on-timeout")
+        #: The custom resource Provider framework in front of the handlers.
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -154,11 +188,9 @@ class TuningJobProvider(Construct):
             framework_complete_and_timeout_role=framework_waiter_role,
         )
         self._acknowledge_by_design(framework_on_event_role, framework_waiter_role)
-        for role in training_roles or []:
-            self.allow_pass_role(role)
 
     def _handler_function(
-        self, construct_id: str, code: lambda_.Code, handler: str, description: str
+        self, construct_id: str, code: lambda_.Code, handler: str, description: str, timeout: Duration | None
     ) -> lambda_.Function:
         return lambda_.Function(
             self,
@@ -168,11 +200,11 @@ class TuningJobProvider(Construct):
             handler=handler,
             description=description,
             role=self.handler_role,
-            timeout=Duration.minutes(5),
-            memory_size=256,
+            timeout=timeout,
+            memory_size=self.settings.memory_size,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            architecture=lambda_.Architecture.ARM_64,
+            architecture=self.settings.architecture,
             environment={
                 contract.ENV_OWNER_PROVIDER: self.name_prefix,
                 **({contract.ENV_OWNER_TEAM: self.team} if self.team else {}),
@@ -305,13 +337,8 @@ class TuningJobProvider(Construct):
     def of(scope: Construct) -> TuningJobProvider:
         """The provider of ``scope``'s stack, created on first use."""
         stack = scope if isinstance(scope, Stack) else Stack.of(scope)
-        known = _PROVIDERS.get(stack)  # saves two jsii calls per tuning job
-        if known is not None:
-            return known
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        provider = existing if isinstance(existing, TuningJobProvider) else TuningJobProvider(stack, PROVIDER_ID)
-        _PROVIDERS[stack] = provider
-        return provider
+        existing = stack.node.try_find_child(PROVIDER_ID)  # the stack's tree is the only record: no process cache
+        return existing if isinstance(existing, TuningJobProvider) else TuningJobProvider(stack, PROVIDER_ID)
 
     @property
     def service_token(self) -> str:
@@ -337,10 +364,6 @@ class TuningJobProvider(Construct):
             self.handler_role.add_to_policy(self._pass_role_statement)
         self._passed_roles[key] = role
         self._pass_role_statement.add_resources(role.role_arn)
-
-
-#: The provider ``TuningJobProvider.of`` found or created, by stack.
-_PROVIDERS: weakref.WeakKeyDictionary[Stack, TuningJobProvider] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.guardrails",
     "sagemaker_hpo.rules.overrides",
     "sagemaker_hpo.rules.algorithms",
+    "sagemaker_hpo.rules.provider",
 )
 
 

@@ -33,6 +33,7 @@ FAMILIES = {
     "DEF": "Several training definitions and Autotune",
     "ALGO": "Built-in algorithms: hyperparameter names",
     "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
+    "PROVIDER": "Tuning-job provider settings (`ProviderSettings`)",
 }
 
 
