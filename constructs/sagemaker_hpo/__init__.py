@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .guardrails import Guardrails, GuardrailsAspect
     from .hyperparameters import Json
     from .image import TrainingImage, TrainingImageSource
+    from .imported_platform import ImportedHpoPlatform
     from .instances import InstanceConfig, OutputCompression
     from .locations import (
         CompressionType,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
         S3Location,
     )
     from .objective import MetricDefinition, Objective, ObjectiveType
-    from .platform import HpoPlatform, ImportedHpoPlatform
+    from .platform import HpoPlatform
     from .provider import AnyTuningJobProvider, ImportedTuningJobProvider, TuningJobProvider
     from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings
     from .ranges import CategoricalRange, ContinuousRange, IntegerRange, ParameterRange, ScalingType
@@ -79,7 +80,7 @@ _EXPORTS = {
     "Objective": ".objective",
     "ObjectiveType": ".objective",
     "HpoPlatform": ".platform",
-    "ImportedHpoPlatform": ".platform",
+    "ImportedHpoPlatform": ".imported_platform",
     "AnyTuningJobProvider": ".provider",
     "ImportedTuningJobProvider": ".provider",
     "TuningJobProvider": ".provider",

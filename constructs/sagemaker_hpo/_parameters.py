@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-#: The key of an image's URI parameter (the dry run also recognises the platform's ``gpu`` image by it).
-IMAGE_URI_KEY = "images/{name}/uri"
+from .parameter_schema import IMAGE_URI
+
+#: The key of an image's URI parameter (``parameter_schema.IMAGE_URI``).
+IMAGE_URI_KEY = IMAGE_URI.key
 
 
 def publish_parameters(

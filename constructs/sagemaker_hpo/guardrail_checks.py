@@ -26,12 +26,14 @@ from aws_cdk import CfnRule, CfnRuleAssertion, Fn
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
+from .parameter_schema import GUARDRAILS_DIGEST
+
 if TYPE_CHECKING:  # pragma: no cover
     from .guardrails import Guardrails
     from .tuning_job import TuningJob
 
 #: The key of the digest parameter every platform and team publishes under its namespace.
-GUARDRAILS_DIGEST_KEY = "guardrails-digest"
+GUARDRAILS_DIGEST_KEY = GUARDRAILS_DIGEST.key
 #: The digest of no guardrails (and of an app that was not checked against any).
 NO_GUARDRAILS = "none"
 #: The construct id of the drift rule under an imported platform.

@@ -1,4 +1,4 @@
-"""``HpoPlatform``: what a training account needs once, published to SSM; ``ImportedHpoPlatform``: its import.
+"""``HpoPlatform``: what a training account needs once, published to SSM (``ImportedHpoPlatform`` imports it).
 
 A platform team deploys one ``HpoPlatform`` (a KMS key, the training buckets, the training role, optional training
 images and the tuning-job provider). It publishes what consumers need as SSM String parameters under a namespace
@@ -11,10 +11,9 @@ platform's resources.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -24,81 +23,46 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from ._imported import register_platform_import
-from ._parameters import IMAGE_URI_KEY, publish_parameters
+from . import parameter_schema as schema
+from ._namespace import (
+    DEFAULT_PLATFORM_NAME,
+    GPU_IMAGE_NAME,
+    check_image_name,
+    default_namespace,
+    resolve_namespace,
+)
+from ._parameters import publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, DEFAULT_CHECKPOINT_EXPIRATION, OUTPUT_PREFIX, BucketHelpers, TrainingBuckets
-from .grants import RoleGrants, mark_shared, register_imported_role
-from .guardrail_checks import GUARDRAILS_DIGEST_KEY, guard_provider, guardrails_digest, register_drift_check
+from .grants import mark_shared
+from .guardrail_checks import guard_provider, guardrails_digest
 from .guardrails import Guardrails
 from .image import TrainingImage, TrainingImageSource, as_training_image
-from .objective import MetricDefinition
-from .provider import PROVIDER_ID, ImportedTuningJobProvider, TuningJobProvider, tuning_job_arn
+from .imported_platform import ImportedHpoPlatform
+from .provider import PROVIDER_ID, TuningJobProvider, tuning_job_arn
 from .role import TrainingRole, training_log_streams_arn
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
-from .team import (
-    NAME_PREFIX_KEY,
-    TEAM_VOLUME_KEY_ARN_KEY,
-    TEAMS_PREFIX,
-    Team,
-    check_team_name,
-    team_job_prefix,
-    team_namespace,
-    team_root,
-)
+from .team import TEAMS_PREFIX, Team, check_team_name
 from .training import subnet_ids_of
 
-#: The platform name used when none is given; its namespace is ``/sagemaker-hpo/default/``.
-DEFAULT_PLATFORM_NAME = "default"
-#: The name ``include_gpu_image=True`` publishes the packaged GPU training image under.
-GPU_IMAGE_NAME = "gpu"
+__all__ = [
+    "DEFAULT_PLATFORM_NAME",
+    "GPU_IMAGE_NAME",
+    "HpoPlatform",
+    "ImportedHpoPlatform",
+    "default_namespace",
+    "resolve_namespace",
+]
 
-#: Parameter keys under the namespace.
-ROLE_ARN_KEY = "training-role-arn"
-DATA_BUCKET_KEY = "data-bucket-name"
-ARTIFACTS_BUCKET_KEY = "artifacts-bucket-name"
-KEY_ARN_KEY = "key-arn"
-PROVIDER_SERVICE_TOKEN_KEY = "provider-service-token"
-PROVIDER_NAME_PREFIX_KEY = NAME_PREFIX_KEY
-GUARDRAILS_KEY = "guardrails"
-
-_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,64}$")
-_NAMESPACE_PATTERN = re.compile(r"^/(?:[a-zA-Z0-9_.\-]+/){1,12}$")
-_NAMESPACE_MAX_LENGTH = 900
-
-
-def default_namespace(name: str = DEFAULT_PLATFORM_NAME) -> str:
-    """The namespace of the platform called ``name``: ``/sagemaker-hpo/<name>/``."""
-    return f"/sagemaker-hpo/{name}/"
-
-
-def resolve_namespace(path: str, name: str, namespace: str | None) -> str:
-    """The namespace for a platform ``name`` (``namespace`` wins), validated; errors name ``path`` and the field.
-
-    A namespace is an SSM parameter path known at synth time: ``/`` then 1 to 12 segments of letters, digits,
-    ``_``, ``.`` and ``-``, each ending in ``/`` (a missing final ``/`` is added), at most 900 characters, not
-    starting with ``/aws`` or ``/ssm`` (reserved by SSM).
-    """
-    if namespace is None:
-        if Token.is_unresolved(name) or not _NAME_PATTERN.match(name):
-            raise ValidationError(path, "name", name, "must be 1 to 64 letters, digits, '_', '.' or '-'")
-        namespace = default_namespace(name)
-    if Token.is_unresolved(namespace):
-        raise ValidationError(path, "namespace", namespace, "must be known at synth time (not a token)")
-    if not namespace.endswith("/"):
-        namespace = f"{namespace}/"
-    if not _NAMESPACE_PATTERN.match(namespace):
-        raise ValidationError(
-            path,
-            "namespace",
-            namespace,
-            "must look like /team/platform/: 1 to 12 segments of letters, digits, '_', '.' or '-', each followed by /",
-        )
-    if namespace.lower().startswith(("/aws", "/ssm")):
-        raise ValidationError(path, "namespace", namespace, "must not start with /aws or /ssm (reserved by SSM)")
-    if len(namespace) > _NAMESPACE_MAX_LENGTH:
-        raise ValidationError(path, "namespace", namespace, f"must be at most {_NAMESPACE_MAX_LENGTH} characters")
-    return namespace
+#: Parameter keys under the namespace (declared in ``parameter_schema``; kept here by their former names).
+ROLE_ARN_KEY = schema.ROLE_ARN.key
+DATA_BUCKET_KEY = schema.DATA_BUCKET.key
+ARTIFACTS_BUCKET_KEY = schema.ARTIFACTS_BUCKET.key
+KEY_ARN_KEY = schema.KEY_ARN.key
+PROVIDER_SERVICE_TOKEN_KEY = schema.PROVIDER_SERVICE_TOKEN.key
+PROVIDER_NAME_PREFIX_KEY = schema.NAME_PREFIX.key
+GUARDRAILS_KEY = schema.GUARDRAILS.key
+IMAGE_URI_KEY = schema.IMAGE_URI.key
 
 
 def _prefixes_reaching(roots: Sequence[str]) -> list[str]:
@@ -111,11 +75,6 @@ def _prefixes_reaching(roots: Sequence[str]) -> list[str]:
                 found.append(root[:end])
         found.append(f"{root}*")
     return found
-
-
-def _check_image_name(path: str, name: str) -> None:
-    if Token.is_unresolved(name) or not _NAME_PATTERN.match(name):
-        raise ValidationError(path, "images name", name, "must be 1 to 64 letters, digits, '_', '.' or '-'")
 
 
 class HpoPlatform(Construct, BucketHelpers):
@@ -196,7 +155,7 @@ class HpoPlatform(Construct, BucketHelpers):
         #: The platform's teams by name.
         self.teams: dict[str, Team] = {}
         for image_name in requested:
-            _check_image_name(self.node.path, image_name)
+            check_image_name(self.node.path, image_name)
 
         #: The data, artifacts and server-access-log buckets.
         self.buckets = TrainingBuckets(
@@ -267,22 +226,22 @@ class HpoPlatform(Construct, BucketHelpers):
             ):
                 provider.handler_role.add_to_policy(statement)
 
-        values = {
-            ROLE_ARN_KEY: (self.training_role.role_arn, "the ARN of the role SageMaker assumes for training jobs"),
-            DATA_BUCKET_KEY: (self.data_bucket.bucket_name, "the name of the training data bucket"),
-            ARTIFACTS_BUCKET_KEY: (self.artifacts_bucket.bucket_name, "the name of the model artifacts bucket"),
-            KEY_ARN_KEY: (self.key.key_arn, "the ARN of the KMS key of the data and artifacts buckets"),
-            PROVIDER_SERVICE_TOKEN_KEY: (provider.service_token, "the service token of the tuning-job provider"),
-            PROVIDER_NAME_PREFIX_KEY: (provider.name_prefix, "the prefix of tuning job names the provider manages"),
-        }
-        for image_name, uri in self.image_uris.items():
-            values[IMAGE_URI_KEY.format(name=image_name)] = (uri, f"the URI of the training image {image_name!r}")
-        if guardrails is not None:
-            values[GUARDRAILS_KEY] = (json.dumps(guardrails.to_json()), "the guardrails of the platform's jobs (JSON)")
-        values[GUARDRAILS_DIGEST_KEY] = (guardrails_digest(guardrails), "the digest of the platform's guardrails")
+        values = [
+            (schema.ROLE_ARN, self.training_role.role_arn),
+            (schema.DATA_BUCKET, self.data_bucket.bucket_name),
+            (schema.ARTIFACTS_BUCKET, self.artifacts_bucket.bucket_name),
+            (schema.KEY_ARN, self.key.key_arn),
+            (schema.PROVIDER_SERVICE_TOKEN, provider.service_token),
+            (schema.NAME_PREFIX, provider.name_prefix),
+        ]
+        published = schema.parameter_values(schema.Publisher.PLATFORM, values)
+        published.update(schema.image_values(schema.Publisher.PLATFORM, self.image_uris))
+        tail = [(schema.GUARDRAILS, json.dumps(guardrails.to_json()))] if guardrails is not None else []
+        tail.append((schema.GUARDRAILS_DIGEST, guardrails_digest(guardrails)))
+        published.update(schema.parameter_values(schema.Publisher.PLATFORM, tail))
         #: The published SSM parameters by key (e.g. ``training-role-arn``).
         self.parameters: dict[str, ssm.StringParameter] = publish_parameters(
-            self, self.namespace, values, f"sagemaker-hpo platform {self.namespace}"
+            self, self.namespace, published, f"sagemaker-hpo platform {self.namespace}"
         )
         if guardrails is not None:
             guard_provider(
@@ -290,7 +249,7 @@ class HpoPlatform(Construct, BucketHelpers):
             )
 
     def parameter_name(self, key: str) -> str:
-        """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""
+        """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``; see ``parameter_schema``)."""
         return f"{self.namespace}{key}"
 
     def add_team(
@@ -424,195 +383,3 @@ class HpoPlatform(Construct, BucketHelpers):
         return ImportedHpoPlatform(
             scope, construct_id, name=name, namespace=namespace, team=team, guardrails=guardrails, vpc=vpc
         )
-
-
-class ImportedHpoPlatform(Construct, BucketHelpers):
-    """An ``HpoPlatform`` (or one of its teams) deployed elsewhere, read from its SSM parameters at deploy time.
-
-    Use :attr:`training_role` as the training definition's role, :attr:`provider` as the tuning job's provider (a
-    job of this stack without ``provider=`` is a synth error) and the bucket helpers (``data_input``,
-    ``output_location``, ``checkpoint_location``; a team's stay inside the team's prefixes) for its S3 values. The
-    role is imported immutable: the platform already granted it what its jobs need, and an input, output, image, key
-    or VPC it was not granted is a synth error naming what is missing and how to get it.
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        name: str = DEFAULT_PLATFORM_NAME,
-        namespace: str | None = None,
-        team: str | None = None,
-        guardrails: Guardrails | None = None,
-        vpc: ec2.IVpc | None = None,
-    ) -> None:
-        """Define a ``ImportedHpoPlatform``.
-
-        :param scope: the construct to define it in.
-        :param construct_id: its id, unique within ``scope``.
-        :param name: the platform's ``name``. Default: ``"default"``.
-        :param namespace: the platform's namespace (overrides ``name``). Default: ``/sagemaker-hpo/<name>/``.
-        :param team: the team to import. Default: the platform itself.
-        :param guardrails: the guardrails to check this stack's jobs against at synth time. Default: none.
-        :param vpc: the platform's VPC. Default: none.
-        """
-        super().__init__(scope, construct_id)
-        self._helper_path = self.node.path
-        #: The SSM parameter path the platform published under.
-        self.namespace = resolve_namespace(self.node.path, name, namespace)
-        #: The team imported, if any.
-        self.team = team
-        #: The platform's VPC, when declared.
-        self.vpc = vpc
-        if team is not None:
-            check_team_name(self.node.path, team)
-            self._data_root = team_root(team)
-            self._artifacts_root = team_root(team)
-        #: Where the team's (or the platform's) own parameters are.
-        self.own_namespace = self.namespace if team is None else team_namespace(self.namespace, team)
-        stack = Stack.of(self)
-        register_platform_import(stack, self.node.path)
-        #: The KMS key of the data and artifacts buckets.
-        self.key: kms.IKey = kms.Key.from_key_arn(self, "Key", self._value(KEY_ARN_KEY))
-        #: The platform's (or team's) training role (immutable).
-        self.training_role: iam.IRole = iam.Role.from_role_arn(
-            self, "TrainingRole", self._own_value(ROLE_ARN_KEY), mutable=False
-        )
-        #: The platform's (or team's) tuning-job provider.
-        self.provider = ImportedTuningJobProvider(
-            service_token=self._own_value(PROVIDER_SERVICE_TOKEN_KEY),
-            name_prefix=self._own_value(PROVIDER_NAME_PREFIX_KEY),
-            team=team,
-            name_prefix_parameter=f"{self.own_namespace}{PROVIDER_NAME_PREFIX_KEY}",
-            # A team's prefix follows from the platform's namespace and the team's name (``Team.name_prefix``).
-            known_name_prefix=None if team is None else team_job_prefix(self.namespace, team),
-        )
-        owner = f"the platform {self.namespace}" if team is None else f"team {team!r} of the platform {self.namespace}"
-        fix = (
-            "Use the platform's values (platform.data_input, output_location, checkpoint_location, "
-            "training_image, key) or grant it on the platform ("
-            + (
-                "the platform's role"
-                if team is None
-                else f"HpoPlatform.add_team({team!r}, repositories=..., images=...)"
-            )
-            + ") and redeploy it"
-        )
-        register_imported_role(
-            self.training_role,
-            RoleGrants(
-                owner=owner,
-                fix=fix,
-                # Read the buckets' names (SSM parameters) only when a job binds a location to check against them.
-                reads=lambda: [(self.data_bucket.bucket_name, self._data_root)],
-                writes=lambda: [
-                    (self.artifacts_bucket.bucket_name, f"{OUTPUT_PREFIX}{self._artifacts_root}"),
-                    (self.artifacts_bucket.bucket_name, f"{CHECKPOINT_PREFIX}{self._artifacts_root}"),
-                ],
-                key_arns=[self.key.key_arn],
-                volume_key_arns=lambda: [] if self.volume_key is None else [self.volume_key.key_arn],
-                vpcs=[] if vpc is None else [vpc],
-                team=team,
-            ),
-        )
-        if guardrails is None:
-            guardrails = self._looked_up_guardrails(stack)
-        #: The guardrails this stack's jobs are checked against at synth time, if any.
-        self.guardrails = guardrails
-        if guardrails is not None:
-            guardrails._validate(self.node.path)
-            guard_provider(
-                self,
-                self.provider.service_token,
-                guardrails,
-                subnet_ids=[] if vpc is None else list(vpc.select_subnets().subnet_ids),
-                key_arn=self.key.key_arn,
-                volume_key_arn=(
-                    self.volume_key.key_arn if guardrails.require_kms and self.volume_key is not None else None
-                ),
-            )
-        register_drift_check(
-            self,
-            self.provider.service_token,
-            parameter_name=f"{self.own_namespace}{GUARDRAILS_DIGEST_KEY}",
-            checked=guardrails,
-            owner=owner,
-        )
-
-    def _looked_up_guardrails(self, stack: Stack) -> Guardrails | None:
-        """The published guardrails, by context lookup, in a stack with a concrete account and region."""
-        if Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region):
-            return None
-        name = f"{self.own_namespace}{GUARDRAILS_KEY}"
-        value = ssm.StringParameter.value_from_lookup(self, name, "{}")
-        if value.startswith("dummy-value-for-"):
-            return None  # the CDK CLI looks the value up and synthesizes again
-        try:
-            data = json.loads(value)
-        except ValueError:
-            raise ValidationError(self.node.path, "guardrails", value, f"the parameter {name} is not JSON") from None
-        return Guardrails.from_json(data) if data else None
-
-    @property
-    def volume_key(self) -> kms.IKey | None:
-        """A team's own KMS key for its training volumes (``None`` for the platform itself, whose role has none);
-        imported on first use only."""
-        if self.team is None:
-            return None
-        existing = self.node.try_find_child("VolumeKey")
-        if existing is not None:
-            return existing  # type: ignore[return-value]
-        return kms.Key.from_key_arn(self, "VolumeKey", self._own_value(TEAM_VOLUME_KEY_ARN_KEY))
-
-    @property
-    def data_bucket(self) -> s3.IBucket:  # type: ignore[override]
-        """The training data bucket (with :attr:`key` attached); imported on first use only."""
-        return self._imported_bucket("DataBucket", DATA_BUCKET_KEY)
-
-    @property
-    def artifacts_bucket(self) -> s3.IBucket:  # type: ignore[override]
-        """The model output and checkpoint bucket (with :attr:`key` attached); imported on first use only."""
-        return self._imported_bucket("ArtifactsBucket", ARTIFACTS_BUCKET_KEY)
-
-    def _imported_bucket(self, construct_id: str, key: str) -> s3.IBucket:
-        existing = self.node.try_find_child(construct_id)
-        if existing is not None:
-            return existing  # type: ignore[return-value]
-        return s3.Bucket.from_bucket_attributes(
-            self, construct_id, bucket_name=self._value(key), encryption_key=self.key
-        )
-
-    def parameter_name(self, key: str) -> str:
-        """The full SSM parameter name of ``key`` (e.g. ``training-role-arn``)."""
-        return f"{self.namespace}{key}"
-
-    def _value(self, key: str) -> str:
-        return ssm.StringParameter.value_for_string_parameter(self, self.parameter_name(key))
-
-    def _own_value(self, key: str) -> str:
-        return ssm.StringParameter.value_for_string_parameter(self, f"{self.own_namespace}{key}")
-
-    def image_uri(self, name: str) -> str:
-        """The URI of the platform's (or team's) image ``name`` (a deploy-time value)."""
-        _check_image_name(self.node.path, name)
-        return self._own_value(IMAGE_URI_KEY.format(name=name))
-
-    def training_image(
-        self, name: str, *, metric_definitions: Sequence[MetricDefinition] | None = None
-    ) -> TrainingImage:
-        """The platform's (or team's) image ``name`` as a ``TrainingImage`` (the role may pull it).
-
-        :param name: the image's name in the platform, e.g. ``"gpu"``.
-        :param metric_definitions: the metric definitions its program prints for. Default: for ``"gpu"``, the
-            packaged GPU image's definitions; otherwise none (pass them in the training definition).
-        """
-        samples: tuple[str, ...] = ()
-        if metric_definitions is None:
-            metric_definitions = ()
-            if name == GPU_IMAGE_NAME:
-                from .gpu_image import load_metric_definitions, load_sample_log_lines
-
-                metric_definitions = load_metric_definitions()
-                samples = load_sample_log_lines()
-        return TrainingImage._platform_image(self.image_uri(name), metric_definitions, sample_log_lines=samples)

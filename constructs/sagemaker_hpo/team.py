@@ -40,14 +40,15 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from . import parameter_schema as schema
 from ._acknowledgements import acknowledge_wildcard_resource
-from ._parameters import IMAGE_URI_KEY, publish_parameters
+from ._parameters import publish_parameters
 from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, OUTPUT_PREFIX, BucketHelpers
 from .deploy import bootstrap_role_arns, cfn_execution_statements, deployer_statements, team_qualifier
 from .deploy import parameter_arn as deploy_parameter_arn
 from .grants import forbid_assets_repository
-from .guardrail_checks import GUARDRAILS_DIGEST_KEY, guard_provider, guardrails_digest
+from .guardrail_checks import guard_provider, guardrails_digest
 from .guardrails import Guardrails
 from .image import TrainingImage, TrainingImageSource, as_training_image
 from .ownership import TEAM_TAG_KEY
@@ -61,17 +62,17 @@ _TEAM_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 #: Where teams' prefixes start in the data bucket and under ``output/`` and ``checkpoints/``.
 TEAMS_PREFIX = "teams/"
 
-#: Parameter keys under a team's namespace (besides the platform's bucket and key parameters).
-TEAM_DATA_PREFIX_KEY = "data-prefix"
-TEAM_OUTPUT_PREFIX_KEY = "output-prefix"
-TEAM_CHECKPOINT_PREFIX_KEY = "checkpoint-prefix"
-TEAM_GUARDRAILS_KEY = "guardrails"
+#: Parameter keys under a team's namespace (declared in ``parameter_schema``; kept here by their former names).
+TEAM_DATA_PREFIX_KEY = schema.TEAM_DATA_PREFIX.key
+TEAM_OUTPUT_PREFIX_KEY = schema.TEAM_OUTPUT_PREFIX.key
+TEAM_CHECKPOINT_PREFIX_KEY = schema.TEAM_CHECKPOINT_PREFIX.key
+TEAM_GUARDRAILS_KEY = schema.GUARDRAILS.key
 #: The key of the job-name prefix of a team's (or a platform's) provider.
-NAME_PREFIX_KEY = "provider-name-prefix"
-TEAM_VOLUME_KEY_ARN_KEY = "volume-key-arn"
-TEAM_CFN_EXECUTION_POLICY_KEY = "cfn-execution-policy-arn"
-TEAM_DEPLOYER_POLICY_KEY = "deployer-policy-arn"
-TEAM_QUALIFIER_KEY = "bootstrap-qualifier"
+NAME_PREFIX_KEY = schema.NAME_PREFIX.key
+TEAM_VOLUME_KEY_ARN_KEY = schema.TEAM_VOLUME_KEY_ARN.key
+TEAM_CFN_EXECUTION_POLICY_KEY = schema.TEAM_CFN_EXECUTION_POLICY.key
+TEAM_DEPLOYER_POLICY_KEY = schema.TEAM_DEPLOYER_POLICY.key
+TEAM_QUALIFIER_KEY = schema.TEAM_QUALIFIER.key
 
 
 def check_team_name(path: str, name: str) -> None:
@@ -200,7 +201,7 @@ class Team(Construct, BucketHelpers):
             ),
         )
         #: The SSM parameter that publishes :attr:`name_prefix` (named in fixed-name errors, HPO-JOB-018).
-        self.provider.name_prefix_parameter = f"{self.namespace}{NAME_PREFIX_KEY}"
+        self.provider.name_prefix_parameter = schema.NAME_PREFIX.name_in(self.namespace)
         self._isolate()
         if self.guardrails is not None:
             for statement in self.guardrails.deny_statements(
@@ -212,7 +213,6 @@ class Team(Construct, BucketHelpers):
                 self.provider.handler_role.add_to_policy(statement)
         #: The team's CDK bootstrap qualifier (``cdk bootstrap --qualifier``, ``DefaultStackSynthesizer(qualifier=)``).
         self.qualifier = team_qualifier(platform.namespace, name)
-        from .platform import ARTIFACTS_BUCKET_KEY, DATA_BUCKET_KEY, KEY_ARN_KEY  # platform.py imports this module
 
         #: The managed policy for the team's CloudFormation execution role (``cdk bootstrap
         #: --cloudformation-execution-policies``): invoke only the team's provider, read only the team's (and the
@@ -225,7 +225,8 @@ class Team(Construct, BucketHelpers):
                 service_token=self.provider.service_token,
                 team_namespace=self.namespace,
                 platform_parameters=[
-                    platform.parameter_name(key) for key in (KEY_ARN_KEY, DATA_BUCKET_KEY, ARTIFACTS_BUCKET_KEY)
+                    parameter.name_in(platform.namespace)
+                    for parameter in (schema.KEY_ARN, schema.DATA_BUCKET, schema.ARTIFACTS_BUCKET)
                 ],
                 qualifier=self.qualifier,
             ),
@@ -364,34 +365,24 @@ class Team(Construct, BucketHelpers):
         )
 
     def _publish(self, platform: HpoPlatform) -> None:
-        values = {
-            "training-role-arn": (self.training_role.role_arn, "the ARN of the team's training role"),
-            "provider-service-token": (self.provider.service_token, "the service token of the team's provider"),
-            NAME_PREFIX_KEY: (self.name_prefix, "the prefix of the team's tuning job names"),
-            TEAM_DATA_PREFIX_KEY: (self._data_root, "the team's prefix in the data bucket"),
-            TEAM_OUTPUT_PREFIX_KEY: (f"{OUTPUT_PREFIX}{self._artifacts_root}", "the team's model output prefix"),
-            TEAM_CHECKPOINT_PREFIX_KEY: (f"{CHECKPOINT_PREFIX}{self._artifacts_root}", "the team's checkpoint prefix"),
-            TEAM_VOLUME_KEY_ARN_KEY: (self.volume_key.key_arn, "the ARN of the team's KMS key for training volumes"),
-            TEAM_QUALIFIER_KEY: (self.qualifier, "the team's CDK bootstrap qualifier"),
-            TEAM_CFN_EXECUTION_POLICY_KEY: (
-                self.cfn_execution_policy.managed_policy_arn,
-                "the managed policy for the team's CloudFormation execution role (cdk bootstrap "
-                "--cloudformation-execution-policies)",
-            ),
-            TEAM_DEPLOYER_POLICY_KEY: (
-                self.deployer_policy.managed_policy_arn,
-                "the managed policy for the people who deploy the team's stacks",
-            ),
-        }
+        values = [
+            (schema.ROLE_ARN, self.training_role.role_arn),
+            (schema.PROVIDER_SERVICE_TOKEN, self.provider.service_token),
+            (schema.NAME_PREFIX, self.name_prefix),
+            (schema.TEAM_DATA_PREFIX, self._data_root),
+            (schema.TEAM_OUTPUT_PREFIX, f"{OUTPUT_PREFIX}{self._artifacts_root}"),
+            (schema.TEAM_CHECKPOINT_PREFIX, f"{CHECKPOINT_PREFIX}{self._artifacts_root}"),
+            (schema.TEAM_VOLUME_KEY_ARN, self.volume_key.key_arn),
+            (schema.TEAM_QUALIFIER, self.qualifier),
+            (schema.TEAM_CFN_EXECUTION_POLICY, self.cfn_execution_policy.managed_policy_arn),
+            (schema.TEAM_DEPLOYER_POLICY, self.deployer_policy.managed_policy_arn),
+        ]
         if self.guardrails is not None:
-            values[TEAM_GUARDRAILS_KEY] = (json.dumps(self.guardrails.to_json()), "the team's guardrails (JSON)")
-        values[GUARDRAILS_DIGEST_KEY] = (guardrails_digest(self.guardrails), "the digest of the team's guardrails")
-        for image_name, uri in self.image_uris.items():
-            values[IMAGE_URI_KEY.format(name=image_name)] = (
-                uri,
-                f"the URI of the team's training image {image_name!r}",
-            )
+            values.append((schema.GUARDRAILS, json.dumps(self.guardrails.to_json())))
+        values.append((schema.GUARDRAILS_DIGEST, guardrails_digest(self.guardrails)))
+        published = schema.parameter_values(schema.Publisher.TEAM, values)
+        published.update(schema.image_values(schema.Publisher.TEAM, self.image_uris))
         #: The published SSM parameters by key.
         self.parameters: dict[str, ssm.StringParameter] = publish_parameters(
-            self, self.namespace, values, f"sagemaker-hpo platform {platform.namespace}, team {self.name}"
+            self, self.namespace, published, f"sagemaker-hpo platform {platform.namespace}, team {self.name}"
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..parameter_schema import IMAGE_URI
 from .job import JobSpec, job_spec_from_request
 
 #: The custom resource type of ``sagemaker_hpo.TuningJob``.
@@ -35,8 +36,8 @@ class AssemblyError(Exception):
     """The assembly cannot be read, synthesized, or does not hold the job asked for."""
 
 
-#: The SSM parameter of a platform's (or team's) image named "gpu" ends with this (``platform.IMAGE_URI_KEY``).
-PLATFORM_GPU_IMAGE_PARAMETER_SUFFIX = "/images/gpu/uri"
+#: The SSM parameter of a platform's (or team's) image named "gpu" ends with this (``parameter_schema.IMAGE_URI``).
+PLATFORM_GPU_IMAGE_PARAMETER_SUFFIX = "/" + IMAGE_URI.key_for(name="gpu")
 #: The packaged GPU training image's folder (``sagemaker_hpo.gpu_image.PACKAGED_DIRECTORY``, without importing it).
 PACKAGED_GPU_IMAGE_DIRECTORY = Path(__file__).resolve().parents[1] / "images" / "gpu_training"
 

@@ -9,6 +9,7 @@ import unicodedata
 from .._contract import contract
 from .._validation import is_unresolved
 from ..handlers.job_waiter import contract as waiter_contract
+from ..parameter_schema import NAME_PREFIX
 from ..waiting import MAX_WAITED_RUNTIME_SECONDS
 from . import service_model as model
 from ._registry import Finding, Level, Source, rule
@@ -303,7 +304,7 @@ def _imported_provider_name(job: JobSpec, finding: Finding) -> None:
     prefix = job.provider.name_prefix
     if not is_unresolved(prefix) and not is_unresolved(name) and name.lower().startswith(f"{prefix.lower()}-"):
         return
-    parameter = job.provider.name_prefix_parameter or "the platform's provider-name-prefix parameter"
+    parameter = job.provider.name_prefix_parameter or f"the platform's {NAME_PREFIX.key} parameter"
     finding.warn(
         f"tuning_job_name {name!r} with an imported provider: its handler may only manage jobs named with its own "
         f"prefix (published in {parameter}). Start the name with that prefix and a hyphen, or leave tuning_job_name "

@@ -1,0 +1,133 @@
+"""The package's import graph: the platform's parts (platform, team, imported platform, parameter schema) import
+each other in one direction only, and each imports on its own in a fresh interpreter."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sagemaker_hpo
+
+PACKAGE = Path(sagemaker_hpo.__file__).resolve().parent
+#: The modules that make up the platform; none of them may be on an import cycle.
+PLATFORM_PARTS = (
+    "sagemaker_hpo.platform",
+    "sagemaker_hpo.team",
+    "sagemaker_hpo.imported_platform",
+    "sagemaker_hpo.parameter_schema",
+    "sagemaker_hpo._namespace",
+    "sagemaker_hpo._parameters",
+)
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(module: str, source: str, is_package: bool, modules: set[str]) -> set[str]:
+    """The package modules ``source`` imports when it runs (function-level imports too; ``TYPE_CHECKING`` not)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = module.split(".")[: None if is_package else -1]
+                    base = base[: len(base) - (child.level - 1)]
+                    target = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                for alias in child.names:
+                    submodule = f"{target}.{alias.name}"
+                    found.add(submodule if submodule in modules else target)
+            elif isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            visit(child)
+
+    visit(ast.parse(source))
+    return {name for name in found if name in modules and name != module}
+
+
+def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
+    """Each module of the package and the package modules it imports at run time."""
+    paths = {_module_name(root, path): path for path in root.rglob("*.py")}
+    modules = set(paths)
+    return {
+        name: _runtime_imports(name, path.read_text(encoding="utf-8"), path.name == "__init__.py", modules)
+        for name, path in paths.items()
+    }
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """The modules ``start`` imports, directly or not."""
+    seen: set[str] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(graph.get(name, ()))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    return import_graph()
+
+
+@pytest.mark.parametrize("module", PLATFORM_PARTS)
+def test_no_platform_part_is_on_an_import_cycle(graph: dict[str, set[str]], module: str) -> None:
+    assert module in graph
+    assert module not in reachable(graph, module), f"{module} imports itself through another module"
+
+
+def test_platform_imports_team_and_team_does_not_import_platform(graph: dict[str, set[str]]) -> None:
+    assert "sagemaker_hpo.team" in graph["sagemaker_hpo.platform"]
+    assert "sagemaker_hpo.imported_platform" in graph["sagemaker_hpo.platform"]
+    for module in ("sagemaker_hpo.team", "sagemaker_hpo.imported_platform"):
+        assert "sagemaker_hpo.platform" not in reachable(graph, module)
+
+
+def test_the_schema_imports_nothing_of_the_package_or_of_cdk() -> None:
+    tree = ast.parse((PACKAGE / "parameter_schema.py").read_text(encoding="utf-8"))
+    imported = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imported <= {"__future__", "enum", "collections.abc", "dataclasses"}, imported
+
+
+def test_the_graph_finds_a_function_level_cycle(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from . import b\n")
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .c import C\ndef f():\n    from .a import x\n"
+    )
+    (package / "c.py").write_text("")
+    found = import_graph(package)
+    assert found["pkg.a"] == {"pkg.b"}
+    assert found["pkg.b"] == {"pkg.a"}  # the TYPE_CHECKING import of c is not a run-time import
+    assert "pkg.a" in reachable(found, "pkg.a")
+
+
+def test_each_platform_part_imports_on_its_own() -> None:
+    script = "; ".join(
+        f"import subprocess, sys; assert subprocess.run([sys.executable, '-c', 'import {module}']).returncode == 0, "
+        f"'{module}'"
+        for module in PLATFORM_PARTS
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
