@@ -90,7 +90,8 @@ def test_the_mlp_job_rehearses_with_the_real_program(assembly: Assembly, tmp_pat
 
 def test_the_platform_gpu_image_convention_is_the_platforms() -> None:
     from sagemaker_hpo.dryrun.assembly import PACKAGED_GPU_IMAGE_DIRECTORY, PLATFORM_GPU_IMAGE_PARAMETER_SUFFIX
-    from sagemaker_hpo.platform import GPU_IMAGE_NAME, IMAGE_URI_KEY
+    from sagemaker_hpo.parameter_schema import IMAGE_URI
+    from sagemaker_hpo.platform import GPU_IMAGE_NAME
 
-    assert PLATFORM_GPU_IMAGE_PARAMETER_SUFFIX == "/" + IMAGE_URI_KEY.format(name=GPU_IMAGE_NAME)
+    assert PLATFORM_GPU_IMAGE_PARAMETER_SUFFIX == "/" + IMAGE_URI.key.format(name=GPU_IMAGE_NAME)
     assert PACKAGED_GPU_IMAGE_DIRECTORY == PACKAGED_DIRECTORY

@@ -7,11 +7,6 @@ from collections.abc import Mapping
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from .parameter_schema import IMAGE_URI
-
-#: The key of an image's URI parameter (``parameter_schema.IMAGE_URI``).
-IMAGE_URI_KEY = IMAGE_URI.key
-
 
 def publish_parameters(
     scope: Construct, namespace: str, values: Mapping[str, tuple[str, str]], description: str

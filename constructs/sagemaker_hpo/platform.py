@@ -54,16 +54,6 @@ __all__ = [
     "resolve_namespace",
 ]
 
-#: Parameter keys under the namespace (declared in ``parameter_schema``; kept here by their former names).
-ROLE_ARN_KEY = schema.ROLE_ARN.key
-DATA_BUCKET_KEY = schema.DATA_BUCKET.key
-ARTIFACTS_BUCKET_KEY = schema.ARTIFACTS_BUCKET.key
-KEY_ARN_KEY = schema.KEY_ARN.key
-PROVIDER_SERVICE_TOKEN_KEY = schema.PROVIDER_SERVICE_TOKEN.key
-PROVIDER_NAME_PREFIX_KEY = schema.NAME_PREFIX.key
-GUARDRAILS_KEY = schema.GUARDRAILS.key
-IMAGE_URI_KEY = schema.IMAGE_URI.key
-
 
 def _prefixes_reaching(roots: Sequence[str]) -> list[str]:
     """The ``s3:prefix`` patterns under which a listing can return a key under one of ``roots``: every non-empty

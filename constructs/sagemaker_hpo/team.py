@@ -62,18 +62,6 @@ _TEAM_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 #: Where teams' prefixes start in the data bucket and under ``output/`` and ``checkpoints/``.
 TEAMS_PREFIX = "teams/"
 
-#: Parameter keys under a team's namespace (declared in ``parameter_schema``; kept here by their former names).
-TEAM_DATA_PREFIX_KEY = schema.TEAM_DATA_PREFIX.key
-TEAM_OUTPUT_PREFIX_KEY = schema.TEAM_OUTPUT_PREFIX.key
-TEAM_CHECKPOINT_PREFIX_KEY = schema.TEAM_CHECKPOINT_PREFIX.key
-TEAM_GUARDRAILS_KEY = schema.GUARDRAILS.key
-#: The key of the job-name prefix of a team's (or a platform's) provider.
-NAME_PREFIX_KEY = schema.NAME_PREFIX.key
-TEAM_VOLUME_KEY_ARN_KEY = schema.TEAM_VOLUME_KEY_ARN.key
-TEAM_CFN_EXECUTION_POLICY_KEY = schema.TEAM_CFN_EXECUTION_POLICY.key
-TEAM_DEPLOYER_POLICY_KEY = schema.TEAM_DEPLOYER_POLICY.key
-TEAM_QUALIFIER_KEY = schema.TEAM_QUALIFIER.key
-
 
 def check_team_name(path: str, name: str) -> None:
     """A team name: 1 to 32 lower-case letters, digits and hyphens, starting with a letter, not ending in a hyphen."""
