@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
@@ -16,8 +14,6 @@ OBJECT_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 #: What an organisation's principals may do with a central image repository (pull; SageMaker pulls with the
 #: training role of the member account).
 IMAGE_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
-#: The condition key that ties a resource policy to the organisation.
-ORGANIZATION_CONDITION_KEY = "aws:PrincipalOrgID"
 
 
 def organization_read_statement(
@@ -34,15 +30,10 @@ def organization_read_statement(
 
 
 def repository_policy_text(scope: Construct, organization_id: str) -> str:
-    """The pull policy of a central repository as a JSON string (for templates that take a policy text)."""
-    statement: dict[str, Any] = {
-        "Sid": "OrganizationPull",
-        "Effect": "Allow",
-        "Principal": {"AWS": "*"},
-        "Action": list(IMAGE_PULL_ACTIONS),
-        "Condition": {"StringEquals": {ORGANIZATION_CONDITION_KEY: organization_id}},
-    }
-    return Stack.of(scope).to_json_string({"Version": "2012-10-17", "Statement": [statement]})
+    """The pull policy of a central repository (:func:`organization_read_statement` with
+    :data:`IMAGE_PULL_ACTIONS`) as a JSON string, for templates that take a policy text."""
+    document = iam.PolicyDocument(statements=[organization_read_statement(organization_id, IMAGE_PULL_ACTIONS)])
+    return Stack.of(scope).to_json_string(document.to_json())
 
 
 class OrganizationId(Construct):
