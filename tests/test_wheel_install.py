@@ -1,10 +1,10 @@
 """The library as its users get it: built into a wheel, installed into a clean virtualenv, used from outside the checkout.
 
-One wheel is built per run (``python -m build --wheel``). Each install goes into a fresh virtualenv with a full pip
-resolution (pip's cache makes repeats cheap): once with the newest ``aws-cdk-lib`` pip finds, once with the oldest
-the library claims in ``pyproject.toml``. From a temporary folder outside the repository, with the checkout not on
-``sys.path``, an app with an ``HpoPlatform`` stack and a team stack (a seed-configuration ``TuningJob`` and a
-``GpuTrainingImage``) is synthesized; the staged assets must hold the handler and the Docker context, and the
+One wheel is built per run (``python -m build --wheel``). Each install goes into a fresh virtualenv with a full
+resolution (uv's or pip's; their caches make repeats cheap): once with the newest ``aws-cdk-lib`` the index has, once
+with the oldest the library claims in ``pyproject.toml``. From a temporary folder outside the repository, with the
+checkout not on ``sys.path``, an app with an ``HpoPlatform`` stack and a team stack (a seed-configuration ``TuningJob``
+and a ``GpuTrainingImage``) is synthesized; the staged assets must hold the handler and the Docker context, and the
 handler's asset hash must equal the one an editable install of the same code gives.
 """
 
@@ -152,8 +152,19 @@ def installed(
     wanted = [str(wheel)]
     if request.param == "oldest":
         wanted.append(f"aws-cdk-lib=={_oldest_cdk()}")
-    _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wanted], cwd=venv, timeout=900)
+    _install(python, wanted, cwd=venv)
     yield request.param, python
+
+
+def _install(python: Path, wanted: list[str], cwd: Path) -> None:
+    """Install into the virtualenv of ``python`` with a full resolution: uv when the development environment has it
+    (``make install`` puts it there; its cache is warm from that install), else pip. Both resolve the same
+    requirements from the same index; pip's own check of the result runs in the tests."""
+    uv = Path(sys.executable).with_name("uv")
+    if uv.is_file():
+        _run([str(uv), "pip", "install", "--quiet", "--python", str(python), *wanted], cwd=cwd, timeout=900)
+    else:
+        _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wanted], cwd=cwd, timeout=900)
 
 
 def test_the_installed_wheel_synthesizes_a_platform_and_a_team_app(
@@ -181,13 +192,13 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.strip().split("."))
 
 
-def test_pip_resolves_the_aws_cdk_lib_version_asked_for(installed: tuple[str, Path], tmp_path: Path) -> None:
+def test_the_install_resolves_the_aws_cdk_lib_version_asked_for(installed: tuple[str, Path], tmp_path: Path) -> None:
     kind, python = installed
     version = _run([str(python), "-c", "import importlib.metadata as m; print(m.version('aws-cdk-lib'))"], tmp_path)
     _run([str(python), "-m", "pip", "check", "--disable-pip-version-check"], tmp_path)
     if kind == "oldest":
         assert version.strip() == _oldest_cdk()
-    else:  # the newest pip finds is at least the version development is pinned to
+    else:  # the newest the index has is at least the version development is pinned to
         lines = (ROOT / "constraints.txt").read_text().splitlines()
         pinned = next(line.split("==")[1] for line in lines if line.startswith("aws-cdk-lib=="))
         assert _version_tuple(version) >= _version_tuple(pinned)
