@@ -18,6 +18,7 @@ from sagemaker_hpo.algorithms import (
     JUMPSTART_METRICS,
     UNTUNABLE_ALGORITHMS,
     XGBOOST_METRICS,
+    _image_groups,
 )
 from tests.construct_support import job, new_stack, training
 from tests.request_support import ROOT_DIR, assert_valid_request
@@ -288,3 +289,20 @@ def test_a_jumpstart_objective_without_a_definition_is_refused() -> None:
 def test_an_unknown_or_untunable_jumpstart_algorithm_is_refused(name: str, match: str) -> None:
     with pytest.raises(ValidationError, match=match + r".*\[HPO-IMAGE-003\]"):
         _jumpstart_job(new_stack("JsRefused"), name, "rmse", "Minimize")
+
+
+def test_the_generator_groups_versions_by_repository_and_registries() -> None:
+    legacy, current = {"us-east-1": "811284229777"}, {"us-east-1": "683313688378", "eu-west-1": "141502667606"}
+    versions = {
+        "1": {"repository": "xgboost", "registries": legacy},
+        "1.7-1": {"repository": "sagemaker-xgboost", "registries": current, "py_versions": ["py3"]},
+        "3.0-5": {"repository": "sagemaker-xgboost", "registries": dict(reversed(current.items()))},
+    }
+    assert _image_groups(versions) == [
+        {"repository": "xgboost", "versions": ["1"], "registries": legacy},
+        {
+            "repository": "sagemaker-xgboost",
+            "versions": ["1.7-1", "3.0-5"],
+            "registries": dict(sorted(current.items())),
+        },
+    ]

@@ -3,13 +3,17 @@ import: the dry run starts without it).
 
 Sources: the XGBoost algorithm's hyperparameter page (docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters
 .html: names and "Valid values"; open ends written closed; the metrics are train:/validation: of each
-eval_metric it computes, with xgboost-tuning.html).
+eval_metric it computes, with xgboost-tuning.html); each algorithm's tuning page for its metrics and their directions
+(``BUILTIN_METRICS``, ``JUMPSTART_METRICS``); the SageMaker Python SDK's image data for the registries, repositories
+and versions, written with the metrics to ``data/builtin-algorithms.json`` (``python -m sagemaker_hpo.algorithms``),
+which ``load_builtin_data`` reads.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +237,22 @@ JUMPSTART_METRICS: dict[str, tuple[dict[str, tuple[str, str | None]], str]] = {
 }
 #: Where ``data/builtin-algorithms.json`` is shipped in the package.
 BUILTIN_DATA_FILE = "data/builtin-algorithms.json"
+
+
+@cache
+def load_builtin_data() -> dict[str, Any]:
+    """The shipped ``data/builtin-algorithms.json``: ``algorithms`` (images, metrics), ``jumpstart``, ``untunable``."""
+    data: dict[str, Any] = json.loads((Path(__file__).resolve().parent / BUILTIN_DATA_FILE).read_text(encoding="utf-8"))
+    return data
+
+
+def builtin_repositories() -> dict[str, str]:
+    """Each built-in algorithm's image repository (``sagemaker-xgboost``, ``linear-learner``) -> its name."""
+    return {
+        group["repository"]: name
+        for name, algorithm in load_builtin_data()["algorithms"].items()
+        for group in algorithm["images"]
+    }
 
 
 def _image_groups(versions: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,12 +18,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import ValidationError
+from .algorithms import load_builtin_data
 from .grants import RoleBinding
 from .objective import MetricDefinition
 from .rules import run_rules
 from .rules.images import BuiltinAlgorithmChoice
-
-_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -51,15 +50,9 @@ class _BuiltinAlgorithm:
 
 
 @cache
-def _builtin_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((_DATA_DIR / "builtin-algorithms.json").read_text())
-    return data
-
-
-@cache
 def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
     found = {}
-    for name, algorithm in _builtin_data()["algorithms"].items():
+    for name, algorithm in load_builtin_data()["algorithms"].items():
         groups = tuple(
             _ImageGroup(g["repository"], tuple(g["versions"]), dict(g["registries"])) for g in algorithm["images"]
         )
@@ -70,13 +63,13 @@ def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
 @cache
 def jumpstart_algorithms() -> dict[str, dict[str, Any]]:
     """SageMaker's JumpStart-based built-in algorithms by name: each metric's direction and documented regex."""
-    algorithms: dict[str, dict[str, Any]] = _builtin_data()["jumpstart"]["algorithms"]
+    algorithms: dict[str, dict[str, Any]] = load_builtin_data()["jumpstart"]["algorithms"]
     return algorithms
 
 
 def untunable_algorithms() -> dict[str, str]:
     """Built-in algorithms that document no tuning metrics, with the reason a tuning job of theirs is refused."""
-    untunable: dict[str, str] = _builtin_data()["untunable"]
+    untunable: dict[str, str] = load_builtin_data()["untunable"]
     return untunable
 
 
