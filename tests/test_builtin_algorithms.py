@@ -14,6 +14,7 @@ from constructs import Construct
 from sagemaker_hpo import IntegerRange, MetricDefinition, Objective, TrainingImage, ValidationError
 from sagemaker_hpo.algorithms import (
     BUILTIN_DATA_FILE,
+    BUILTIN_HYPERPARAMETERS,
     BUILTIN_METRICS,
     JUMPSTART_METRICS,
     UNTUNABLE_ALGORITHMS,
@@ -80,9 +81,10 @@ def builtins() -> dict[str, Any]:
     for name, version in JOBS:
         metric, direction = _documented(name)
         image = TrainingImage.builtin_algorithm(name, version)
-        definition = training(image=image, static_hyperparameters={"epochs": 10})
+        first, second = _hyperparameters(name)
+        definition = training(image=image, static_hyperparameters={first: 10})
         construct_id = _construct_id(name, version)
-        ranges = [IntegerRange("mini_batch_size", 10, 100)]
+        ranges = [IntegerRange(second, 10, 100)]
         made = job(stack, construct_id, objective=_objective(metric, direction), parameter_ranges=ranges,
                    training=definition)  # fmt: skip
         job(stack, construct_id + "Typo", objective=_objective(metric[:-1], direction), parameter_ranges=ranges,
@@ -94,8 +96,16 @@ def builtins() -> dict[str, Any]:
                 Construct(stack, _construct_id(name, version)), None
             )
             requests[(name, version)] = {"image": stack.resolve(image.image_uri)}
-    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("HPO-METRIC-003"))
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("HPO-METRIC-003|HPO-ALGO-001"))
     return {"warnings": {w.id: w.entry.data for w in warnings}, "requests": requests}
+
+
+def _hyperparameters(name: str) -> tuple[str, str]:
+    """Two hyperparameters the algorithm's page lists (XGBoost: two of its table)."""
+    if name == "xgboost":
+        return "num_round", "max_depth"
+    first, second = sorted(BUILTIN_HYPERPARAMETERS[name][0])[:2]
+    return first, second
 
 
 def _image_uri(request: dict[str, Any]) -> str:
@@ -135,7 +145,7 @@ def test_a_documented_objective_is_accepted_and_a_near_miss_flagged_with_a_did_y
 ) -> None:
     metric, _ = _documented(name)
     path = f"/Builtins/{_construct_id(name, version)}"
-    assert path not in builtins["warnings"]
+    assert path not in builtins["warnings"]  # neither HPO-METRIC-003 nor HPO-ALGO-001
     assert f"did you mean {metric!r}?" in builtins["warnings"][path + "Typo"]
 
 
@@ -306,3 +316,23 @@ def test_the_generator_groups_versions_by_repository_and_registries() -> None:
             "registries": dict(sorted(current.items())),
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("image", "static", "expected"),
+    [
+        (lambda: TrainingImage.builtin_algorithm("linear-learner", "1"), {"predictor_typ": "regressor"},
+         "'predictor_typ' is not a hyperparameter built-in linear-learner accepts; did you mean 'predictor_type'?"),
+        (lambda: TrainingImage.jumpstart_algorithm("lightgbm", FRAMEWORK_IMAGE), {"num_leafs": 31, "sagemaker_program": "train.py"},
+         "'num_leafs' is not a hyperparameter built-in lightgbm accepts; did you mean 'num_leaves'?"),
+    ],
+    ids=["linear-learner", "lightgbm"],
+)  # fmt: skip
+def test_a_hyperparameter_the_algorithms_page_does_not_list_is_flagged(image: Any, static: Any, expected: str) -> None:
+    stack = new_stack("Hyperparameters")
+    job(stack, objective=Objective.minimize("rmse" if "lightgbm" in expected else "validation:mse"),
+        parameter_ranges=[IntegerRange("mini_batch_size", 100, 5000)] if "linear" in expected else
+        [IntegerRange("num_leaves", 10, 100)],
+        training=training(image=image(), static_hyperparameters=static))  # fmt: skip
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("HPO-ALGO-001"))
+    assert [w.entry.data.split(": ", 1)[1].split(" (")[0] for w in warnings] == [expected]

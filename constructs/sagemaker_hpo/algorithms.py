@@ -235,6 +235,150 @@ JUMPSTART_METRICS: dict[str, tuple[dict[str, tuple[str, str | None]], str]] = {
         _DG + "object-detection-tensorflow-tuning.html",
     ),
 }
+
+
+def _names(page: str, names: str) -> tuple[frozenset[str], str]:
+    return frozenset(names.split()), _DG + page + ".html"
+
+
+#: The hyperparameter names each built-in algorithm's hyperparameters page lists (read from the Developer Guide's
+#: source as above): (names, page). XGBoost's, with their valid values, are XGBOOST_HYPERPARAMETERS.
+BUILTIN_HYPERPARAMETERS: dict[str, tuple[frozenset[str], str]] = {
+    "kmeans": _names(
+        "k-means-api-config",
+        "epochs eval_metrics extra_center_factor feature_dim half_life_time_size init_method k "
+        "local_lloyd_init_method local_lloyd_max_iter local_lloyd_num_trials local_lloyd_tol mini_batch_size",
+    ),
+    "knn": _names(
+        "kNN_hyperparameters",
+        "dimension_reduction_target dimension_reduction_type faiss_index_ivf_nlists faiss_index_pq_m "
+        "feature_dim index_metric index_type k mini_batch_size predictor_type sample_size",
+    ),
+    "randomcutforest": _names("rcf_hyperparameters", "eval_metrics feature_dim num_samples_per_tree num_trees"),
+    "factorization-machines": _names(
+        "fact-machines-hyperparameters",
+        "bias_init_method bias_init_scale bias_init_sigma bias_init_value bias_lr bias_wd clip_gradient "
+        "epochs eps factors_init_method factors_init_scale factors_init_sigma factors_init_value factors_lr "
+        "factors_wd feature_dim linear_init_method linear_init_scale linear_init_sigma linear_init_value "
+        "linear_lr linear_wd mini_batch_size num_factors predictor_type rescale_grad",
+    ),
+    "lda": _names(
+        "lda_hyperparameters", "alpha0 feature_dim max_iterations max_restarts mini_batch_size num_topics tol"
+    ),
+    "ipinsights": _names(
+        "ip-insights-hyperparameters",
+        "batch_metrics_publish_interval epochs learning_rate mini_batch_size num_entity_vectors "
+        "num_ip_encoder_layers random_negative_sampling_rate shuffled_negative_sampling_rate vector_dim "
+        "weight_decay",
+    ),
+    "linear-learner": _names(
+        "ll_hyperparameters",
+        "accuracy_top_k balance_multiclass_weights beta_1 beta_2 bias_lr_mult bias_wd_mult "
+        "binary_classifier_model_selection_criteria early_stopping_patience early_stopping_tolerance epochs "
+        "f_beta feature_dim huber_delta init_bias init_method init_scale init_sigma l1 learning_rate loss "
+        "loss_insensitivity lr_scheduler_factor lr_scheduler_minimum_lr lr_scheduler_step margin "
+        "mini_batch_size momentum normalize_data normalize_label num_calibration_samples num_classes "
+        "num_models num_point_for_scaler optimizer positive_example_weight_mult predictor_type quantile "
+        "target_precision target_recall unbias_data unbias_label use_bias use_lr_scheduler wd",
+    ),
+    "ntm": _names(
+        "ntm_hyperparameters",
+        "batch_norm clip_gradient encoder_layers encoder_layers_activation epochs learning_rate "
+        "mini_batch_size num_patience_epochs num_topics optimizer rescale_gradient sub_sample tolerance "
+        "weight_decay",
+    ),
+    "blazingtext": _names(
+        "blazingtext_hyperparameters",
+        "batch_size buckets early_stopping epochs evaluation learning_rate max_char min_char min_count "
+        "min_epochs mode negative_samples patience sampling_threshold subwords vector_dim window_size "
+        "word_ngrams",
+    ),
+    "object2vec": _names(
+        "object2vec-hyperparameters",
+        "bucket_width comparator_list dropout early_stopping_patience early_stopping_tolerance "
+        "enc0_cnn_filter_width enc0_freeze_pretrained_embedding enc0_layers enc0_max_seq_len enc0_network "
+        "enc0_pretrained_embedding_file enc0_token_embedding_dim enc0_vocab_file enc0_vocab_size "
+        "enc1_cnn_filter_width enc1_freeze_pretrained_embedding enc1_layers enc1_max_seq_len enc1_network "
+        "enc1_pretrained_embedding_file enc1_token_embedding_dim enc1_vocab_file enc1_vocab_size enc_dim "
+        "epochs learning_rate mini_batch_size mlp_activation mlp_dim mlp_layers negative_sampling_rate "
+        "num_classes optimizer output_layer tied_token_embedding_weight token_embedding_storage_type "
+        "weight_decay",
+    ),
+    "image-classification": _names(
+        "IC-Hyperparameter",
+        "augmentation_type beta_1 beta_2 checkpoint_frequency early_stopping early_stopping_min_epochs "
+        "early_stopping_patience early_stopping_tolerance epochs eps gamma image_shape kv_store learning_rate "
+        "lr_scheduler_factor lr_scheduler_step mini_batch_size momentum multi_label num_classes num_layers "
+        "num_training_samples optimizer precision_dtype resize top_k use_pretrained_model use_weighted_loss "
+        "weight_decay",
+    ),
+    "object-detection": _names(
+        "object-detection-api-config",
+        "base_network early_stopping early_stopping_min_epochs early_stopping_patience "
+        "early_stopping_tolerance epochs freeze_layer_pattern image_shape kv_store label_width learning_rate "
+        "lr_scheduler_factor lr_scheduler_step mini_batch_size momentum nms_threshold num_classes "
+        "num_training_samples optimizer overlap_threshold use_pretrained_model weight_decay",
+    ),
+    "semantic-segmentation": _names(
+        "segmentation-hyperparameters",
+        "algorithm backbone base_size crop_size early_stopping early_stopping_min_epochs "
+        "early_stopping_patience early_stopping_tolerance epochs gamma1 gamma2 learning_rate lr_scheduler "
+        "lr_scheduler_factor lr_scheduler_step mini_batch_size momentum num_classes num_training_samples "
+        "optimizer syncbn use_pretrained_model validation_mini_batch_size weight_decay",
+    ),
+    "forecasting-deepar": _names(
+        "deepar_hyperparameters",
+        "cardinality context_length dropout_rate early_stopping_patience embedding_dimension epochs "
+        "learning_rate likelihood mini_batch_size num_cells num_dynamic_feat num_eval_samples num_layers "
+        "prediction_length test_quantiles time_freq",
+    ),
+    "seq2seq": _names(
+        "seq-2-seq-hyperparameters",
+        "batch_size beam_size bleu_sample_size bucket_width bucketing_enabled "
+        "checkpoint_frequency_num_batches checkpoint_threshold clip_gradient cnn_activation_type "
+        "cnn_hidden_dropout cnn_kernel_width_decoder cnn_kernel_width_encoder cnn_num_hidden decoder_type "
+        "embed_dropout_source embed_dropout_target encoder_type fixed_rate_lr_half_life learning_rate "
+        "loss_type lr_scheduler_type max_num_batches max_num_epochs max_seq_len_source max_seq_len_target "
+        "min_num_epochs momentum num_embed_source num_embed_target num_layers_decoder num_layers_encoder "
+        "optimized_metric optimizer_type plateau_reduce_lr_factor plateau_reduce_lr_threshold "
+        "rnn_attention_in_upper_layers rnn_attention_num_hidden rnn_attention_type rnn_cell_type "
+        "rnn_decoder_hidden_dropout rnn_decoder_state_init rnn_first_residual_layer rnn_num_hidden "
+        "rnn_residual_connections training_metric weight_decay weight_init_scale weight_init_type "
+        "xavier_factor_type",
+    ),
+    "lightgbm": _names(
+        "lightgbm-hyperparameters",
+        "bagging_fraction bagging_freq boosting early_stopping_rounds feature_fraction "
+        "feature_fraction_bynode is_unbalance lambda_l1 lambda_l2 learning_rate max_bin max_delta_step "
+        "max_depth metric min_data_in_leaf min_gain_to_split num_boost_round num_leaves num_threads "
+        "scale_pos_weight tree_learner tweedie_variance_power verbosity",
+    ),
+    "catboost": _names(
+        "catboost-hyperparameters",
+        "bagging_temperature boosting_type depth early_stopping_rounds eval_metric grow_policy iterations "
+        "l2_leaf_reg learning_rate max_bin max_leaves min_data_in_leaf random_seed random_strength rsm "
+        "sampling_frequency scale_pos_weight thread_count verbose",
+    ),
+    "tabtransformer": _names(
+        "tabtransformer-hyperparameters",
+        "attn_dropout batch_size frac_shared_embed input_dim learning_rate mlp_dropout n_blocks n_epochs patience",
+    ),
+    "image-classification-tensorflow": _names(
+        "IC-TF-Hyperparameter",
+        "augmentation augmentation_random_flip augmentation_random_rotation augmentation_random_zoom "
+        "batch_size beta_1 beta_2 binary_mode dropout_rate early_stopping early_stopping_min_delta "
+        "early_stopping_patience epochs epsilon eval_metric image_resize_interpolation "
+        "initial_accumulator_value label_smoothing learning_rate momentum optimizer regularizers_l2 "
+        "reinitialize_top_layer rho train_only_on_top_layer",
+    ),
+    "object-detection-tensorflow": _names(
+        "object-detection-tensorflow-Hyperparameter",
+        "batch_size beta_1 beta_2 early_stopping early_stopping_min_delta early_stopping_patience epochs "
+        "epsilon initial_accumulator_value learning_rate momentum optimizer reinitialize_top_layer rho "
+        "train_only_on_top_layer",
+    ),
+}
+
 #: Where ``data/builtin-algorithms.json`` is shipped in the package.
 BUILTIN_DATA_FILE = "data/builtin-algorithms.json"
 
