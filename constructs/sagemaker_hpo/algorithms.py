@@ -179,6 +179,9 @@ UNTUNABLE_ALGORITHMS: dict[str, str] = {
 #: pre-trained artifacts in JumpStart's buckets; the library cannot name it offline, so the user passes its URI
 #: (``TrainingImage.jumpstart_algorithm``). Their tuning pages give each metric with its direction and, for most,
 #: the regex that reads it from the training log: (metric -> (direction, regex or None), page).
+#: Directions and regexes are recorded as the pages give them (LightGBM's and CatBoost's pages list their log losses
+#: as Maximize; the library records directions and does not check them); a regex is the one the page's string
+#: literal denotes (``"rmse: ([0-9\\\\.]+)"`` -> ``rmse: ([0-9\\.]+)``).
 JUMPSTART_METRICS: dict[str, tuple[dict[str, tuple[str, str | None]], str]] = {
     "lightgbm": (
         {
