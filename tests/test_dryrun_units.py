@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from sagemaker_hpo.dryrun import extras
-from sagemaker_hpo.dryrun.assembly import AssemblyError, job_path, read_assembly
+from sagemaker_hpo.dryrun.assembly import BUILTIN_REPOSITORIES, AssemblyError, job_path, read_assembly
 from sagemaker_hpo.dryrun.builtin import builtin_findings
 from sagemaker_hpo.dryrun.checks import budget, plan_check_trials
 from sagemaker_hpo.dryrun.cli import main
@@ -200,6 +200,25 @@ def test_builtin_xgboost_ranges_and_metric_are_checked() -> None:
     assert any("hyperparameter learning_rate is not one xgboost accepts" in m for m in errors)
     assert any("hyperparameter epochs is not one xgboost accepts" in m for m in errors)
     assert any("range eta 0.0..2.0 leaves what xgboost accepts (0..1)" in m for m in errors)
+
+
+def test_other_builtins_have_their_objective_checked_from_the_shipped_data() -> None:
+    assert {r: BUILTIN_REPOSITORIES[r] for r in ("sagemaker-xgboost", "xgboost", "linear-learner", "seq2seq")} == {
+        "sagemaker-xgboost": "xgboost",
+        "xgboost": "xgboost",
+        "linear-learner": "linear-learner",
+        "seq2seq": "seq2seq",
+    }
+    raw = request(static={"predictor_type": "regressor"})
+    raw["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]["MetricName"] = "validation:objective_los"
+    spec = job_spec_from_request("S/J", raw)
+    findings = builtin_findings(spec, "linear-learner", "linear-learner:1")
+    assert "only its objective metric is checked" in findings[0].message
+    (error,) = [f.message for f in findings if f.severity == "error"]
+    assert error.startswith("objective validation:objective_los is not a metric linear-learner emits")
+    raw["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]["MetricName"] = "validation:objective_loss"
+    findings = builtin_findings(job_spec_from_request("S/J", raw), "linear-learner", "linear-learner:1")
+    assert [f.severity for f in findings] == ["info"]
 
 
 def test_importing_the_dry_run_loads_neither_aws_cdk_nor_the_extra() -> None:

@@ -73,7 +73,7 @@ def test_the_wheel_carries_the_handler_the_image_and_the_data(dist: Path) -> Non
         "sagemaker_hpo/images/gpu_training/Dockerfile",
         "sagemaker_hpo/images/gpu_training/train.py",
         "sagemaker_hpo/images/gpu_training/metrics.json",
-        "sagemaker_hpo/data/xgboost-image-registries.json",
+        "sagemaker_hpo/data/builtin-algorithms.json",
         "sagemaker_hpo/data/sagemaker-training-prices.json",
     ):
         assert expected in names, expected

@@ -542,12 +542,13 @@ FAILING: list[tuple[str, Overrides, str]] = [
     (
         "HPO-IMAGE-001",
         lambda s: {"training": training(image=TrainingImage.builtin_algorithm("xgbost", "1.7-1"))},
-        r"training.image: 'xgbost'; is not a built-in algorithm the library knows; known: .*xgboost",
+        r"training.image: 'xgbost'; is not a built-in algorithm the library knows \(known: .*xgboost\); did you mean "
+        r"'xgboost'\?",
     ),
     (
         "HPO-IMAGE-002",
         lambda s: {"training": training(image=TrainingImage.builtin_algorithm("xgboost", "0.9"))},
-        r"training.image: '0.9'; is not a published xgboost version; published: 1.7-1",
+        r"training.image: '0.9'; is not a published xgboost version; published: 1, 0.90-1, .*1.7-1",
     ),
     # data
     (
@@ -1290,6 +1291,34 @@ def _claimed_name(stack: cdk.Stack, first: str, second: str) -> str:
     job(stack, "First", tuning_job_name=first)
     return second
 
+
+def _jumpstart(name: str, objective: str, **image: Any) -> dict[str, Any]:
+    """A LightGBM (or other JumpStart algorithm) job on a framework image, its objective ``objective``."""
+    uri = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:1.9.0-cpu-py38"
+    return {
+        "objective": Objective.minimize(objective),
+        "training": training(image=TrainingImage.jumpstart_algorithm(name, uri, **image)),
+    }
+
+
+# -- issue 18: built-in algorithms beyond XGBoost -----------------------------------------------------------------
+FAILING += [
+    ("HPO-IMAGE-003", lambda s: _jumpstart("lightgbn", "rmse"), r"'lightgbn'; is not a JumpStart algorithm"),
+    (
+        "HPO-IMAGE-003:untunable",
+        lambda s: _jumpstart("autogluon-tabular", "rmse"),
+        r"cannot be tuned: AutoGluon-Tabular documents no tuning metrics",
+    ),
+    (
+        "HPO-METRIC-013",
+        lambda s: _jumpstart("lightgbm", "rmsle", metric_definitions=[MetricDefinition("rmsle", r"rmsle: (\S+)")]),
+        r"objective.metric_name: 'rmsle'; is not a metric lightgbm documents for tuning .*did you mean 'rmse'\?",
+    ),
+]
+PASSING += [
+    ("HPO-IMAGE-003", lambda s: _jumpstart("lightgbm", "rmse")),
+    ("HPO-METRIC-013", lambda s: _jumpstart("catboost", "RMSE")),
+]
 
 # The cases of issue 18's rules live in their own module.
 FAILING += request_cases.FAILING

@@ -18,40 +18,59 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._validation import ValidationError
-from .algorithms import XGBOOST_METRICS
+from .algorithms import load_builtin_data
 from .grants import RoleBinding
 from .objective import MetricDefinition
 from .rules import run_rules
 from .rules.images import BuiltinAlgorithmChoice
 
-_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+@dataclass(frozen=True)
+class _ImageGroup:
+    """Versions of a built-in algorithm published in one repository of the same registry accounts."""
+
+    repository: str
+    versions: tuple[str, ...]
+    registries: dict[str, str]
 
 
 @dataclass(frozen=True)
 class _BuiltinAlgorithm:
-    repository: str
-    registries: dict[str, str]
-    versions: tuple[str, ...]
+    images: tuple[_ImageGroup, ...]
     metrics: frozenset[str]
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every published version, oldest repository first."""
+        return tuple(v for group in self.images for v in group.versions)
+
+    def image(self, version: str) -> _ImageGroup:
+        """The repository and registries of ``version`` (the newest group for an unknown one: HPO-IMAGE-002)."""
+        return next((g for g in self.images if version in g.versions), self.images[-1])
 
 
 @cache
 def _builtin_algorithms() -> dict[str, _BuiltinAlgorithm]:
-    facts = json.loads((_DATA_DIR / "xgboost-image-registries.json").read_text())
-    found = {
-        "xgboost": _BuiltinAlgorithm(
-            facts["repository"], dict(facts["registries"]), tuple(facts["versions"]), XGBOOST_METRICS
+    found = {}
+    for name, algorithm in load_builtin_data()["algorithms"].items():
+        groups = tuple(
+            _ImageGroup(g["repository"], tuple(g["versions"]), dict(g["registries"])) for g in algorithm["images"]
         )
-    }
-    others = json.loads((_DATA_DIR / "builtin-algorithms.json").read_text())["algorithms"]
-    for name, algorithm in others.items():
-        found[name] = _BuiltinAlgorithm(
-            algorithm["repository"],
-            dict(algorithm["registries"]),
-            tuple(algorithm["versions"]),
-            frozenset(algorithm["metrics"]),
-        )
+        found[name] = _BuiltinAlgorithm(groups, frozenset(algorithm["metrics"]))
     return found
+
+
+@cache
+def jumpstart_algorithms() -> dict[str, dict[str, Any]]:
+    """SageMaker's JumpStart-based built-in algorithms by name: each metric's direction and documented regex."""
+    algorithms: dict[str, dict[str, Any]] = load_builtin_data()["jumpstart"]["algorithms"]
+    return algorithms
+
+
+def untunable_algorithms() -> dict[str, str]:
+    """Built-in algorithms that document no tuning metrics, with the reason a tuning job of theirs is refused."""
+    untunable: dict[str, str] = load_builtin_data()["untunable"]
+    return untunable
 
 
 #: Built-in algorithm image URIs (tokens) by stack, then by (algorithm, version).
@@ -94,10 +113,11 @@ class _BuiltinImage(_ImageKind):
         uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
         key = (self.name, self.version)
         if key not in uris:
-            account = _registry_account(scope, self.name, algorithm)
+            image = algorithm.image(self.version)
+            account = _registry_account(scope, self.name, image, latest=image is algorithm.images[-1])
             # One Fn::Sub rather than an Fn::Join of six parts: every tuning job repeats this value, and the Sub
             # form is about 200 bytes shorter in the template (and easier to read).
-            registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{algorithm.repository}:{self.version}"
+            registry = ".dkr.ecr.${AWS::Region}.${AWS::URLSuffix}" + f"/{image.repository}:{self.version}"
             if Token.is_unresolved(account):
                 uris[key] = Fn.sub("${Account}" + registry, {"Account": account})
             else:
@@ -141,6 +161,13 @@ class _UriImage(_ImageKind):
         if binding is not None:
             binding.pull_uri(self.uri, IMAGE_FIELD, granted_by_platform=self.granted_by_platform)
         return BoundImage(self.uri, None)
+
+
+@dataclass(frozen=True)
+class _JumpStartImage(_UriImage):
+    """A JumpStart-based built-in algorithm: its framework image given by URI (granted like ``_UriImage``)."""
+
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +233,47 @@ class TrainingImage:
                     "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))",
                 )
         return TrainingImage(_BuiltinImage(name.lower(), version))
+
+    @staticmethod
+    def jumpstart_algorithm(
+        name: str,
+        image_uri: str,
+        *,
+        metric_definitions: Sequence[MetricDefinition] = (),
+        sample_log_lines: Sequence[str] = (),
+    ) -> TrainingImage:
+        """A JumpStart-based built-in algorithm (``lightgbm``, ``catboost``, ``tabtransformer``,
+        ``image-classification-tensorflow``, ``object-detection-tensorflow``) run from its training image.
+
+        JumpStart resolves that image at run time from the model's specification (a PyTorch, TensorFlow or other
+        framework container, e.g. what ``sagemaker.image_uris.retrieve(model_id=..., model_version=...,
+        image_scope="training", ...)`` returns): the library cannot name it offline, so pass its URI. The training
+        script and pre-trained model JumpStart adds (``sagemaker_program``/``sagemaker_submit_directory``
+        hyperparameters, a ``model`` channel) are the job's to pass too. SageMaker reads the metrics of such an image
+        through metric definitions: the ones the algorithm's tuning page documents (name and regex) are added, and the
+        objective must be one of its documented metrics (rule HPO-METRIC-013).
+
+        :param name: the algorithm (rule HPO-IMAGE-003).
+        :param image_uri: its training image's URI (pull is granted as for ``from_image_uri``).
+        :param metric_definitions: more metric definitions, or ones that replace a documented one by name (required
+            for ``image-classification-tensorflow``, whose page gives no regex). Default: the documented ones only.
+        :param sample_log_lines: lines the training script prints (rule HPO-METRIC-011). Default: none.
+        """
+        for label, value in (("name", name), ("image_uri", image_uri)):
+            if not isinstance(value, str):
+                raise ValidationError.wrong_type("TrainingImage.jumpstart_algorithm", label, value, "a string")
+        documented = jumpstart_algorithms().get(name.lower(), {}).get("metrics", {})
+        given = {m.name for m in metric_definitions}
+        definitions = [
+            MetricDefinition(metric, fact["regex"])
+            for metric, fact in documented.items()
+            if fact["regex"] is not None and metric not in given
+        ]
+        return TrainingImage(
+            _JumpStartImage(image_uri, False, name.lower()),
+            (*definitions, *metric_definitions),
+            tuple(sample_log_lines),
+        )
 
     @staticmethod
     def from_algorithm(name: str, *, metric_names: Sequence[str]) -> TrainingImage:
@@ -302,6 +370,11 @@ class TrainingImage:
         return self._kind.name if isinstance(self._kind, _BuiltinImage) else None
 
     @property
+    def jumpstart_name(self) -> str | None:
+        """The JumpStart-based built-in algorithm's name (``lightgbm``); ``None`` for any other image."""
+        return self._kind.name if isinstance(self._kind, _JumpStartImage) else None
+
+    @property
     def algorithm_name(self) -> str | None:
         """An algorithm resource's name or ARN (``from_algorithm``); ``None`` for an image."""
         return self._kind.name if isinstance(self._kind, _AlgorithmResource) else None
@@ -356,19 +429,22 @@ def _asset_key(directory: str, options: dict[str, Any]) -> str:
     return f"{Path(directory).resolve()}|{described}"
 
 
-def _registry_account(scope: Construct, name: str, algorithm: _BuiltinAlgorithm) -> str:
+def _registry_account(scope: Construct, name: str, image: _ImageGroup, *, latest: bool) -> str:
+    """The registry account of ``image`` in the stack's region: a literal, or a ``CfnMapping`` lookup (one mapping
+    per algorithm, and one more for each older repository of it, such as XGBoost's legacy ``xgboost:1``)."""
     stack = Stack.of(scope)
     if not Token.is_unresolved(stack.region):
-        account = algorithm.registries.get(stack.region)
+        account = image.registries.get(stack.region)
         if account is None:  # HPO-IMAGE-002 rejects the region before the image is bound
             raise AssertionError(f"no {name} registry in {stack.region!r}")  # pragma: no cover
         return account
-    mapping_id = f"SageMakerHpo{name.capitalize()}Registries"
+    older = "" if latest else image.repository.title()
+    mapping_id = f"SageMakerHpo{name.capitalize()}{older}Registries"
     mapping = stack.node.try_find_child(mapping_id)
     if not isinstance(mapping, CfnMapping):
         mapping = CfnMapping(
             stack,
             mapping_id,
-            mapping={region: {"account": account} for region, account in sorted(algorithm.registries.items())},
+            mapping={region: {"account": account} for region, account in sorted(image.registries.items())},
         )
     return mapping.find_in_map(Aws.REGION, "account")

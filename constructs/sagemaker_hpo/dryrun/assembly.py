@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..algorithms import builtin_repositories
 from ..parameter_schema import IMAGE_URI
 from .job import JobSpec, job_spec_from_request
 
@@ -25,11 +26,9 @@ TUNING_JOB_TYPE = "Custom::SageMakerHyperParameterTuningJob"
 #: Trailing construct ids CDK adds below the construct a user names.
 _INNER_IDS = ("Default", "Resource")
 _ASSET_HASH = re.compile(r"[0-9a-f]{64}")
-#: Image repositories of SageMaker's built-in algorithms (``<account>.dkr.ecr.<region>.<suffix>/<repository>:tag``).
-BUILTIN_REPOSITORIES = {
-    "sagemaker-xgboost": "xgboost",
-    "xgboost": "xgboost",
-}
+#: Image repositories of SageMaker's built-in algorithms (``<account>.dkr.ecr.<region>.<suffix>/<repository>:tag``)
+#: -> the algorithm's name, from the shipped data file.
+BUILTIN_REPOSITORIES = builtin_repositories()
 
 
 class AssemblyError(Exception):

@@ -1,21 +1,23 @@
 """Built-in algorithms cannot run here: what can be checked without them (hyperparameter names, ranges, metrics).
 
 The tables (``sagemaker_hpo.algorithms``, shared with the synth-time rules) hold the hyperparameters of SageMaker's
-XGBoost algorithm with the values each accepts and the metrics it emits.
+XGBoost algorithm with the values each accepts, and the metrics every built-in algorithm emits (the data file).
 """
 
 from __future__ import annotations
 
-from ..algorithms import XGBOOST_HYPERPARAMETERS, XGBOOST_METRICS
+from ..algorithms import XGBOOST_HYPERPARAMETERS, load_builtin_data
 from .checks import Finding
 from .job import JobSpec
 
-KNOWN_ALGORITHMS = {"xgboost": (XGBOOST_HYPERPARAMETERS, XGBOOST_METRICS)}
+#: The built-in algorithms whose hyperparameters (name -> accepted bounds) the dry run knows.
+KNOWN_HYPERPARAMETERS = {"xgboost": XGBOOST_HYPERPARAMETERS}
 
 
 def builtin_findings(spec: JobSpec, algorithm: str | None, uri: str | None) -> list[Finding]:
     """What can be said about a job whose image is a built-in algorithm (or any image the dry run cannot build)."""
-    if algorithm not in KNOWN_ALGORITHMS:
+    known_metrics = load_builtin_data()["algorithms"]
+    if algorithm is None or algorithm not in known_metrics:
         return [
             Finding(
                 "builtin",
@@ -24,13 +26,15 @@ def builtin_findings(spec: JobSpec, algorithm: str | None, uri: str | None) -> l
                 "the dry run knows nothing about it",
             )
         ]
-    hyperparameters, metrics = KNOWN_ALGORITHMS[algorithm]
+    metrics = known_metrics[algorithm]["metrics"]
+    hyperparameters = KNOWN_HYPERPARAMETERS.get(algorithm)
+    checked = "hyperparameter names, ranges and objective metric are" if hyperparameters else "objective metric is"
     findings = [
         Finding(
             "builtin",
             "info",
             f"built-in algorithm {algorithm} ({uri}): it cannot run on this machine, so no trial runs; only its "
-            "hyperparameter names, ranges and objective metric are checked",
+            f"{checked} checked",
         )
     ]
     if spec.objective_name not in metrics:
@@ -42,6 +46,8 @@ def builtin_findings(spec: JobSpec, algorithm: str | None, uri: str | None) -> l
                 f"(it has {', '.join(sorted(metrics))})",
             )
         )
+    if hyperparameters is None:
+        return findings
     for name in list(spec.static_hyperparameters) + [r.name for r in spec.ranges]:
         if name not in hyperparameters:
             findings.append(Finding("builtin", "error", f"hyperparameter {name} is not one {algorithm} accepts"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -86,6 +87,37 @@ def _objective_name(job: JobSpec, finding: Finding) -> None:
     )
 
 
+def _did_you_mean(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+@rule(
+    "HPO-METRIC-013",
+    statement="A JumpStart-based built-in algorithm's objective is a metric its tuning page documents (with a "
+    "did-you-mean).",
+    field="HyperParameterTuningJobObjective.MetricName",
+    source=Source.ALGORITHM,
+    reference="the algorithm's tuning page (e.g. lightgbm-tuning.html: rmse, l1, auc, ...)",
+    subjects=JobSpec,
+)
+def _jumpstart_metric(job: JobSpec, finding: Finding) -> None:
+    from .images import jumpstart_algorithms
+
+    name = job.image.jumpstart_name
+    metric = job.objective.metric_name
+    if name not in jumpstart_algorithms() or is_unresolved(metric):  # an unknown name: HPO-IMAGE-003 on binding
+        return
+    documented = jumpstart_algorithms()[name]["metrics"]
+    finding.require(
+        metric in documented,
+        "objective.metric_name",
+        metric,
+        f"is not a metric {name} documents for tuning (documented: {', '.join(sorted(documented))})"
+        + _did_you_mean(metric, documented),
+    )
+
+
 @rule(
     "HPO-METRIC-002",
     statement="A custom image's objective metric is one of the job's metric definitions.",
@@ -120,7 +152,10 @@ def _objective_defined(job: JobSpec, finding: Finding) -> None:
 def _builtin_metric(job: JobSpec, finding: Finding) -> None:
     metric = job.objective.metric_name
     if job.builtin_metrics is not None and not is_unresolved(metric) and metric not in job.builtin_metrics:
-        finding.warn(f"objective.metric_name {metric!r} is not a metric this built-in algorithm is known to emit")
+        finding.warn(
+            f"objective.metric_name {metric!r} is not a metric this built-in algorithm is known to emit"
+            + _did_you_mean(metric, job.builtin_metrics)
+        )
 
 
 @rule(
