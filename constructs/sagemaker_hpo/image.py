@@ -157,7 +157,7 @@ class _AssetImage(_ImageKind):
     def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
         asset = self.asset
         if asset is None:
-            assert self.directory is not None
+            assert self.directory is not None  # a programming error: the factories set a directory or an asset
             asset = _asset_for(scope, self.directory, dict(self.options))
         if binding is not None:
             binding.pull_asset(asset.repository, IMAGE_FIELD)

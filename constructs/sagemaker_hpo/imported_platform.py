@@ -199,7 +199,7 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
 
     def _read(self, parameter: schema.Parameter, **fields: str) -> str:
         """The deploy-time value of ``parameter`` (an SSM dynamic reference)."""
-        if not parameter.imported:
+        if not parameter.imported:  # a programming error (the schema constants the importer passes), not user input
             raise ValueError(f"the parameter {parameter.key!r} is not one the importer reads (parameter_schema)")
         return ssm.StringParameter.value_for_string_parameter(self, self._name_of(parameter, **fields))
 

@@ -139,7 +139,7 @@ class SecureBucket(s3.Bucket):
             # the app's feature flags (without @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy, the L2 prop would
             # switch the log bucket to the LogDeliveryWrite ACL, which object ownership enforcement forbids).
             cfn = self.node.default_child
-            assert isinstance(cfn, s3.CfnBucket)
+            assert isinstance(cfn, s3.CfnBucket)  # a programming error: an s3.Bucket's default child
             cfn.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
                 destination_bucket_name=server_access_logs_bucket.bucket_name,
                 log_file_prefix=server_access_logs_prefix,

@@ -49,6 +49,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.overrides",
     "sagemaker_hpo.rules.algorithms",
     "sagemaker_hpo.rules.provider",
+    "sagemaker_hpo.rules.attributes",
 )
 
 

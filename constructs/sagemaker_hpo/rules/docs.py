@@ -20,7 +20,7 @@ FAMILIES = {
     "STRATEGY": "Strategies: Hyperband, Grid, discrete spaces",
     "RANGE": "Parameter ranges",
     "TRAIN": "Training jobs: instances, storage, runtime, environment, role, network",
-    "IMAGE": "Training images: built-in algorithms",
+    "IMAGE": "Training images: built-in algorithms, GpuTrainingImage folders",
     "DATA": "S3 locations and channels",
     "METRIC": "Objective and metric definitions",
     "WARM": "Warm start",
@@ -34,6 +34,7 @@ FAMILIES = {
     "ALGO": "Built-in algorithms: hyperparameter names",
     "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
     "PROVIDER": "Tuning-job provider settings (`ProviderSettings`)",
+    "ATTR": "Attributes of a defined tuning job (connections, the best training job)",
 }
 
 
