@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -336,6 +336,24 @@ class TrainingImageSource(Protocol):
 def as_training_image(value: TrainingImage | TrainingImageSource) -> TrainingImage:
     """Accept a ``TrainingImage`` or a construct that offers one (e.g. ``GpuTrainingImage``)."""
     return value if isinstance(value, TrainingImage) else value.training_image
+
+
+def bind_images(
+    scope: Construct, sources: Mapping[str, TrainingImage | TrainingImageSource], role: iam.IRole
+) -> tuple[dict[str, TrainingImage], dict[str, str]]:
+    """Bind a platform's (or a team's) images by name to its role: the images and their URIs, by name (sorted).
+
+    :param scope: the platform or team.
+    :param sources: the images by name (``TrainingImage`` or a construct offering one, e.g. ``GpuTrainingImage``).
+    :param role: the role the images are granted to (pull on their repositories).
+    """
+    images: dict[str, TrainingImage] = {}
+    uris: dict[str, str] = {}
+    for name, source in sorted(sources.items()):
+        image = as_training_image(source)
+        images[name] = image
+        uris[name] = image.bind(scope, role).image_uri
+    return images, uris
 
 
 def _asset_for(scope: Construct, directory: str, options: dict[str, Any]) -> ecr_assets.DockerImageAsset:
