@@ -17,12 +17,12 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._validation import ValidationError
 from .algorithms import XGBOOST_METRICS
 from .grants import RoleBinding
 from .objective import MetricDefinition
 from .rules import run_rules
 from .rules.images import BuiltinAlgorithmChoice
+from .rules.types import FactoryArgument
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -198,13 +198,9 @@ class TrainingImage:
         Built-in algorithms define their own metrics. SageMaker pulls these images itself: no ECR grant is added.
         """
         for label, value in (("name", name), ("version", version)):
-            if not isinstance(value, str):
-                raise ValidationError.wrong_type(
-                    "TrainingImage.builtin_algorithm",
-                    label,
-                    value,
-                    "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))",
-                )
+            expected = "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))"
+            argument = FactoryArgument(label, value, expected, isinstance(value, str))
+            run_rules(argument, path="TrainingImage.builtin_algorithm")  # HPO-TYPE-004
         return TrainingImage(_BuiltinImage(name.lower(), version))
 
     @staticmethod
@@ -216,12 +212,12 @@ class TrainingImage:
         :param metric_names: the metrics the algorithm supports as tuning objectives (``DescribeAlgorithm``'s
             ``TrainingSpecification.SupportedTuningJobObjectiveMetrics``); the objective is checked against them.
         """
-        if not isinstance(name, str):
-            raise ValidationError.wrong_type("TrainingImage.from_algorithm", "name", name, "a string")
-        if isinstance(metric_names, str) or not all(isinstance(m, str) for m in metric_names):
-            raise ValidationError.wrong_type(
-                "TrainingImage.from_algorithm", "metric_names", metric_names, "a list of str"
-            )
+        names_ok = not isinstance(metric_names, str) and all(isinstance(m, str) for m in metric_names)
+        for argument in (
+            FactoryArgument("name", name, "a string", isinstance(name, str)),
+            FactoryArgument("metric_names", metric_names, "a list of str", names_ok),
+        ):
+            run_rules(argument, path="TrainingImage.from_algorithm")  # HPO-TYPE-004
         return TrainingImage(_AlgorithmResource(name, frozenset(metric_names)))
 
     @staticmethod
@@ -233,13 +229,10 @@ class TrainingImage:
         sample_log_lines: Sequence[str] = (),
     ) -> TrainingImage:
         """An image in an ECR repository; the training role is granted pull on that repository only."""
-        if isinstance(repository, (str, type)) or not hasattr(repository, "repository_uri_for_tag"):
-            raise ValidationError.wrong_type(
-                "TrainingImage.from_ecr_repository",
-                "repository",
-                repository,
-                "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri",
-            )
+        accepted = not isinstance(repository, (str, type)) and hasattr(repository, "repository_uri_for_tag")
+        expected = "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri"
+        run_rules(FactoryArgument("repository", repository, expected, accepted),
+                  path="TrainingImage.from_ecr_repository")  # fmt: skip
         return TrainingImage(_EcrImage(repository, tag), tuple(metric_definitions), tuple(sample_log_lines))
 
     @staticmethod

@@ -31,7 +31,6 @@ from ._namespace import (
     resolve_namespace,
 )
 from ._parameters import publish_parameters
-from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, DEFAULT_CHECKPOINT_EXPIRATION, OUTPUT_PREFIX, BucketHelpers, TrainingBuckets
 from .grants import mark_shared
 from .guardrail_attachment import attach_guardrails
@@ -42,9 +41,10 @@ from .provider import PROVIDER_ID, TuningJobProvider, tuning_job_arn
 from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings, consolidate_settings
 from .role import TrainingRole, training_log_streams_arn
 from .rules import run_rules
+from .rules.platform import GpuImageChoice, TeamChoice
 from .rules.provider import SharedProvider
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION
-from .team import TEAMS_PREFIX, Team, check_team_name
+from .team import TEAMS_PREFIX, Team
 from .training import subnet_ids_of
 
 __all__ = [
@@ -219,11 +219,9 @@ class HpoPlatform(Construct, BucketHelpers):
         self, requested: dict[str, TrainingImage | TrainingImageSource], *, include_gpu_image: bool
     ) -> None:
         """The platform's images (and the packaged GPU image when asked for), bound to the training role."""
+        choice = GpuImageChoice(include_gpu_image, frozenset(requested), GPU_IMAGE_NAME)
+        run_rules(choice, path=self.node.path, scope=self)  # HPO-PLATFORM-010
         if include_gpu_image:
-            if GPU_IMAGE_NAME in requested:
-                raise ValidationError(
-                    self.node.path, "images", GPU_IMAGE_NAME, "is taken by include_gpu_image; pick another name"
-                )
             from .gpu_image import GpuTrainingImage
 
             requested[GPU_IMAGE_NAME] = GpuTrainingImage(self, "GpuTrainingImage")
@@ -299,9 +297,7 @@ class HpoPlatform(Construct, BucketHelpers):
         :param provider_settings: the team provider's settings, over the platform's ``provider_settings``. Default:
             the platform's.
         """
-        check_team_name(self.node.path, name)
-        if name in self.teams:
-            raise ValidationError(self.node.path, "team", name, "is already a team of this platform")
+        run_rules(TeamChoice(name, frozenset(self.teams)), path=self.node.path, scope=self)  # HPO-PLATFORM-007/008
         team = Team(
             self,
             name,
@@ -313,8 +309,10 @@ class HpoPlatform(Construct, BucketHelpers):
             log_retention=log_retention,
             role_name=role_name,
         )
-        if any(other.name_prefix == team.name_prefix for other in self.teams.values()):
-            raise ValidationError(self.node.path, "team", name, "gives the same job-name prefix as another team")
+        others = frozenset(other.name_prefix for other in self.teams.values())
+        run_rules(
+            TeamChoice(name, name_prefix=team.name_prefix, other_prefixes=others), path=self.node.path, scope=self
+        )
         if not self.teams:
             self._keep_shared_role_out_of_teams()
             self._close_shared_provider()

@@ -41,7 +41,6 @@ from constructs import Construct
 from . import parameter_schema as schema
 from ._acknowledgements import acknowledge_wildcard_resource
 from ._parameters import publish_parameters
-from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, OUTPUT_PREFIX, BucketHelpers
 from .deploy import bootstrap_role_arns, cfn_execution_statements, deployer_statements, team_qualifier
 from .deploy import parameter_arn as deploy_parameter_arn
@@ -54,18 +53,17 @@ from .platform_interface import IHpoPlatform
 from .provider import TuningJobProvider, tuning_job_arn
 from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings, consolidate_settings
 from .role import TrainingRole
+from .rules import run_rules
+from .rules.platform import TeamChoice
 
-_TEAM_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 #: Where teams' prefixes start in the data bucket and under ``output/`` and ``checkpoints/``.
 TEAMS_PREFIX = "teams/"
 
 
 def check_team_name(path: str, name: str) -> None:
-    """A team name: 1 to 32 lower-case letters, digits and hyphens, starting with a letter, not ending in a hyphen."""
-    if not isinstance(name, str) or not _TEAM_NAME.match(name):
-        raise ValidationError(
-            path, "team", name, "must be 1 to 32 lower-case letters, digits and '-', starting with a letter"
-        )
+    """A team name: 1 to 32 lower-case letters, digits and hyphens, starting with a letter, not ending in a hyphen
+    (HPO-PLATFORM-007)."""
+    run_rules(TeamChoice(name), path=path)
 
 
 def team_root(name: str) -> str:

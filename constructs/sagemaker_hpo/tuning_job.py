@@ -337,6 +337,8 @@ class TuningJob(Construct, TuningJobGrants):
         """The network connections of the training containers (a job with ``training.vpc`` only).
 
         For example ``database.connections.allow_default_port_from(job)``.
+
+        :raises ValidationError: for a job without ``training.vpc`` (HPO-ATTR-001).
         """
         self._check_attribute("connections")  # HPO-ATTR-001
         return ec2.Connections(security_groups=list(self.security_groups))
@@ -369,7 +371,11 @@ class TuningJob(Construct, TuningJobGrants):
         return self._waited_attribute(contract.ATTR_BEST_HYPERPARAMETERS)
 
     def best_hyperparameter(self, name: str) -> str:
-        """One tuned hyperparameter of the best training job; only with ``wait_for_completion``."""
+        """One tuned hyperparameter of the best training job; only with ``wait_for_completion``.
+
+        :raises ValidationError: for a name that is not tuned (HPO-ATTR-002) or a job the deployment does not wait
+            for (HPO-ATTR-003).
+        """
         self._check_attribute("best_hyperparameter", hyperparameter=name)  # HPO-ATTR-002
         return self._waited_attribute(contract.ATTR_BEST_HYPERPARAMETER_PREFIX + name)
 

@@ -50,6 +50,8 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.algorithms",
     "sagemaker_hpo.rules.provider",
     "sagemaker_hpo.rules.attributes",
+    "sagemaker_hpo.rules.platform",
+    "sagemaker_hpo.rules.buckets",
 )
 
 

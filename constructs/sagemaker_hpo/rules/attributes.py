@@ -78,3 +78,22 @@ def _waited_for(attribute: JobAttribute, finding: Finding) -> None:
             False,
             "is only known when the deployment waits for the job; set wait_for_completion=True",
         )
+
+
+@dataclass(frozen=True)
+class ImportedJobName:
+    """The name a tuning job made elsewhere is imported by (``TuningJob.from_tuning_job_name``): HPO-ATTR-004."""
+
+    name: str
+
+
+@rule(
+    "HPO-ATTR-004",
+    statement="A tuning job imported by name (TuningJob.from_tuning_job_name) has a name.",
+    field="HyperParameterTuningJobName",
+    source=Source.SERVICE_MODEL,
+    reference="shape HyperParameterTuningJobName (min 1)",
+    subjects=ImportedJobName,
+)
+def _imported_name(imported: ImportedJobName, finding: Finding) -> None:
+    finding.require(bool(imported.name), "tuning_job_name", imported.name, "must not be empty")

@@ -34,7 +34,9 @@ FAMILIES = {
     "ALGO": "Built-in algorithms: hyperparameter names",
     "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
     "PROVIDER": "Tuning-job provider settings (`ProviderSettings`)",
-    "ATTR": "Attributes of a defined tuning job (connections, the best training job)",
+    "ATTR": "Defined and imported tuning jobs: connections, the best training job, imported names",
+    "PLATFORM": "Platforms and teams: names, namespaces, image names",
+    "BUCKET": "Training buckets: key prefixes, checkpoint expiration, encryption and access logs",
 }
 
 
