@@ -136,8 +136,11 @@ class Team(Construct, BucketHelpers):
 
         self._define_storage(platform)
         self._define_training_role(platform, repositories, role_name)
-        #: The team's images by name, and their URIs.
-        self.images, self.image_uris = bind_images(self, images or {}, self.training_role)
+        bound_images, image_uris = bind_images(self, images or {}, self.training_role)
+        #: The team's images by name.
+        self.images: dict[str, TrainingImage] = bound_images
+        #: The team's image URIs by name (deploy-time tokens).
+        self.image_uris: dict[str, str] = image_uris
         settings = consolidate_settings(DEFAULT_PROVIDER_SETTINGS, platform.provider_settings, provider_settings)
         self._define_provider(settings, log_retention)
         self._isolate()
