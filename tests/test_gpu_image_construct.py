@@ -196,3 +196,55 @@ def test_folder_without_dockerfile_fails(stack: cdk.Stack, tmp_path: Path) -> No
 def test_props_are_keyword_only(stack: cdk.Stack) -> None:
     with pytest.raises(TypeError):
         GpuTrainingImage(stack, "Gpu", str(PACKAGED_DIRECTORY))  # type: ignore[misc]
+
+
+# -- the HPO-IMAGE rules of a folder (tests/test_rules_registry.py reads the ids below) ------------------------------
+
+#: A folder's mistakes: (files written, props, rule id, field).
+FOLDER_CASES: list[tuple[dict[str, str], dict[str, Any], str, str]] = [
+    ({}, {}, "HPO-IMAGE-004", "directory"),
+    ({"Dockerfile": "FROM scratch\n"}, {}, "HPO-IMAGE-005", "metric_definitions"),
+    ({"Dockerfile": "FROM scratch\n"}, {"metric_definitions": []}, "HPO-IMAGE-005", "metric_definitions"),
+    ({"Dockerfile": "FROM scratch\n", "metrics.json": "[]"}, {}, "HPO-IMAGE-006", "metric_definitions"),
+]
+#: Each rule id with a failing case above.
+FAILING_RULE_IDS = {rule_id for _, _, rule_id, _ in FOLDER_CASES}
+#: Each rule id with a passing case: a folder with a Dockerfile and a good metrics.json passes them all.
+PASSING_RULE_IDS = {"HPO-IMAGE-004", "HPO-IMAGE-005", "HPO-IMAGE-006"}
+
+
+@pytest.mark.parametrize(
+    ("files", "props", "rule_id", "field"), FOLDER_CASES, ids=[f"{c[2]}:{i}" for i, c in enumerate(FOLDER_CASES)]
+)
+def test_each_folder_mistake_is_a_validation_error_with_its_rule_id(
+    stack: cdk.Stack, tmp_path: Path, files: dict[str, str], props: dict[str, Any], rule_id: str, field: str
+) -> None:
+    folder = tmp_path / "image"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    with pytest.raises(ValidationError) as raised:
+        GpuTrainingImage(stack, "Bad", directory=str(folder), **props)
+    assert (raised.value.path, raised.value.field, raised.value.rule_id) == ("GpuStack/Bad", field, rule_id)
+    assert str(raised.value).endswith(f"[{rule_id}]") and str(raised.value).count(f"[{rule_id}]") == 1
+
+
+def test_a_folder_that_passes_every_image_rule(stack: cdk.Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "image"  # beside the app's cdk.out, not around it
+    folder.mkdir()
+    (folder / "Dockerfile").write_text("FROM scratch\n")
+    (folder / "metrics.json").write_text(json.dumps([{"name": "loss", "regex": "loss=([0-9.]+)"}]))
+    image = GpuTrainingImage(stack, "Good", directory=str(folder))
+    assert [d.name for d in image.metric_definitions] == ["loss"]
+    given = GpuTrainingImage(stack, "Given", directory=str(folder), metric_definitions=[MetricDefinition("a", "a=(.)")])
+    assert [d.name for d in given.metric_definitions] == ["a"]
+
+
+def test_load_metric_definitions_without_the_file_is_a_validation_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as raised:
+        load_metric_definitions(tmp_path)
+    assert (raised.value.path, raised.value.rule_id) == (str(tmp_path / "metrics.json"), "HPO-IMAGE-005")
+    (tmp_path / "metrics.json").write_text("{")
+    with pytest.raises(ValidationError) as raised:
+        load_metric_definitions(tmp_path)
+    assert raised.value.rule_id == "HPO-IMAGE-006"

@@ -21,6 +21,8 @@ PLATFORM_PARTS = (
     "sagemaker_hpo.parameter_schema",
     "sagemaker_hpo._namespace",
     "sagemaker_hpo._parameters",
+    "sagemaker_hpo.platform_interface",
+    "sagemaker_hpo.guardrail_attachment",
 )
 
 
@@ -131,3 +133,48 @@ def test_each_platform_part_imports_on_its_own() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _imported_modules(source: str, module: str) -> set[str]:
+    """Every package module ``source`` names in an import, wherever it is (``TYPE_CHECKING`` blocks included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = module.split(".")[:-1] if node.level else []
+            base = base[: len(base) - (node.level - 1)] if node.level else base
+            target = ".".join(base + ([node.module] if node.module else []))
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_team_does_not_import_the_platform_at_all() -> None:
+    """Not at run time, not under ``TYPE_CHECKING``: a team knows its platform through ``IHpoPlatform``."""
+    imported = _imported_modules((PACKAGE / "team.py").read_text(encoding="utf-8"), "sagemaker_hpo.team")
+    assert "sagemaker_hpo.platform" not in imported
+    assert "sagemaker_hpo.platform_interface" in imported
+    interface = _imported_modules(
+        (PACKAGE / "platform_interface.py").read_text(encoding="utf-8"), "sagemaker_hpo.platform_interface"
+    )
+    assert not {"sagemaker_hpo.platform", "sagemaker_hpo.team"} & interface
+
+
+def test_the_import_scan_sees_a_type_checking_import() -> None:
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .platform import HpoPlatform\n"
+    assert "sagemaker_hpo.platform" in _imported_modules(source, "sagemaker_hpo.team")
+
+
+def test_the_platform_satisfies_the_interface_a_team_uses() -> None:
+    """Every member of ``IHpoPlatform`` is an attribute of a defined ``HpoPlatform`` (mypy checks the types)."""
+    import aws_cdk as cdk
+
+    from sagemaker_hpo import HpoPlatform
+    from sagemaker_hpo.platform_interface import IHpoPlatform
+
+    platform = HpoPlatform(cdk.Stack(cdk.App(), "S"), "Platform")
+    members = [name for name in vars(IHpoPlatform) if not name.startswith("_")]
+    assert members and all(hasattr(platform, name) for name in members), members
+    team = platform.add_team("vision")
+    assert team.namespace == f"{platform.namespace}teams/vision/"

@@ -134,13 +134,13 @@ def _string_constants(tree: ast.AST) -> list[tuple[ast.Constant, ast.AST | None]
 
 
 def _is_validation_field(node: ast.Constant, parent: ast.AST | None) -> bool:
-    """``ValidationError(path, "<field>", ...)``: a field name, not a parameter key."""
-    return (
-        isinstance(parent, ast.Call)
-        and getattr(parent.func, "id", getattr(parent.func, "attr", None)) == "ValidationError"
-        and len(parent.args) > 1
-        and parent.args[1] is node
-    )
+    """``ValidationError(path, "<field>", ...)``, or a rule's ``finding.fail("<field>", ...)`` (the field is the second
+    argument of ``finding.require``): a field name, not a parameter key."""
+    if not isinstance(parent, ast.Call):
+        return False
+    called = getattr(parent.func, "id", getattr(parent.func, "attr", None))
+    position = {"ValidationError": 1, "fail": 0, "require": 1}.get(str(called))
+    return position is not None and len(parent.args) > position and parent.args[position] is node
 
 
 def test_each_key_string_is_written_only_in_the_schema() -> None:
@@ -162,10 +162,12 @@ def test_each_key_string_is_written_only_in_the_schema() -> None:
 
 
 def test_the_key_check_finds_a_key_written_outside_the_schema() -> None:
-    tree = ast.parse('NAME = "volume-key-arn"\nraise ValidationError(path, "guardrails", value, "bad")\n')
+    tree = ast.parse('NAME = "volume-key-arn"\nraise ValidationError(path, "guardrails", value, "bad")\n'
+                     'finding.fail("images", value, "bad")\nfinding.require(ok, "team", value, "bad")\n')  # fmt: skip
     constants = {node.value: _is_validation_field(node, parent) for node, parent in _string_constants(tree)}
     assert constants["volume-key-arn"] is False
     assert constants["guardrails"] is True
+    assert constants["images"] is True and constants["team"] is True
 
 
 def test_descriptions_fill_in_the_image_name() -> None:

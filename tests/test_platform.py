@@ -429,3 +429,94 @@ def test_default_stacks_are_environment_agnostic() -> None:
 
 def test_as_list_helper() -> None:
     assert as_list(None) == [] and as_list("a") == ["a"] and as_list(["a", "b"]) == ["a", "b"]
+
+
+# -- provider settings: a platform passes them to the providers it creates (and its teams') ------------------------
+
+
+def _function_settings(template: dict[str, Any], stack: cdk.Stack, provider: Any) -> dict[str, Any]:
+    """The rendered timeout, memory and architecture of ``provider``'s two handlers, and its log group's retention."""
+    resources = template["Resources"]
+    found: dict[str, Any] = {}
+    for name in ("on_event_function", "is_complete_function"):
+        props = resources[stack.get_logical_id(getattr(provider, name).node.default_child)]["Properties"]
+        found[name] = (props["Timeout"], props["MemorySize"], props["Architectures"])
+    found["retention"] = resources[stack.get_logical_id(provider.log_group.node.default_child)]["Properties"][
+        "RetentionInDays"
+    ]
+    return found
+
+
+def test_provider_settings_of_a_platform_change_its_providers_functions() -> None:
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_logs as logs
+
+    from sagemaker_hpo import ProviderSettings
+
+    stack = cdk.Stack(cdk.App(), "Tuned")
+    platform = HpoPlatform(
+        stack,
+        "Platform",
+        provider_settings=ProviderSettings(
+            on_event_timeout=Duration.minutes(2), memory_size=1024, architecture=lambda_.Architecture.X86_64
+        ),
+        log_retention=logs.RetentionDays.ONE_YEAR,
+    )
+    inherited = platform.add_team("vision")
+    own = platform.add_team("audio", provider_settings=ProviderSettings(memory_size=2048))
+    template = Template.from_stack(stack).to_json()
+    assert _function_settings(template, stack, platform.provider) == {
+        "on_event_function": (120, 1024, ["x86_64"]),
+        "is_complete_function": (300, 1024, ["x86_64"]),  # not set: the default
+        "retention": 365,  # log_retention: the platform's own provider only, as before
+    }
+    assert _function_settings(template, stack, inherited.provider) == {
+        "on_event_function": (120, 1024, ["x86_64"]),
+        "is_complete_function": (300, 1024, ["x86_64"]),
+        "retention": 90,
+    }
+    assert _function_settings(template, stack, own.provider)["on_event_function"] == (120, 2048, ["x86_64"])
+
+
+def test_a_platform_without_provider_settings_keeps_the_documented_defaults() -> None:
+    from sagemaker_hpo import DEFAULT_PROVIDER_SETTINGS
+
+    stack = cdk.Stack(cdk.App(), "Plain")
+    platform = HpoPlatform(stack, "Platform")
+    assert platform.provider_settings == DEFAULT_PROVIDER_SETTINGS
+    assert _function_settings(Template.from_stack(stack).to_json(), stack, platform.provider) == {
+        "on_event_function": (300, 256, ["arm64"]),
+        "is_complete_function": (300, 256, ["arm64"]),
+        "retention": 90,
+    }
+
+
+def test_bad_provider_settings_name_the_platform() -> None:
+    from sagemaker_hpo import ProviderSettings
+
+    with pytest.raises(ValidationError) as raised:
+        HpoPlatform(cdk.Stack(cdk.App(), "Bad"), "Platform", provider_settings=ProviderSettings(memory_size=64))
+    assert (raised.value.path, raised.value.rule_id) == ("Bad/Platform", "HPO-PROVIDER-003")
+
+
+#: HPO-PROVIDER-006 (tests/test_rules_registry.py): failing and passing cases below.
+FAILING_RULE_IDS = {"HPO-PROVIDER-006"}
+PASSING_RULE_IDS = {"HPO-PROVIDER-006"}
+
+
+def test_settings_the_stacks_existing_provider_does_not_have_are_refused() -> None:
+    from sagemaker_hpo import ProviderSettings, TuningJobProvider
+
+    stack = cdk.Stack(cdk.App(), "Shared")
+    TuningJobProvider.of(stack)  # e.g. a job defined before the platform
+    HpoPlatform(stack, "Same", provider_settings=ProviderSettings(memory_size=256))  # what it has: accepted
+    HpoPlatform(stack, "Unset")  # nothing asked for: accepted, as before
+    with pytest.raises(ValidationError) as raised:
+        HpoPlatform(stack, "Other", provider_settings=ProviderSettings(memory_size=1024))
+    error = raised.value
+    assert (error.path, error.field, error.rule_id) == (
+        "Shared/Other",
+        "provider_settings.memory_size",
+        "HPO-PROVIDER-006",
+    )
+    assert "already exists with 256" in str(error)

@@ -16,7 +16,15 @@ from sagemaker_hpo._contract import contract
 from sagemaker_hpo.rules import Finding, Level, Source, all_rules, get_rule, load_rules, register, service_model
 from sagemaker_hpo.rules import docs as rules_docs
 from sagemaker_hpo.rules.metrics import nested_quantifier
-from tests import test_organization, test_provider, test_validation
+from tests import (
+    test_error_kinds,
+    test_gpu_image_construct,
+    test_organization,
+    test_platform,
+    test_provider,
+    test_tuning_job,
+    test_validation,
+)
 from tests.platform_apps import default_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +54,7 @@ def test_rules_run_in_module_order_whatever_is_imported_first() -> None:
     modules = [r.check.__module__.rsplit(".", 1)[1] for r in all_rules()]
     assert modules == sorted(modules, key=order.index)
     # Then which of training/definitions is given (HPO-DEF): every later rule reads a definition's training.
-    assert [r.family for r in all_rules()][:8] == ["TYPE", "TYPE", "TYPE", "DEF", "DEF", "DEF", "DEF", "HP"]
+    assert [r.family for r in all_rules()][:9] == ["TYPE", "TYPE", "TYPE", "TYPE", "DEF", "DEF", "DEF", "DEF", "HP"]
 
 
 def test_register_refuses_duplicate_and_malformed_ids() -> None:
@@ -60,9 +68,13 @@ def test_register_refuses_duplicate_and_malformed_ids() -> None:
 def test_every_rule_has_a_failing_and_a_passing_case() -> None:
     failing = {case.split(":")[0] for case, _, _ in test_validation.FAILING} | test_organization.FAILING_RULE_IDS
     failing |= test_provider.FAILING_RULE_IDS
+    failing |= test_gpu_image_construct.FAILING_RULE_IDS | test_tuning_job.FAILING_RULE_IDS
+    failing |= test_platform.FAILING_RULE_IDS | test_error_kinds.FAILING_RULE_IDS
     warning = {case.split(":")[0] for case, _, _ in test_validation.WARNS}
     passing = {case.split(":")[0] for case, _ in test_validation.PASSING} | test_organization.PASSING_RULE_IDS
     passing |= test_provider.PASSING_RULE_IDS
+    passing |= test_gpu_image_construct.PASSING_RULE_IDS | test_tuning_job.PASSING_RULE_IDS
+    passing |= test_platform.PASSING_RULE_IDS | test_error_kinds.PASSING_RULE_IDS
     ids = {r.id for r in all_rules()}
     errors = {r.id for r in all_rules() if r.level is Level.ERROR}
     warnings = ids - errors

@@ -753,7 +753,7 @@ def test_tuning_job_grants_connections_and_import_by_name() -> None:
     assert _flat(stop["Resource"]) == f"{JOB_ARN}old-job-1"
     ingress = [r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"]
     assert any(r["Properties"].get("FromPort") == 5432 for r in ingress)
-    with pytest.raises(ValueError, match=r"^Stack/NoVpc: connections: the job has no VPC"):
+    with pytest.raises(ValidationError, match=r"^Stack/NoVpc: invalid connections: None; the job has no VPC"):
         _ = no_vpc.connections
 
 

@@ -581,3 +581,39 @@ def test_vpc_training_gets_a_self_referencing_security_group_and_eni_permissions
     assert ingress["Properties"]["SourceSecurityGroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
     assert ingress["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
     assert any("ec2:CreateNetworkInterface" in as_list(s["Action"]) for s in statements(template))
+
+
+# -- the HPO-ATTR rules: what a defined job can be asked for (tests/test_rules_registry.py reads the ids below) ----
+
+#: Each rule id with a failing case in test_asking_a_job_for_what_it_does_not_have_names_the_rule.
+FAILING_RULE_IDS = {"HPO-ATTR-001", "HPO-ATTR-002", "HPO-ATTR-003"}
+#: Each rule id with a passing case in test_asking_a_job_for_what_it_has_passes_the_rules.
+PASSING_RULE_IDS = {"HPO-ATTR-001", "HPO-ATTR-002", "HPO-ATTR-003"}
+
+
+def test_asking_a_job_for_what_it_does_not_have_names_the_rule() -> None:
+    stack = new_stack("Ask")
+    waiting = job(stack, "Waiting", wait_for_completion=True, max_runtime=cdk.Duration.minutes(40))
+    plain = job(stack, "Plain")
+    cases = [
+        (lambda: plain.connections, "HPO-ATTR-001", "connections", "the job has no VPC (set training.vpc)"),
+        (lambda: waiting.best_hyperparameter("num_round"), "HPO-ATTR-002", "best_hyperparameter", "not one of the"),
+        (lambda: plain.best_objective_value, "HPO-ATTR-003", "BestObjectiveValue", "set wait_for_completion=True"),
+        (lambda: plain.best_hyperparameter("eta"), "HPO-ATTR-003", "BestHyperparameter.eta", "only known when"),
+    ]
+    for ask, rule_id, field, text in cases:
+        with pytest.raises(ValidationError) as raised:
+            ask()
+        assert (raised.value.rule_id, raised.value.field) == (rule_id, field)
+        assert str(raised.value).startswith(f"{raised.value.path}: ") and raised.value.path.startswith("Ask/")
+        assert text in str(raised.value) and str(raised.value).endswith(f"[{rule_id}]")
+
+
+def test_asking_a_job_for_what_it_has_passes_the_rules() -> None:
+    stack = new_stack("Has")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    in_vpc = job(stack, "InVpc", training=training(vpc=vpc), wait_for_completion=True,
+                 max_runtime=cdk.Duration.minutes(40))  # fmt: skip
+    assert in_vpc.connections.security_groups  # HPO-ATTR-001
+    assert stack.resolve(in_vpc.best_hyperparameter("eta"))  # HPO-ATTR-002 and -003
+    assert stack.resolve(in_vpc.best_objective_value)  # HPO-ATTR-003

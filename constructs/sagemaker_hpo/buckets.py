@@ -7,8 +7,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ._validation import ValidationError
 from .locations import CompressionType, InputMode, S3DataDistribution, S3Input, S3Location
+from .rules import run_rules
+from .rules.buckets import CheckpointExpiration, KeyPrefix
 from .secure_defaults import DEFAULT_NONCURRENT_VERSION_EXPIRATION, SecureBucket
 
 #: The artifacts bucket's prefix for model output.
@@ -23,10 +24,8 @@ def _relative_prefix(path: str, field: str, prefix: str) -> str:
     """``prefix`` without a leading slash; rejects ``..`` segments and empty segments (``a//b``)."""
     if Token.is_unresolved(prefix):
         return prefix
-    cleaned = prefix.lstrip("/")
-    if "//" in cleaned or any(part == ".." for part in cleaned.split("/")):
-        raise ValidationError(path, field, prefix, "must be a key prefix without empty or '..' segments")
-    return cleaned
+    run_rules(KeyPrefix(field, prefix), path=path)  # HPO-BUCKET-001
+    return prefix.lstrip("/")
 
 
 class BucketHelpers:
@@ -118,10 +117,8 @@ class TrainingBuckets(Construct, BucketHelpers):
         """
         super().__init__(scope, construct_id)
         self._helper_path = self.node.path
-        seconds = checkpoint_expiration.to_seconds()
-        if not Token.is_unresolved(seconds) and (seconds < 86400 or seconds % 86400):
-            raise ValidationError(self.node.path, "checkpoint_expiration", checkpoint_expiration.to_human_string(),
-                                  "must be a whole number of days, at least 1 (S3 lifecycle rules count in days)")  # fmt: skip
+        expiration = CheckpointExpiration(checkpoint_expiration.to_seconds(), checkpoint_expiration.to_human_string())
+        run_rules(expiration, path=self.node.path, scope=self)  # HPO-BUCKET-002
         if encryption_key is None:
             encryption_key = kms.Key(
                 self,

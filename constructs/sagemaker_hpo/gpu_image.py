@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,11 +12,11 @@ from constructs import Construct
 from ._validation import ValidationError
 from .image import TrainingImage
 from .objective import MetricDefinition
+from .rules import ConstructProps, MetricSet, run_rules
+from .rules.images import METRICS_FILE_NAME, ImageFolder, MetricsFile, read_metrics_file
 
 #: The folder of the packaged image: Dockerfile, ``train.py``, ``metrics.json`` (found from this file, never cwd).
 PACKAGED_DIRECTORY = Path(__file__).resolve().parent / "images" / "gpu_training"
-#: The file, beside the Dockerfile, that holds the metric definitions the training program prints for.
-METRICS_FILE_NAME = "metrics.json"
 #: The file, beside ``metrics.json``, with lines the program prints (one per epoch): each metric definition's regex
 #: is tried on them at synth time (rule HPO-METRIC-011).
 SAMPLE_LOG_FILE_NAME = "metrics-sample.log"
@@ -42,42 +41,12 @@ def load_metric_definitions(directory: str | os.PathLike[str] = PACKAGED_DIRECTO
 
     :param directory: the image folder (default: the packaged ``gpu_training`` folder).
     :returns: the definitions, in file order.
-    :raises FileNotFoundError: when the folder has no ``metrics.json``.
-    :raises ValidationError: when the file is not a non-empty list of name/regex objects with unique names (the error
-        names the file and the entry).
+    :raises ValidationError: when the folder has no ``metrics.json`` (HPO-IMAGE-005) or the file is not a non-empty
+        list of name/regex objects with unique names (HPO-IMAGE-006; the error names the file and the entry).
     """
     path = Path(directory) / METRICS_FILE_NAME
-    if not path.is_file():
-        raise FileNotFoundError(f"no {METRICS_FILE_NAME} in {Path(directory)}")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValidationError(
-            str(path), METRICS_FILE_NAME, f"line {err.lineno}", f"not valid JSON ({err.msg})"
-        ) from None
-    if not isinstance(raw, list) or not raw:
-        raise ValidationError(
-            str(path), METRICS_FILE_NAME, raw, "expected a non-empty JSON list of {name, regex} objects"
-        )
-    definitions = []
-    for index, item in enumerate(raw):
-        if (
-            not isinstance(item, dict)
-            or set(item) != {"name", "regex"}
-            or not all(isinstance(item[key], str) for key in ("name", "regex"))
-        ):
-            raise ValidationError(
-                str(path),
-                f"{METRICS_FILE_NAME}[{index}]",
-                item,
-                "must be an object with the string keys name and regex",
-            )
-        definitions.append(MetricDefinition(name=item["name"], regex=item["regex"]))
-    names = [d.name for d in definitions]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValidationError(str(path), METRICS_FILE_NAME, duplicates, "duplicate metric names: each name once")
-    return tuple(definitions)
+    run_rules(MetricsFile(path), path=str(path))
+    return tuple(MetricDefinition(name=item["name"], regex=item["regex"]) for item in read_metrics_file(path))
 
 
 class GpuTrainingImage(Construct):
@@ -127,8 +96,6 @@ class GpuTrainingImage(Construct):
         :raises ValidationError: for a folder without a Dockerfile or metric definitions that break a rule.
         """
         super().__init__(scope, id)
-        from .rules import ConstructProps, MetricSet, run_rules
-
         props = {
             "directory": directory,
             "build_args": build_args,
@@ -137,26 +104,9 @@ class GpuTrainingImage(Construct):
         }
         run_rules(ConstructProps("GpuTrainingImage", props), path=self.node.path, scope=self)
         folder = PACKAGED_DIRECTORY if directory is None else Path(directory).resolve()
-        if not (folder / "Dockerfile").is_file():
-            raise ValidationError(self.node.path, "directory", str(folder), "must be a folder with a Dockerfile")
-        if metric_definitions is None:
-            if not (folder / METRICS_FILE_NAME).is_file():
-                raise ValidationError(
-                    self.node.path,
-                    "metric_definitions",
-                    None,
-                    f"pass metric_definitions or add a {METRICS_FILE_NAME} (a list of {{name, regex}}) to {folder}",
-                )
-            try:
-                definitions = load_metric_definitions(folder)
-            except ValueError as err:
-                raise ValidationError(
-                    self.node.path, "metric_definitions", str(folder / METRICS_FILE_NAME), str(err)
-                ) from None
-        else:
-            definitions = tuple(metric_definitions)
-        if not definitions:
-            raise ValidationError(self.node.path, "metric_definitions", [], "needs at least one metric definition")
+        given = None if metric_definitions is None else tuple(metric_definitions)
+        run_rules(ImageFolder(folder, given), path=self.node.path, scope=self)
+        definitions = given if given is not None else self._read_metrics_file(folder)
         samples = load_sample_log_lines(folder) if sample_log_lines is None else tuple(sample_log_lines)
         run_rules(MetricSet(definitions, "metric_definitions", samples), path=self.node.path, scope=self)
         #: The lines the image's program prints, on which the regexes are tried.
@@ -176,6 +126,16 @@ class GpuTrainingImage(Construct):
         self.training_image = TrainingImage.from_docker_image_asset(
             self.asset, metric_definitions=self.metric_definitions, sample_log_lines=samples
         )
+
+    def _read_metrics_file(self, folder: Path) -> tuple[MetricDefinition, ...]:
+        """The folder's ``metrics.json`` definitions; an error in the file names this construct (HPO-IMAGE-006)."""
+        try:
+            return load_metric_definitions(folder)
+        except ValidationError as err:
+            reason = str(err).removesuffix(f" [{err.rule_id}]")
+            raise ValidationError(
+                self.node.path, "metric_definitions", str(folder / METRICS_FILE_NAME), reason, rule_id=err.rule_id
+            ) from None
 
     @property
     def image_uri(self) -> str:

@@ -101,21 +101,11 @@ class Guardrails:
     required_tags: Sequence[str] = ()
 
     def _validate(self, path: str) -> None:
-        for name in ("max_instances_per_job", "max_parallel_jobs"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValidationError(path, f"guardrails.{name}", value, "must be an integer >= 1")
-        hours = self.max_instance_hours
-        if hours is not None and (isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0):
-            raise ValidationError(path, "guardrails.max_instance_hours", hours, "must be a number > 0")
-        for pattern in self.instance_types or ():
-            if not isinstance(pattern, str) or not pattern.startswith("ml."):
-                raise ValidationError(path, "guardrails.instance_types", pattern, "must be ml.<type> or ml.<family>.*")
-        if self.instance_types is not None and not list(self.instance_types):
-            raise ValidationError(path, "guardrails.instance_types", [], "must list at least one type (None: any)")
-        for key in self.required_tags:
-            if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-                raise ValidationError(path, "guardrails.required_tags", key, "must be tag keys of 1 to 128 characters")
+        """Check the values themselves (HPO-GUARD-014..017); errors name ``path``."""
+        from .rules import run_rules
+        from .rules.guardrails import GuardrailValues
+
+        run_rules(GuardrailValues(self), path=path)
 
     @property
     def max_runtime_seconds(self) -> int | None:

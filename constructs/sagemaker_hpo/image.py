@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,12 +17,12 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._validation import ValidationError
 from .algorithms import load_builtin_data
 from .grants import RoleBinding
 from .objective import MetricDefinition
 from .rules import run_rules
 from .rules.images import BuiltinAlgorithmChoice
+from .rules.types import FactoryArgument
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class _AssetImage(_ImageKind):
     def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
         asset = self.asset
         if asset is None:
-            assert self.directory is not None
+            assert self.directory is not None  # a programming error: the factories set a directory or an asset
             asset = _asset_for(scope, self.directory, dict(self.options))
         if binding is not None:
             binding.pull_asset(asset.repository, IMAGE_FIELD)
@@ -225,13 +225,9 @@ class TrainingImage:
         Built-in algorithms define their own metrics. SageMaker pulls these images itself: no ECR grant is added.
         """
         for label, value in (("name", name), ("version", version)):
-            if not isinstance(value, str):
-                raise ValidationError.wrong_type(
-                    "TrainingImage.builtin_algorithm",
-                    label,
-                    value,
-                    "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))",
-                )
+            expected = "a string (e.g. builtin_algorithm('xgboost', '1.7-1'))"
+            argument = FactoryArgument(label, value, expected, isinstance(value, str))
+            run_rules(argument, path="TrainingImage.builtin_algorithm")  # HPO-TYPE-004
         return TrainingImage(_BuiltinImage(name.lower(), version))
 
     @staticmethod
@@ -260,8 +256,8 @@ class TrainingImage:
         :param sample_log_lines: lines the training script prints (rule HPO-METRIC-011). Default: none.
         """
         for label, value in (("name", name), ("image_uri", image_uri)):
-            if not isinstance(value, str):
-                raise ValidationError.wrong_type("TrainingImage.jumpstart_algorithm", label, value, "a string")
+            argument = FactoryArgument(label, value, "a string", isinstance(value, str))
+            run_rules(argument, path="TrainingImage.jumpstart_algorithm")  # HPO-TYPE-004
         documented = jumpstart_algorithms().get(name.lower(), {}).get("metrics", {})
         given = {m.name for m in metric_definitions}
         definitions = [
@@ -284,12 +280,12 @@ class TrainingImage:
         :param metric_names: the metrics the algorithm supports as tuning objectives (``DescribeAlgorithm``'s
             ``TrainingSpecification.SupportedTuningJobObjectiveMetrics``); the objective is checked against them.
         """
-        if not isinstance(name, str):
-            raise ValidationError.wrong_type("TrainingImage.from_algorithm", "name", name, "a string")
-        if isinstance(metric_names, str) or not all(isinstance(m, str) for m in metric_names):
-            raise ValidationError.wrong_type(
-                "TrainingImage.from_algorithm", "metric_names", metric_names, "a list of str"
-            )
+        names_ok = not isinstance(metric_names, str) and all(isinstance(m, str) for m in metric_names)
+        for argument in (
+            FactoryArgument("name", name, "a string", isinstance(name, str)),
+            FactoryArgument("metric_names", metric_names, "a list of str", names_ok),
+        ):
+            run_rules(argument, path="TrainingImage.from_algorithm")  # HPO-TYPE-004
         return TrainingImage(_AlgorithmResource(name, frozenset(metric_names)))
 
     @staticmethod
@@ -301,13 +297,10 @@ class TrainingImage:
         sample_log_lines: Sequence[str] = (),
     ) -> TrainingImage:
         """An image in an ECR repository; the training role is granted pull on that repository only."""
-        if isinstance(repository, (str, type)) or not hasattr(repository, "repository_uri_for_tag"):
-            raise ValidationError.wrong_type(
-                "TrainingImage.from_ecr_repository",
-                "repository",
-                repository,
-                "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri",
-            )
+        accepted = not isinstance(repository, (str, type)) and hasattr(repository, "repository_uri_for_tag")
+        expected = "an ecr.IRepository (e.g. ecr.Repository.from_repository_name(...)); for a URI use from_image_uri"
+        run_rules(FactoryArgument("repository", repository, expected, accepted),
+                  path="TrainingImage.from_ecr_repository")  # fmt: skip
         return TrainingImage(_EcrImage(repository, tag), tuple(metric_definitions), tuple(sample_log_lines))
 
     @staticmethod
@@ -409,6 +402,24 @@ class TrainingImageSource(Protocol):
 def as_training_image(value: TrainingImage | TrainingImageSource) -> TrainingImage:
     """Accept a ``TrainingImage`` or a construct that offers one (e.g. ``GpuTrainingImage``)."""
     return value if isinstance(value, TrainingImage) else value.training_image
+
+
+def bind_images(
+    scope: Construct, sources: Mapping[str, TrainingImage | TrainingImageSource], role: iam.IRole
+) -> tuple[dict[str, TrainingImage], dict[str, str]]:
+    """Bind a platform's (or a team's) images by name to its role: the images and their URIs, by name (sorted).
+
+    :param scope: the platform or team.
+    :param sources: the images by name (``TrainingImage`` or a construct offering one, e.g. ``GpuTrainingImage``).
+    :param role: the role the images are granted to (pull on their repositories).
+    """
+    images: dict[str, TrainingImage] = {}
+    uris: dict[str, str] = {}
+    for name, source in sorted(sources.items()):
+        image = as_training_image(source)
+        images[name] = image
+        uris[name] = image.bind(scope, role).image_uri
+    return images, uris
 
 
 def _asset_for(scope: Construct, directory: str, options: dict[str, Any]) -> ecr_assets.DockerImageAsset:

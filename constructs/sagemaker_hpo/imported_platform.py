@@ -20,7 +20,6 @@ from constructs import Construct
 from . import parameter_schema as schema
 from ._imported import register_platform_import
 from ._namespace import DEFAULT_PLATFORM_NAME, GPU_IMAGE_NAME, check_image_name, resolve_namespace
-from ._validation import ValidationError
 from .buckets import CHECKPOINT_PREFIX, OUTPUT_PREFIX, BucketHelpers
 from .grants import RoleGrants, register_imported_role
 from .guardrail_checks import guard_provider, register_drift_check
@@ -28,6 +27,8 @@ from .guardrails import Guardrails
 from .image import TrainingImage
 from .objective import MetricDefinition
 from .provider import ImportedTuningJobProvider
+from .rules import run_rules
+from .rules.platform import PublishedGuardrails
 from .team import check_team_name, team_job_prefix, team_namespace, team_root
 
 
@@ -153,10 +154,8 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
         value = ssm.StringParameter.value_from_lookup(self, name, "{}")
         if value.startswith("dummy-value-for-"):
             return None  # the CDK CLI looks the value up and synthesizes again
-        try:
-            data = json.loads(value)
-        except ValueError:
-            raise ValidationError(self.node.path, "guardrails", value, f"the parameter {name} is not JSON") from None
+        run_rules(PublishedGuardrails(name, value), path=self.node.path, scope=self)  # HPO-PLATFORM-011
+        data = json.loads(value)
         return Guardrails.from_json(data) if data else None
 
     @property
@@ -199,7 +198,7 @@ class ImportedHpoPlatform(Construct, BucketHelpers):
 
     def _read(self, parameter: schema.Parameter, **fields: str) -> str:
         """The deploy-time value of ``parameter`` (an SSM dynamic reference)."""
-        if not parameter.imported:
+        if not parameter.imported:  # a programming error (the schema constants the importer passes), not user input
             raise ValueError(f"the parameter {parameter.key!r} is not one the importer reads (parameter_schema)")
         return ssm.StringParameter.value_for_string_parameter(self, self._name_of(parameter, **fields))
 

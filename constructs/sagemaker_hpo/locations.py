@@ -95,10 +95,12 @@ class S3Location:
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key_prefix: str = "", *, kms_key: kms.IKey | None = None) -> S3Location:
         """A prefix in a CDK bucket. The key defaults to the bucket's own encryption key."""
-        if isinstance(bucket, (str, type)) or not hasattr(bucket, "bucket_name"):
-            raise ValidationError.wrong_type(
-                "S3Location.from_bucket", "bucket", bucket, "an s3.IBucket (for a URI use S3Location.from_uri)"
-            )
+        from .rules import run_rules
+        from .rules.types import FactoryArgument
+
+        accepted = not isinstance(bucket, (str, type)) and hasattr(bucket, "bucket_name")
+        expected = "an s3.IBucket (for a URI use S3Location.from_uri)"
+        run_rules(FactoryArgument("bucket", bucket, expected, accepted), path="S3Location.from_bucket")  # HPO-TYPE-004
         return S3Location(bucket.bucket_name, key_prefix.lstrip("/"), bucket, kms_key or bucket.encryption_key)
 
     @staticmethod

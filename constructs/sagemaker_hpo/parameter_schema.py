@@ -77,7 +77,7 @@ class Parameter:
     def description_for(self, publisher: Publisher, **fields: str) -> str:
         """What it holds when ``publisher`` publishes it; a ``ValueError`` when that one does not publish it."""
         description = self.platform_description if publisher is Publisher.PLATFORM else self.team_description
-        if description is None:
+        if description is None:  # a programming error (the platform and team publish schema constants), not input
             raise ValueError(f"the {publisher.value} does not publish the parameter {self.key!r}")
         return description.format(**fields) if fields else description
 

@@ -314,7 +314,7 @@ class TuningJobProvider(Construct):
         waiter = self.provider.node.find_child("waiter-state-machine")
         for framework_function in ("framework-isComplete", "framework-onTimeout"):
             function = self.provider.node.find_child(framework_function)
-            assert isinstance(function, lambda_.Function)
+            assert isinstance(function, lambda_.Function)  # a programming error (the framework's own children)
             acknowledge_wildcard_resource(
                 waiter, f"{function.function_arn}:*", invoke_reason.format(f"the framework's {framework_function}")
             )

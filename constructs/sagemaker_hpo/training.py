@@ -290,7 +290,7 @@ def subnet_ids_of(vpc: ec2.IVpc, chosen: ec2.SubnetSelection | None) -> list[str
 
 def select_subnet_ids(training: TrainingDefinition) -> list[str]:
     """The subnet ids ``training.subnets`` selects in ``training.vpc`` (default: the VPC's private subnets)."""
-    assert training.vpc is not None
+    assert training.vpc is not None  # a programming error: called only for a training with a VPC
     return subnet_ids_of(training.vpc, training.subnets)
 
 
@@ -298,7 +298,7 @@ def _vpc_config(
     scope: Construct, training: TrainingDefinition
 ) -> tuple[dict[str, Any], list[ec2.ISecurityGroup], list[str]]:
     """The ``VpcConfig`` of the training jobs, their security groups (one created when none is given) and subnets."""
-    assert training.vpc is not None
+    assert training.vpc is not None  # a programming error: called only for a training with a VPC
     subnet_ids = select_subnet_ids(training)
     groups = list(training.security_groups or [])
     if not groups:

@@ -25,6 +25,7 @@ from .objective import Objective
 from .provider import AnyTuningJobProvider, TuningJobProvider
 from .ranges import ParameterRange
 from .rules import JobSpec, MetricSet, run_rules
+from .rules.attributes import JobAttribute
 from .rules.definitions import JobShape
 from .rules.lifecycle import RenderedJob
 from .strategy import Hyperband, Strategy
@@ -235,7 +236,7 @@ class TuningJob(Construct, TuningJobGrants):
             if isinstance(parent, TuningJob) and parent.long_wait is not None:  # a parent must have finished
                 node.add_dependency(parent.long_wait.condition)
         cfn_resource = node.default_child
-        assert isinstance(cfn_resource, CfnResource)
+        assert isinstance(cfn_resource, CfnResource)  # a programming error: a CustomResource's default child
         self._cfn_resource = cfn_resource
         # Delete is CloudFormation's default for both policies: leave them out rather than repeat them on every job
         # (``apply_removal_policy`` still sets them).
@@ -336,9 +337,10 @@ class TuningJob(Construct, TuningJobGrants):
         """The network connections of the training containers (a job with ``training.vpc`` only).
 
         For example ``database.connections.allow_default_port_from(job)``.
+
+        :raises ValidationError: for a job without ``training.vpc`` (HPO-ATTR-001).
         """
-        if not self.security_groups:
-            raise ValueError(f"{self.node.path}: connections: the job has no VPC (set training.vpc)")
+        self._check_attribute("connections")  # HPO-ATTR-001
         return ec2.Connections(security_groups=list(self.security_groups))
 
     # -- attributes ---------------------------------------------------------------------------------------------
@@ -369,9 +371,12 @@ class TuningJob(Construct, TuningJobGrants):
         return self._waited_attribute(contract.ATTR_BEST_HYPERPARAMETERS)
 
     def best_hyperparameter(self, name: str) -> str:
-        """One tuned hyperparameter of the best training job; only with ``wait_for_completion``."""
-        if name not in {r.name for r in self.parameter_ranges}:
-            raise ValueError(f"{self.node.path}: best_hyperparameter: {name!r} is not one of the tuned hyperparameters")
+        """One tuned hyperparameter of the best training job; only with ``wait_for_completion``.
+
+        :raises ValidationError: for a name that is not tuned (HPO-ATTR-002) or a job the deployment does not wait
+            for (HPO-ATTR-003).
+        """
+        self._check_attribute("best_hyperparameter", hyperparameter=name)  # HPO-ATTR-002
         return self._waited_attribute(contract.ATTR_BEST_HYPERPARAMETER_PREFIX + name)
 
     @property
@@ -381,12 +386,20 @@ class TuningJob(Construct, TuningJobGrants):
         self._waited_attribute(waiter_contract.ATTR_BEST_MODEL_ARTIFACTS)
         return self._best_training_job().attribute(waiter_contract.ATTR_BEST_MODEL_ARTIFACTS)
 
+    def _check_attribute(self, name: str, *, hyperparameter: str | None = None, waited: bool = False) -> None:
+        """Run the ``HPO-ATTR`` rules for the attribute ``name`` an app asks for."""
+        attribute = JobAttribute(
+            name,
+            has_vpc=bool(self.security_groups),
+            waits=bool(self.wait_for_completion),
+            tuned=frozenset(r.name for r in self.parameter_ranges),
+            hyperparameter=hyperparameter,
+            waited=waited,
+        )
+        run_rules(attribute, path=self.node.path, scope=self)
+
     def _waited_attribute(self, name: str) -> str:
-        if not self.wait_for_completion:
-            raise ValueError(
-                f"{self.node.path}: {name} is only known when the deployment waits for the job; "
-                "set wait_for_completion=True"
-            )
+        self._check_attribute(name, waited=True)  # HPO-ATTR-003
         if self.long_wait is not None:
             return self.long_wait.best.attribute(name)
         return self.resource.get_att_string(name)
@@ -421,7 +434,7 @@ def _render_request(spec: JobSpec, views: list[JobSpec], bound: list[BoundTraini
         config["RandomSeed"] = spec.random_seed
     request: dict[str, Any] = {"HyperParameterTuningJobConfig": config}
     if spec.definitions is None:
-        assert spec.objective is not None
+        assert spec.objective is not None  # a programming error: HPO-DEF-001 requires it without definitions
         config["HyperParameterTuningJobObjective"] = spec.objective._render()
         config["ParameterRanges"] = render_ranges(spec.parameter_ranges, spec.auto_parameters)
         request["TrainingJobDefinition"] = bound[0].definition

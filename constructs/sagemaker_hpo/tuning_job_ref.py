@@ -10,9 +10,10 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._validation import ValidationError
 from .events import TuningJobStatus, state_change_rule
 from .provider import tuning_job_arn
+from .rules import run_rules
+from .rules.attributes import ImportedJobName
 
 #: What ``grant_read`` allows: the job's description and its training jobs.
 READ_ACTIONS = ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob")
@@ -89,8 +90,7 @@ class ImportedTuningJob(Construct, TuningJobGrants):
         super().__init__(scope, construct_id)
         self._name = tuning_job_name
         Stack.of(self)  # an imported job belongs to a stack (its account and region)
-        if not tuning_job_name:
-            raise ValidationError(self.node.path, "tuning_job_name", tuning_job_name, "must not be empty")
+        run_rules(ImportedJobName(tuning_job_name), path=self.node.path, scope=self)  # HPO-ATTR-004
 
     @property
     def tuning_job_name(self) -> str:

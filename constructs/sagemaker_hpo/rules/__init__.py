@@ -49,6 +49,9 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.overrides",
     "sagemaker_hpo.rules.algorithms",
     "sagemaker_hpo.rules.provider",
+    "sagemaker_hpo.rules.attributes",
+    "sagemaker_hpo.rules.platform",
+    "sagemaker_hpo.rules.buckets",
 )
 
 

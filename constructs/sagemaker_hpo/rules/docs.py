@@ -20,7 +20,7 @@ FAMILIES = {
     "STRATEGY": "Strategies: Hyperband, Grid, discrete spaces",
     "RANGE": "Parameter ranges",
     "TRAIN": "Training jobs: instances, storage, runtime, environment, role, network",
-    "IMAGE": "Training images: built-in algorithms",
+    "IMAGE": "Training images: built-in algorithms, GpuTrainingImage folders",
     "DATA": "S3 locations and channels",
     "METRIC": "Objective and metric definitions",
     "WARM": "Warm start",
@@ -34,6 +34,9 @@ FAMILIES = {
     "ALGO": "Built-in algorithms: hyperparameter names",
     "OVR": "Request overrides (`add_request_override`), checked against botocore's model",
     "PROVIDER": "Tuning-job provider settings (`ProviderSettings`)",
+    "ATTR": "Defined and imported tuning jobs: connections, the best training job, imported names",
+    "PLATFORM": "Platforms and teams: names, namespaces, image names",
+    "BUCKET": "Training buckets: key prefixes, checkpoint expiration, encryption and access logs",
 }
 
 

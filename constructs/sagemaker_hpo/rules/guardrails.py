@@ -314,3 +314,72 @@ def _required_tags(subject: GuardedRequest, finding: Finding) -> None:
     missing = [key for key in subject.guardrails.required_tags if key not in tags]
     if missing:
         _fail(finding, "tags", sorted(tags), f"must include the tag keys {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class GuardrailValues:
+    """A ``Guardrails`` value as a platform, a team or an import is given it: the subject of HPO-GUARD-014..017."""
+
+    guardrails: Guardrails
+
+
+@rule(
+    "HPO-GUARD-014",
+    statement="The guardrails' max_instances_per_job and max_parallel_jobs are integers >= 1.",
+    field="ResourceConfig.InstanceCount, ResourceLimits.MaxParallelTrainingJobs",
+    source=Source.LIBRARY,
+    reference="Guardrails",
+    subjects=GuardrailValues,
+)
+def _guardrail_counts(subject: GuardrailValues, finding: Finding) -> None:
+    for name in ("max_instances_per_job", "max_parallel_jobs"):
+        value = getattr(subject.guardrails, name)
+        if value is not None:
+            finding.require(not isinstance(value, bool) and isinstance(value, int) and value >= 1,
+                            f"guardrails.{name}", value, "must be an integer >= 1")  # fmt: skip
+
+
+@rule(
+    "HPO-GUARD-015",
+    statement="The guardrails' max_instance_hours is a number > 0.",
+    field="ResourceLimits",
+    source=Source.LIBRARY,
+    reference="Guardrails.max_instance_hours",
+    subjects=GuardrailValues,
+)
+def _guardrail_hours(subject: GuardrailValues, finding: Finding) -> None:
+    hours = subject.guardrails.max_instance_hours
+    if hours is not None:
+        finding.require(not isinstance(hours, bool) and isinstance(hours, (int, float)) and hours > 0,
+                        "guardrails.max_instance_hours", hours, "must be a number > 0")  # fmt: skip
+
+
+@rule(
+    "HPO-GUARD-016",
+    statement="The guardrails' instance_types list at least one ml.<type> or ml.<family>.* (None: any type).",
+    field="ResourceConfig.InstanceType",
+    source=Source.LIBRARY,
+    reference="Guardrails.instance_types (IAM: sagemaker:InstanceTypes)",
+    subjects=GuardrailValues,
+)
+def _guardrail_instance_types(subject: GuardrailValues, finding: Finding) -> None:
+    types = subject.guardrails.instance_types
+    for pattern in types or ():
+        finding.require(isinstance(pattern, str) and pattern.startswith("ml."), "guardrails.instance_types", pattern,
+                        "must be ml.<type> or ml.<family>.*")  # fmt: skip
+    if types is not None:
+        finding.require(bool(list(types)), "guardrails.instance_types", [], "must list at least one type (None: any)")
+
+
+@rule(
+    "HPO-GUARD-017",
+    statement="The guardrails' required_tags are tag keys of 1 to 128 characters, not starting with aws:.",
+    field="Tags",
+    source=Source.SERVICE_MODEL,
+    reference="shape TagKey (1 to 128 characters; aws: is reserved)",
+    subjects=GuardrailValues,
+)
+def _guardrail_tag_keys(subject: GuardrailValues, finding: Finding) -> None:
+    for key in subject.guardrails.required_tags:
+        finding.require(isinstance(key, str) and 1 <= len(key) <= 128 and not key.lower().startswith("aws:"),
+                        "guardrails.required_tags", key, "must be tag keys of 1 to 128 characters")  # fmt: skip

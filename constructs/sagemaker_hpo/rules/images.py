@@ -1,9 +1,12 @@
-"""HPO-IMAGE: training images; a built-in algorithm's name, version and region."""
+"""HPO-IMAGE: training images; a built-in algorithm's name, version and region; a ``GpuTrainingImage``'s folder
+and its ``metrics.json``."""
 
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .._validation import is_unresolved
@@ -131,3 +134,111 @@ def _known_jumpstart(job: JobSpec, finding: Finding) -> None:
         name,
         f"is not a JumpStart algorithm the library knows ({', '.join(sorted(known))}){hint}",
     )
+
+
+@dataclass(frozen=True)
+class ImageFolder:
+    """A ``GpuTrainingImage``'s folder and the metric definitions passed with it: the subject of HPO-IMAGE-004/005.
+
+    :param folder: the folder ``cdk deploy`` builds the image from.
+    :param metric_definitions: the metric definitions passed to the construct. Default: none passed (read from the
+        folder's ``metrics.json``).
+    """
+
+    folder: Path
+    metric_definitions: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MetricsFile:
+    """An image folder's ``metrics.json``, read by ``load_metric_definitions``: the subject of HPO-IMAGE-005/006.
+
+    :param path: the file.
+    """
+
+    path: Path
+
+
+#: The file, beside the Dockerfile, that holds the metric definitions the training program prints for.
+METRICS_FILE_NAME = "metrics.json"
+
+
+@rule(
+    "HPO-IMAGE-004",
+    statement="A GpuTrainingImage's directory is a folder with a Dockerfile.",
+    field="GpuTrainingImage.directory",
+    source=Source.LIBRARY,
+    reference="aws_ecr_assets.DockerImageAsset (builds the folder's Dockerfile)",
+    subjects=ImageFolder,
+)
+def _folder_has_dockerfile(subject: ImageFolder, finding: Finding) -> None:
+    finding.require(
+        (subject.folder / "Dockerfile").is_file(),
+        "directory",
+        str(subject.folder),
+        "must be a folder with a Dockerfile",
+    )
+
+
+@rule(
+    "HPO-IMAGE-005",
+    statement="A GpuTrainingImage has metric definitions: at least one passed, or a metrics.json in its folder.",
+    field="AlgorithmSpecification.MetricDefinitions",
+    source=Source.LIBRARY,
+    reference="sagemaker_hpo/images/gpu_training/README.md (the container contract)",
+    subjects=(ImageFolder, MetricsFile),
+)
+def _has_metric_definitions(subject: ImageFolder | MetricsFile, finding: Finding) -> None:
+    if isinstance(subject, MetricsFile):
+        finding.require(
+            subject.path.is_file(), METRICS_FILE_NAME, None, f"no {METRICS_FILE_NAME} in {subject.path.parent}"
+        )
+        return
+    if subject.metric_definitions is not None:
+        finding.require(
+            bool(subject.metric_definitions), "metric_definitions", [], "needs at least one metric definition"
+        )
+        return
+    finding.require(
+        (subject.folder / METRICS_FILE_NAME).is_file(),
+        "metric_definitions",
+        None,
+        f"pass metric_definitions or add a {METRICS_FILE_NAME} (a list of {{name, regex}}) to {subject.folder}",
+    )
+
+
+def read_metrics_file(path: Path) -> list[dict[str, str]]:
+    """The entries of a ``metrics.json`` that HPO-IMAGE-006 accepted (read again: the file is small)."""
+    entries: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return entries
+
+
+@rule(
+    "HPO-IMAGE-006",
+    statement="An image folder's metrics.json is a non-empty JSON list of {name, regex} objects with unique names.",
+    field="AlgorithmSpecification.MetricDefinitions",
+    source=Source.LIBRARY,
+    reference="sagemaker_hpo/images/gpu_training/README.md (the container contract)",
+    subjects=MetricsFile,
+)
+def _metrics_file_format(subject: MetricsFile, finding: Finding) -> None:
+    try:
+        raw = json.loads(subject.path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        finding.fail(METRICS_FILE_NAME, f"line {err.lineno}", f"not valid JSON ({err.msg})")
+        return
+    if not isinstance(raw, list) or not raw:
+        finding.fail(METRICS_FILE_NAME, raw, "expected a non-empty JSON list of {name, regex} objects")
+        return
+    for index, item in enumerate(raw):
+        finding.require(
+            isinstance(item, dict)
+            and set(item) == {"name", "regex"}
+            and all(isinstance(item[key], str) for key in ("name", "regex")),
+            f"{METRICS_FILE_NAME}[{index}]",
+            item,
+            "must be an object with the string keys name and regex",
+        )
+    names = [item["name"] for item in raw]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    finding.require(not duplicates, METRICS_FILE_NAME, duplicates, "duplicate metric names: each name once")

@@ -206,6 +206,7 @@ def _target_value(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _tag_count(job: JobSpec, finding: Finding) -> None:
+    # The shipped model and the contract must agree (a programming error, not user input):
     assert model.maximum("TagList") == contract.MAX_JOB_TAGS, "SageMaker's tag limit changed: update the contract"
     finding.count_between("tags", job.tags, model.minimum("TagList"), contract.MAX_USER_TAGS)
 
@@ -214,6 +215,7 @@ def _tag_text_ok(value: str, shape: str) -> bool:
     """The model's tag pattern, ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*``: Unicode letters, separators and numbers, and
     the listed punctuation."""
     allowed = "_.:/=+-@"
+    # The shipped model and this check must agree (a programming error, not user input):
     assert model.shape(shape)["pattern"] == r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)", "the tag pattern changed: update here"
     return all(unicodedata.category(c)[0] in "LZN" or c in allowed for c in value)
 

@@ -1,4 +1,5 @@
-"""HPO-PROVIDER: the settings of a ``TuningJobProvider`` (``ProviderSettings``), merged with the defaults.
+"""HPO-PROVIDER: the settings of a ``TuningJobProvider`` (``ProviderSettings``), merged with the defaults, and a
+platform's ``provider_settings`` against the stack's provider when it already exists.
 
 ``TuningJobProvider`` runs these rules on its consolidated settings before it defines any function, so a value
 Lambda or CloudWatch Logs would refuse is a ``ValidationError`` with the provider's path, the field and the rule id.
@@ -7,6 +8,8 @@ Values that are tokens are skipped.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration
@@ -112,3 +115,53 @@ def _log_retention(settings: ProviderSettings, finding: Finding) -> None:
     value = settings.log_retention
     if value is not None and not isinstance(value, logs.RetentionDays):
         finding.wrong_type("settings.log_retention", value, "a RetentionDays (e.g. RetentionDays.ONE_YEAR)")
+
+
+@dataclass(frozen=True)
+class SharedProvider:
+    """The settings a platform asks for and the stack's provider that already exists: the subject of HPO-PROVIDER-006.
+
+    :param existing: the settings of the provider the stack already has.
+    :param requested: the settings the platform was given (``provider_settings``), ``None`` when none were given.
+    :param provider_path: the existing provider's construct path.
+    """
+
+    existing: ProviderSettings
+    requested: ProviderSettings | None
+    provider_path: str
+
+
+def _shown(value: Any) -> Any:
+    """A setting as a comparable, readable value (jsii objects compare by identity)."""
+    if isinstance(value, Duration):
+        return value.to_human_string()
+    if isinstance(value, lambda_.Architecture):
+        return value.name
+    if isinstance(value, logs.RetentionDays):
+        return value.name
+    return value
+
+
+@rule(
+    "HPO-PROVIDER-006",
+    statement="A platform's provider_settings match the settings of a provider the stack already has (one per stack).",
+    field="Lambda Function",
+    source=Source.LIBRARY,
+    reference="TuningJobProvider (one per stack, shared by every job and platform in it)",
+    subjects=SharedProvider,
+)
+def _shared_provider_settings(subject: SharedProvider, finding: Finding) -> None:
+    if subject.requested is None:
+        return
+    for each in dataclasses.fields(ProviderSettings):
+        wanted = getattr(subject.requested, each.name)
+        if wanted is None:
+            continue
+        has = getattr(subject.existing, each.name)
+        finding.require(
+            _shown(wanted) == _shown(has),
+            f"provider_settings.{each.name}",
+            _shown(wanted),
+            f"the stack's provider {subject.provider_path} already exists with {_shown(has)!r}: define the platform "
+            "before anything else uses the stack's provider, or ask for the same setting",
+        )

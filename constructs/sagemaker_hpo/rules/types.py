@@ -366,3 +366,32 @@ def _whole_conversions(job: JobSpec, finding: Finding) -> None:
             "Duration.hours(4)",
         )
     _whole(finding, "training.volume_size", job.volume_gib, "GiB", "Size.gibibytes(50)")
+
+
+@dataclass(frozen=True)
+class FactoryArgument:
+    """An argument of a value factory (``TrainingImage.builtin_algorithm``, ``S3Location.from_bucket``, ...) and
+    whether it is of the type the factory takes: the subject of HPO-TYPE-004.
+
+    :param field: the argument's name.
+    :param value: the argument.
+    :param expected: the type it takes, as the error says it (``a string (e.g. ...)``).
+    :param accepted: whether ``value`` is of that type.
+    """
+
+    field: str
+    value: Any
+    expected: str
+    accepted: bool
+
+
+@rule(
+    "HPO-TYPE-004",
+    statement="The value factories (TrainingImage.*, S3Location.from_bucket) get arguments of the types they take.",
+    field="(factory arguments)",
+    source=Source.LIBRARY,
+    subjects=FactoryArgument,
+)
+def _factory_argument(argument: FactoryArgument, finding: Finding) -> None:
+    if not argument.accepted:
+        finding.wrong_type(argument.field, argument.value, argument.expected)
