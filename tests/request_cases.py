@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import Size
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 
 from sagemaker_hpo import (
     AutoParameter,
@@ -189,6 +190,16 @@ FAILING: list[tuple[str, Overrides, str]] = [
         _fallback(InstanceConfig("ml.g5.xlarge", volume_size=Size.mebibytes(1500))),
         r"instance_configs\[0\].volume_size: '1.46484 GiB'; must be a whole number",
     ),
+    (
+        "HPO-TRAIN-015:fallback",
+        lambda s: _fallback(InstanceConfig("ml.m5.xlarge"), G5, volume_kms_key=kms.Key(s, "VolumeKey"))(s),
+        r"training.volume_kms_key: 'Rules/VolumeKey'; ml.g5.xlarge has local NVMe storage",
+    ),
+    (
+        "HPO-TRAIN-015:single",
+        lambda s: _fallback(G4, volume_kms_key=kms.Key(s, "VolumeKey"))(s),
+        r"training.volume_kms_key: 'Rules/VolumeKey'; ml.g4dn.xlarge has local NVMe storage",
+    ),
     ("HPO-INST-004", _train(retry_attempts=31), r"training.retry_attempts: 31; must be >= 1 and <= 30"),
     ("HPO-INST-004:zero", _train(retry_attempts=0), r"training.retry_attempts: 0"),
     (
@@ -267,6 +278,13 @@ PASSING: list[tuple[str, Overrides]] = [
         _s3(hub_content_arn="arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/x/1.0.0"),
     ),
     ("HPO-INST-001", _fallback(G5, G4)),
+    ("HPO-INST-001:single", _fallback(G4)),
+    (
+        "HPO-TRAIN-015:fallback",
+        lambda s: _fallback(
+            InstanceConfig("ml.m5.xlarge"), InstanceConfig("ml.c5.2xlarge"), volume_kms_key=kms.Key(s, "VolumeKey")
+        )(s),
+    ),
     ("HPO-ALGO-001", _train(static_hyperparameters={"objective": "binary:logistic", "num_round": 10, "gamma": 0.2})),
     (
         "HPO-INST-002",
