@@ -229,3 +229,23 @@ def test_docs_api_coverage_md_is_current() -> None:
     assert path.read_text(encoding="utf-8") == api_coverage.render(ROOT_DIR), (
         "docs/api-coverage.md is stale: run `make api-coverage` (python -m sagemaker_hpo.api_coverage)"
     )
+
+
+def test_the_terraform_column_comes_from_the_providers_schema() -> None:
+    anchors = api_coverage._anchors(ROOT_DIR / api_coverage.ANCHORS_FILE)
+    known = {p.path for p in member_paths()}
+    assert set(anchors) == known and all(set(marks) <= {"Y", "-"} for marks in anchors.values())
+    terraform = {path: marks[api_coverage.ANCHOR_COLUMNS.index("TF")] for path, marks in anchors.items()}
+    # The provider's schema has instance fallback, retries, several definitions and Autotune ...
+    for path in (
+        "TrainingJobDefinition.HyperParameterTuningResourceConfig.InstanceConfigs.InstanceType",
+        "TrainingJobDefinitions.RetryStrategy.MaximumRetryAttempts",
+        "Autotune.Mode",
+    ):
+        assert terraform[path] == "Y", path
+    # ... but no dataset source, instance preferences or selected instance.
+    assert terraform["TrainingJobDefinition.InputDataConfig.DataSource.DatasetSource.DatasetArn"] == "-"
+    assert terraform["TrainingJobDefinition.ResourceConfig.InstancePreferences.InstanceType"] == "-"
+    leaves = [row.path.path for row in api_coverage.rows() if row.path.leaf]
+    exposed = sum(terraform[path] == "Y" for path in leaves)
+    assert f"Terraform exposes {exposed} " in api_coverage.render(ROOT_DIR)

@@ -137,11 +137,16 @@ LEFT_TO_OVERRIDE: dict[str, str] = {
     f"{_T}.InputDataConfig.DataSource.S3DataSource.InstanceGroupNames": "heterogeneous clusters: training jobs only",
 }
 
-#: Where the ACK/SDK columns come from.
+#: Where the ACK/SDK/Terraform columns come from.
 ANCHORS_SOURCE = (
     "ACK: aws-controllers-k8s/sagemaker-controller HyperParameterTuningJob CRD (generator.yaml at dc49707); SDK: "
-    "SageMaker Python SDK 2.257.7 HyperparameterTuner (tuner.py/session.py); read 2026-12-06"
+    "SageMaker Python SDK 2.257.7 HyperparameterTuner (tuner.py/session.py); read 2026-12-06; Terraform: "
+    "hashicorp/terraform-provider-aws `aws_sagemaker_hyper_parameter_tuning_job` schema "
+    "(internal/service/sagemaker/hyper_parameter_tuning_job.go at 5236d41); read 2026-12-07"
 )
+
+#: The anchors' columns in ``docs/api-coverage-anchors.tsv``, in the order the page shows them.
+ANCHOR_COLUMNS = ("ACK", "SDK", "TF")
 
 
 @dataclass(frozen=True)
@@ -176,16 +181,16 @@ def rows() -> list[Coverage]:
     return [Coverage(p, *coverage_of(p.path)) for p in member_paths() if not p.path.startswith(f"{_T}s")]
 
 
-def _anchors(anchors: Path) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
+def _anchors(anchors: Path) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
     with anchors.open(encoding="utf-8") as handle:
         lines = [line for line in handle if not line.startswith("#")]
     for row in csv.DictReader(lines, delimiter="\t"):
-        found[row["path"].replace("[]", "")] = (row["ACK"], row["SDK"])
+        found[row["path"].replace("[]", "")] = tuple(row[column] for column in ANCHOR_COLUMNS)
     return found
 
 
-#: The checked-in copy of the anchors (the ACK and SDK columns; read 2026-12-06, see ``ANCHORS_SOURCE``).
+#: The checked-in copy of the anchors (the ACK, SDK and Terraform columns; see ``ANCHORS_SOURCE``).
 ANCHORS_FILE = Path("docs") / "api-coverage-anchors.tsv"
 
 
@@ -195,8 +200,10 @@ def render(root: Path) -> str:
     table = rows()
     leaves = [row for row in table if row.path.leaf]
     typed = [row for row in leaves if row.how == "prop"]
-    ack = [row for row in leaves if anchors.get(row.path.path, ("-", "-"))[0] == "Y"]
-    sdk = [row for row in leaves if anchors.get(row.path.path, ("-", "-"))[1] == "Y"]
+    none = ("-",) * len(ANCHOR_COLUMNS)
+    ack, sdk, terraform = (
+        [row for row in leaves if anchors.get(row.path.path, none)[index] == "Y"] for index in range(3)
+    )
     lines = [
         "# API coverage: `CreateHyperParameterTuningJob`",
         "",
@@ -209,17 +216,16 @@ def render(root: Path) -> str:
         "",
         f"Leaves (scalars, maps and lists of scalars): **{len(leaves)}**; typed props: **{len(typed)}**, override: "
         f"{len(leaves) - len(typed)}. ACK exposes {len(ack)} of them, "
-        f"the SageMaker Python SDK {len(sdk)} ({ANCHORS_SOURCE}). Terraform's `aws_sagemaker_hyper_parameter_tuning_job`"
-        " was not checked against a provider schema here: its column is left out rather than guessed.",
+        f"the SageMaker Python SDK {len(sdk)}, Terraform exposes {len(terraform)} ({ANCHORS_SOURCE}).",
         "",
-        "| Member path | Type | Here | How | ACK | SDK |",
-        "|---|---|---|---|---|---|",
+        "| Member path | Type | Here | How | ACK | SDK | TF |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in table:
-        ack_mark, sdk_mark = anchors.get(row.path.path, ("?", "?"))
+        marks = " | ".join(anchors.get(row.path.path, ("?",) * len(ANCHOR_COLUMNS)))
         name = f"**{row.path.path}**" if row.path.leaf else row.path.path
         detail = row.detail.replace("|", "\\|")
-        lines.append(f"| {name} | {row.path.type} | {row.how} | {detail} | {ack_mark} | {sdk_mark} |")
+        lines.append(f"| {name} | {row.path.type} | {row.how} | {detail} | {marks} |")
     return "\n".join(lines) + "\n"
 
 
