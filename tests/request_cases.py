@@ -223,6 +223,27 @@ FAILING: list[tuple[str, Overrides, str]] = [
         r"from_algorithm needs metric_names",
     ),
     ("HPO-INST-006", _train(training_plan_arn="my-plan"), r"training.training_plan_arn: 'my-plan'; must be a training"),
+    (
+        "HPO-ALGO-001",
+        _train(static_hyperparameters={"objective": "binary:logistic", "num_rounds": 100}),
+        r"invalid training.static_hyperparameters: 'num_rounds'; is not a hyperparameter built-in xgboost accepts; "
+        r"did you mean 'num_round'\?",
+    ),
+    (
+        "HPO-ALGO-001:range",
+        lambda s: {"parameter_ranges": [*XGB_RANGES, ContinuousRange("max_dept", 1, 10)]},
+        r"invalid parameter_ranges\[4\].name: 'max_dept'; .*did you mean 'max_depth'\?",
+    ),
+    (
+        "HPO-ALGO-001:auto",
+        _autotune(auto_parameters=[AutoParameter("gama", "1")]),
+        r"invalid auto_parameters\[0\].name: 'gama'; .*did you mean 'gamma'\?",
+    ),
+    (
+        "HPO-ALGO-001:definition",
+        _several(_definition(), _definition("b", training=training(static_hyperparameters={"etaa": 0.1}))),
+        r"^Rules/Tuning: definitions\[1\]: invalid training.static_hyperparameters: 'etaa'; .*did you mean 'eta'\?",
+    ),
     ("HPO-OVR-001", _override("TrainingJobDefinition.StoppingCondition.MaxPending", 7200), r"not a member of Stop"),
     ("HPO-OVR-001:malformed", _override("TrainingJobDefinition..Environment", {}), r"member names joined by dots"),
     (
@@ -308,11 +329,4 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-OVR-006", _override(_DATASET, {"DatasetArn": _HUB_DATASET})),
 ]
 
-WARNS: list[tuple[str, Overrides, str]] = [
-    (
-        "HPO-ALGO-001",
-        _train(static_hyperparameters={"objective": "binary:logistic", "num_rounds": 100}),
-        "'num_rounds' is not a hyperparameter built-in xgboost accepts; did you mean 'num_round'?",
-    ),
-    ("HPO-ALGO-001:range", lambda s: {"parameter_ranges": [ContinuousRange("learning_rate", 0, 1)]}, "learning_rate"),
-]
+WARNS: list[tuple[str, Overrides, str]] = []
