@@ -265,6 +265,11 @@ FAILING: list[tuple[str, Overrides, str]] = [
         r"is a typed prop: use `TrainingDefinition\(instance_count=...\)`",
     ),
     ("HPO-OVR-002:holder", _override("TrainingJobDefinition.StoppingCondition", {}), r"holds fields typed props"),
+    (
+        "HPO-OVR-002:read-only",
+        _override("TrainingJobDefinition.ResourceConfig.SelectedInstanceType", "ml.m5.xlarge"),
+        r"SelectedInstanceType is read-only: DescribeTrainingJob returns it, requests may not set it",
+    ),
     ("HPO-OVR-003", _override(_PENDING, "2h"), r"MaxPendingTimeInSeconds'\): '2h'; must be an integer"),
     ("HPO-OVR-003:bool", _override(_PENDING, True), r"must be an integer"),
     (

@@ -221,7 +221,8 @@ def test_the_typed_props_cover_the_target_share_of_leaves() -> None:
     assert len(typed) >= TYPED_LEAVES_AT_LEAST
     known = {p.path for p in member_paths()}
     assert set(api_coverage.TYPED) <= known and set(api_coverage.OWNED) <= known
-    assert set(api_coverage.LEFT_TO_OVERRIDE) <= known
+    assert set(api_coverage.LEFT_TO_OVERRIDE) <= known and set(api_coverage.READ_ONLY) <= known
+    assert {row.path.path for row in leaves if row.how == "read-only"} == set(api_coverage.READ_ONLY)
 
 
 def test_docs_api_coverage_md_is_current() -> None:

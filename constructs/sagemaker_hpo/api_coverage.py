@@ -137,6 +137,15 @@ LEFT_TO_OVERRIDE: dict[str, str] = {
     f"{_T}.InputDataConfig.DataSource.S3DataSource.InstanceGroupNames": "heterogeneous clusters: training jobs only",
 }
 
+#: Paths the service returns but refuses in requests (read-only), so ``add_request_override`` refuses them too.
+#: Source: the API reference of ``ResourceConfig`` ("Returned by DescribeTrainingJob after an instance type is
+#: selected. This field is read-only and isn't accepted in CreateTrainingJob requests"); the shape is the one a
+#: tuning job's training jobs are created from.
+READ_ONLY: dict[str, str] = {
+    f"{_T}.ResourceConfig.SelectedInstanceType": "read-only: DescribeTrainingJob returns it, requests may not set it",
+    f"{_T}.ResourceConfig.SelectedInstanceCount": "read-only: DescribeTrainingJob returns it, requests may not set it",
+}
+
 #: Where the ACK/SDK/Terraform columns come from.
 ANCHORS_SOURCE = (
     "ACK: aws-controllers-k8s/sagemaker-controller HyperParameterTuningJob CRD (generator.yaml at dc49707); SDK: "
@@ -171,6 +180,8 @@ def coverage_of(path: str) -> tuple[str, str]:
         return "prop", TYPED[folded]
     if any(typed.startswith(folded + ".") for typed in TYPED):
         return "prop", "(its members)"
+    if folded in READ_ONLY:
+        return "read-only", READ_ONLY[folded]
     if folded in LEFT_TO_OVERRIDE:
         return "override", LEFT_TO_OVERRIDE[folded]
     return "override", ""
@@ -200,6 +211,7 @@ def render(root: Path) -> str:
     table = rows()
     leaves = [row for row in table if row.path.leaf]
     typed = [row for row in leaves if row.how == "prop"]
+    read_only = [row for row in leaves if row.how == "read-only"]
     none = ("-",) * len(ANCHOR_COLUMNS)
     ack, sdk, terraform = (
         [row for row in leaves if anchors.get(row.path.path, none)[index] == "Y"] for index in range(3)
@@ -212,10 +224,11 @@ def render(root: Path) -> str:
         f"Every member path of the request in botocore's model ({shipped()['source']}), walked recursively, with the "
         "members of `TrainingJobDefinitions[]` folded into `TrainingJobDefinition` (they share one shape). "
         "**prop**: a typed prop expresses it, checked by the rule registry; **override**: `job.add_request_override(path, value)`, checked against botocore's model at synth "
-        "(rules HPO-OVR) and listed in the template's `Metadata`.",
+        "(rules HPO-OVR) and listed in the template's `Metadata`; **read-only**: returned by the service, refused in "
+        "requests (and by `add_request_override`).",
         "",
         f"Leaves (scalars, maps and lists of scalars): **{len(leaves)}**; typed props: **{len(typed)}**, override: "
-        f"{len(leaves) - len(typed)}. ACK exposes {len(ack)} of them, "
+        f"{len(leaves) - len(typed) - len(read_only)}, read-only: {len(read_only)}. ACK exposes {len(ack)} of them, "
         f"the SageMaker Python SDK {len(sdk)}, Terraform exposes {len(terraform)} ({ANCHORS_SOURCE}).",
         "",
         "| Member path | Type | Here | How | ACK | SDK | TF |",
