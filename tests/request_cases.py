@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import Size
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 
 from sagemaker_hpo import (
     AutoParameter,
@@ -17,6 +18,7 @@ from sagemaker_hpo import (
     FileSystemInput,
     InputMode,
     InstanceConfig,
+    IntegerRange,
     Objective,
     RecordWrapping,
     S3DataType,
@@ -108,6 +110,17 @@ def _several(*definitions: TuningDefinition, **changes: Any) -> Overrides:
     return props
 
 
+def _linear_learner(static: dict[str, Any]) -> dict[str, Any]:
+    """A built-in linear learner job with these static hyperparameters (HPO-ALGO-002 checks their names)."""
+    return {
+        "objective": Objective.minimize("validation:objective_loss"),
+        "parameter_ranges": [IntegerRange("mini_batch_size", 100, 5000)],
+        "training": training(
+            image=TrainingImage.builtin_algorithm("linear-learner", "1"), static_hyperparameters=static
+        ),
+    }
+
+
 def _autotune(**changes: Any) -> Overrides:
     return lambda s: {"autotune": True, "parameter_ranges": (), "strategy": Bayesian(), **changes}
 
@@ -189,6 +202,16 @@ FAILING: list[tuple[str, Overrides, str]] = [
         _fallback(InstanceConfig("ml.g5.xlarge", volume_size=Size.mebibytes(1500))),
         r"instance_configs\[0\].volume_size: '1.46484 GiB'; must be a whole number",
     ),
+    (
+        "HPO-TRAIN-015:fallback",
+        lambda s: _fallback(InstanceConfig("ml.m5.xlarge"), G5, volume_kms_key=kms.Key(s, "VolumeKey"))(s),
+        r"training.volume_kms_key: 'Rules/VolumeKey'; ml.g5.xlarge has local NVMe storage",
+    ),
+    (
+        "HPO-TRAIN-015:single",
+        lambda s: _fallback(G4, volume_kms_key=kms.Key(s, "VolumeKey"))(s),
+        r"training.volume_kms_key: 'Rules/VolumeKey'; ml.g4dn.xlarge has local NVMe storage",
+    ),
     ("HPO-INST-004", _train(retry_attempts=31), r"training.retry_attempts: 31; must be >= 1 and <= 30"),
     ("HPO-INST-004:zero", _train(retry_attempts=0), r"training.retry_attempts: 0"),
     (
@@ -212,6 +235,27 @@ FAILING: list[tuple[str, Overrides, str]] = [
         r"from_algorithm needs metric_names",
     ),
     ("HPO-INST-006", _train(training_plan_arn="my-plan"), r"training.training_plan_arn: 'my-plan'; must be a training"),
+    (
+        "HPO-ALGO-001",
+        _train(static_hyperparameters={"objective": "binary:logistic", "num_rounds": 100}),
+        r"invalid training.static_hyperparameters: 'num_rounds'; is not a hyperparameter built-in xgboost accepts; "
+        r"did you mean 'num_round'\?",
+    ),
+    (
+        "HPO-ALGO-001:range",
+        lambda s: {"parameter_ranges": [*XGB_RANGES, ContinuousRange("max_dept", 1, 10)]},
+        r"invalid parameter_ranges\[4\].name: 'max_dept'; .*did you mean 'max_depth'\?",
+    ),
+    (
+        "HPO-ALGO-001:auto",
+        _autotune(auto_parameters=[AutoParameter("gama", "1")]),
+        r"invalid auto_parameters\[0\].name: 'gama'; .*did you mean 'gamma'\?",
+    ),
+    (
+        "HPO-ALGO-001:definition",
+        _several(_definition(), _definition("b", training=training(static_hyperparameters={"etaa": 0.1}))),
+        r"^Rules/Tuning: definitions\[1\]: invalid training.static_hyperparameters: 'etaa'; .*did you mean 'eta'\?",
+    ),
     ("HPO-OVR-001", _override("TrainingJobDefinition.StoppingCondition.MaxPending", 7200), r"not a member of Stop"),
     ("HPO-OVR-001:malformed", _override("TrainingJobDefinition..Environment", {}), r"member names joined by dots"),
     (
@@ -233,6 +277,11 @@ FAILING: list[tuple[str, Overrides, str]] = [
         r"is a typed prop: use `TrainingDefinition\(instance_count=...\)`",
     ),
     ("HPO-OVR-002:holder", _override("TrainingJobDefinition.StoppingCondition", {}), r"holds fields typed props"),
+    (
+        "HPO-OVR-002:read-only",
+        _override("TrainingJobDefinition.ResourceConfig.SelectedInstanceType", "ml.m5.xlarge"),
+        r"SelectedInstanceType is read-only: DescribeTrainingJob returns it, requests may not set it",
+    ),
     ("HPO-OVR-003", _override(_PENDING, "2h"), r"MaxPendingTimeInSeconds'\): '2h'; must be an integer"),
     ("HPO-OVR-003:bool", _override(_PENDING, True), r"must be an integer"),
     (
@@ -267,6 +316,13 @@ PASSING: list[tuple[str, Overrides]] = [
         _s3(hub_content_arn="arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/x/1.0.0"),
     ),
     ("HPO-INST-001", _fallback(G5, G4)),
+    ("HPO-INST-001:single", _fallback(G4)),
+    (
+        "HPO-TRAIN-015:fallback",
+        lambda s: _fallback(
+            InstanceConfig("ml.m5.xlarge"), InstanceConfig("ml.c5.2xlarge"), volume_kms_key=kms.Key(s, "VolumeKey")
+        )(s),
+    ),
     ("HPO-ALGO-001", _train(static_hyperparameters={"objective": "binary:logistic", "num_round": 10, "gamma": 0.2})),
     (
         "HPO-INST-002",
@@ -288,13 +344,13 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-OVR-004", _override(_PENDING, 1800)),
     ("HPO-OVR-005", _override(_GROUPS, _group(InstanceType="ml.g5.xlarge"))),
     ("HPO-OVR-006", _override(_DATASET, {"DatasetArn": _HUB_DATASET})),
+    ("HPO-ALGO-002", lambda s: _linear_learner({"predictor_type": "regressor"})),
 ]
 
 WARNS: list[tuple[str, Overrides, str]] = [
     (
-        "HPO-ALGO-001",
-        _train(static_hyperparameters={"objective": "binary:logistic", "num_rounds": 100}),
-        "'num_rounds' is not a hyperparameter built-in xgboost accepts; did you mean 'num_round'?",
+        "HPO-ALGO-002",
+        lambda s: _linear_learner({"predictor_typ": "regressor"}),
+        r"'predictor_typ' is not a hyperparameter built-in linear-learner accepts; did you mean 'predictor_type'\?",
     ),
-    ("HPO-ALGO-001:range", lambda s: {"parameter_ranges": [ContinuousRange("learning_rate", 0, 1)]}, "learning_rate"),
 ]

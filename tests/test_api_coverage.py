@@ -41,7 +41,7 @@ from tests.construct_support import XGB_RANGES, custom_training, job, new_stack,
 from tests.request_support import ROOT_DIR, assert_valid_request, filled
 
 #: The issue's target: typed props for at least this many of the 111 folded leaves.
-TYPED_LEAVES_AT_LEAST = 93
+TYPED_LEAVES_AT_LEAST = 95
 
 
 def _paths(value: Any, prefix: str = "") -> Iterator[str]:
@@ -62,7 +62,7 @@ def requests() -> list[dict[str, Any]]:
 
 
 def coverage_requests() -> list[dict[str, Any]]:
-    """Requests of jobs that, together, set every typed prop (the three requests, then the job name)."""
+    """Requests of jobs that, together, set every typed prop (the four requests, then the job names)."""
     stack = new_stack("Coverage", env=cdk.Environment(account="123456789012", region="us-east-1"))
     vpc = ec2.Vpc(
         stack,
@@ -139,10 +139,10 @@ def coverage_requests() -> list[dict[str, Any]]:
                 training=training(
                     instance_type=None,
                     instance_configs=[
-                        InstanceConfig("ml.g5.xlarge"),
-                        InstanceConfig("ml.g4dn.xlarge", count=1, volume_size=cdk.Size.gibibytes(50)),
+                        InstanceConfig("ml.m5.xlarge"),
+                        InstanceConfig("ml.c5.2xlarge", count=1, volume_size=cdk.Size.gibibytes(50)),
                     ],
-                    volume_kms_key=key,
+                    volume_kms_key=key,  # every type here has EBS volumes (HPO-TRAIN-015)
                 ),
                 objective=Objective.maximize("validation:auc"),
                 parameter_ranges=XGB_RANGES,
@@ -167,16 +167,45 @@ def coverage_requests() -> list[dict[str, Any]]:
         ],
     )
     auto = job(stack, "Auto", autotune=True, strategy=Bayesian(), auto_parameters=[AutoParameter("gamma", "0.1")])
+    # One instance config: HyperParameterTuningResourceConfig's single form (InstanceType, InstanceCount, ...).
+    single = job(
+        stack,
+        "Single",
+        training=training(
+            instance_type=None,
+            instance_configs=[InstanceConfig("ml.m5.2xlarge", count=2, volume_size=cdk.Size.gibibytes(40))],
+            volume_kms_key=key,
+        ),
+    )
     # The job name travels beside the request (the handler adds it): read it from the template.
     resources = Template.from_stack(stack).to_json()["Resources"]
     names = [r["Properties"].get(contract.PROP_TUNING_JOB_NAME) for r in resources.values()]
     named = [{"HyperParameterTuningJobName": name} for name in names if name]
-    return [stack.resolve(j.request) for j in (everything, several, auto)] + named
+    return [stack.resolve(j.request) for j in (everything, several, auto, single)] + named
 
 
 def test_every_rendered_request_passes_botocores_validation(requests: list[dict[str, Any]]) -> None:
-    for request in requests[:3]:
+    rendered = [request for request in requests if "HyperParameterTuningJobConfig" in request]
+    assert len(rendered) == 4
+    for request in rendered:
         assert_valid_request(request)
+
+
+def test_one_instance_config_renders_the_single_form_and_several_render_instance_configs(
+    requests: list[dict[str, Any]],
+) -> None:
+    single = requests[3]["TrainingJobDefinition"]["HyperParameterTuningResourceConfig"]
+    assert single == {
+        "InstanceType": "ml.m5.2xlarge",
+        "InstanceCount": 2,
+        "VolumeSizeInGB": 40,
+        "VolumeKmsKeyId": single["VolumeKmsKeyId"],
+    }
+    assert "ResourceConfig" not in requests[3]["TrainingJobDefinition"]
+    fallback = requests[1]["TrainingJobDefinitions"][0]["HyperParameterTuningResourceConfig"]
+    assert fallback["AllocationStrategy"] == "Prioritized"
+    assert [c["InstanceType"] for c in fallback["InstanceConfigs"]] == ["ml.m5.xlarge", "ml.c5.2xlarge"]
+    assert not {"InstanceType", "InstanceCount", "VolumeSizeInGB"} & set(fallback)
 
 
 def test_every_path_called_typed_is_rendered_by_the_props(requests: list[dict[str, Any]]) -> None:
@@ -192,7 +221,8 @@ def test_the_typed_props_cover_the_target_share_of_leaves() -> None:
     assert len(typed) >= TYPED_LEAVES_AT_LEAST
     known = {p.path for p in member_paths()}
     assert set(api_coverage.TYPED) <= known and set(api_coverage.OWNED) <= known
-    assert set(api_coverage.LEFT_TO_OVERRIDE) <= known
+    assert set(api_coverage.LEFT_TO_OVERRIDE) <= known and set(api_coverage.READ_ONLY) <= known
+    assert {row.path.path for row in leaves if row.how == "read-only"} == set(api_coverage.READ_ONLY)
 
 
 def test_docs_api_coverage_md_is_current() -> None:
@@ -200,3 +230,23 @@ def test_docs_api_coverage_md_is_current() -> None:
     assert path.read_text(encoding="utf-8") == api_coverage.render(ROOT_DIR), (
         "docs/api-coverage.md is stale: run `make api-coverage` (python -m sagemaker_hpo.api_coverage)"
     )
+
+
+def test_the_terraform_column_comes_from_the_providers_schema() -> None:
+    anchors = api_coverage._anchors(ROOT_DIR / api_coverage.ANCHORS_FILE)
+    known = {p.path for p in member_paths()}
+    assert set(anchors) == known and all(set(marks) <= {"Y", "-"} for marks in anchors.values())
+    terraform = {path: marks[api_coverage.ANCHOR_COLUMNS.index("TF")] for path, marks in anchors.items()}
+    # The provider's schema has instance fallback, retries, several definitions and Autotune ...
+    for path in (
+        "TrainingJobDefinition.HyperParameterTuningResourceConfig.InstanceConfigs.InstanceType",
+        "TrainingJobDefinitions.RetryStrategy.MaximumRetryAttempts",
+        "Autotune.Mode",
+    ):
+        assert terraform[path] == "Y", path
+    # ... but no dataset source, instance preferences or selected instance.
+    assert terraform["TrainingJobDefinition.InputDataConfig.DataSource.DatasetSource.DatasetArn"] == "-"
+    assert terraform["TrainingJobDefinition.ResourceConfig.InstancePreferences.InstanceType"] == "-"
+    leaves = [row.path.path for row in api_coverage.rows() if row.path.leaf]
+    exposed = sum(terraform[path] == "Y" for path in leaves)
+    assert f"Terraform exposes {exposed} " in api_coverage.render(ROOT_DIR)

@@ -9,6 +9,7 @@ batch. A policy change that opens a hole (or closes a compliant path) fails the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -19,11 +20,24 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 
-from sagemaker_hpo import Guardrails, HpoPlatform, Team, TrainingImage
+from sagemaker_hpo import (
+    Bayesian,
+    Guardrails,
+    HpoPlatform,
+    InstanceConfig,
+    Objective,
+    Team,
+    TrainingImage,
+    TuningDefinition,
+    TuningJob,
+    TuningJobProvider,
+)
 from sagemaker_hpo._contract import contract
+from sagemaker_hpo.guardrails import CREATE_ACTION
+from sagemaker_hpo.instance_choices import instance_choices, resource_structure
 from sagemaker_hpo.instance_storage import LOCAL_STORAGE_INSTANCE_PATTERNS
 from stacks.platform_stack import HpoPlatformStack
-from tests.construct_support import job, training
+from tests.construct_support import XGB_RANGES, job, training
 from tests.iam_evaluator import ACCOUNT, REGION, Decision, PolicyModel, Request, evaluate
 from tests.platform_apps import default_app
 from tests.template_checks import new_app, synth_templates
@@ -599,6 +613,78 @@ GUARDED_CASES: dict[str, Case] = {
     "guarded: research's compliant job": (ALLOWED, lambda w: _guarded_request(w, "research")),
 }
 
+
+def request_keys(request: dict[str, Any]) -> dict[str, Any]:
+    """The condition keys SageMaker takes from a ``CreateHyperParameterTuningJob`` request:
+    every instance type of every definition (``ResourceConfig``, the single form of
+    ``HyperParameterTuningResourceConfig`` or its ``InstanceConfigs``, via ``instance_choices``), every subnet, the
+    longest training runtime, the request's tags, and the single-valued keys (network isolation, encryption, KMS
+    keys), which every definition must agree on: how SageMaker fills a single-valued key from definitions that
+    disagree is not documented, so such a request is refused here rather than guessed."""
+    definitions = request.get("TrainingJobDefinitions") or [request["TrainingJobDefinition"]]
+
+    def agreed(name: str, values: list[Any]) -> Any:
+        if len({json.dumps(v) for v in values}) != 1:
+            raise ValueError(f"the definitions disagree on {name}: {values}")
+        return values[0]
+
+    def once(values: Any) -> list[Any]:
+        return list({json.dumps(v, sort_keys=True): v for v in values}.values())
+
+    def flag(member: str) -> str:
+        return "true" if agreed(member, [bool(d.get(member, False)) for d in definitions]) else "false"
+
+    return {
+        # Multi-valued keys: each value once, first seen first.
+        "sagemaker:InstanceTypes": once(c["InstanceType"] for d in definitions for c in instance_choices(d)),
+        "sagemaker:MaxRuntimeInSeconds": str(max(d["StoppingCondition"]["MaxRuntimeInSeconds"] for d in definitions)),
+        "sagemaker:VpcSubnets": once(s for d in definitions for s in d.get("VpcConfig", {}).get("Subnets", [])) or None,
+        "sagemaker:NetworkIsolation": flag("EnableNetworkIsolation"),
+        "sagemaker:InterContainerTrafficEncryption": flag("EnableInterContainerTrafficEncryption"),
+        "sagemaker:OutputKmsKeyArn": agreed(
+            "OutputKmsKeyArn", [d["OutputDataConfig"].get("KmsKeyId") for d in definitions]
+        ),
+        "sagemaker:VolumeKmsKeyArn": agreed(
+            "VolumeKmsKeyArn", [resource_structure(d).get("VolumeKmsKeyId") for d in definitions]
+        ),
+        **{f"aws:RequestTag/{tag['Key']}": tag["Value"] for tag in request.get("Tags", [])},
+    }
+
+
+def _rendered(name: str, team: str = "vision") -> Callable[[World], Request]:
+    """The create ``team``'s handler sends for the guarded world's job ``name``: the owner tags the handler adds,
+    and every other key taken from the job's rendered request (``request_keys``), not written by hand."""
+
+    def build(w: World) -> Request:
+        _, extra = guarded_world()
+        tuning: TuningJob = extra["rendered"][name]
+        stack = cdk.Stack.of(tuning)
+        # The keys' values with their intrinsics resolved (the rest of the request, e.g. the image's FindInMap, is
+        # not needed).
+        keys = {k: w.model.resolve(stack.stack_name, v) for k, v in request_keys(stack.resolve(tuning.request)).items()}
+        # The tags the handler adds (contract.HANDLER_TAG_KEYS); the request's own tags come with request_keys.
+        handler_tags = {f"aws:RequestTag/{key}" for key in contract.HANDLER_TAG_KEYS}
+        owner_tags = {k: v for k, v in w.create_context(team).items() if k in handler_tags}
+        context = {**owner_tags, **keys}
+        context = {k: v for k, v in context.items() if v is not None}
+        return Request(principal=w.handler(team), action=CREATE_ACTION, resource=w.job(team), context=context)
+
+    return build
+
+
+#: Instance fallback and several definitions, each a real synthesized job's request: compliant ones (through the
+#: team's guarded provider, so they also passed the synth-time check) and non-compliant ones (through a provider
+#: without guardrails, so only IAM stands in their way when the team's handler sends them).
+RENDERED_CASES: dict[str, Case] = {
+    "rendered: instance fallback within the allowed types": (ALLOWED, _rendered("Fallback")),
+    "rendered: one instance config (single form) on g4dn without a volume key": (ALLOWED, _rendered("Single")),
+    "rendered: two definitions, both compliant": (ALLOWED, _rendered("Several")),
+    "rendered: instance fallback to a forbidden type": (DENIED, _rendered("FallbackForbidden")),
+    "rendered: one definition on a forbidden type": (DENIED, _rendered("SeveralForbidden")),
+    "rendered: the single form on a forbidden type": (DENIED, _rendered("SingleForbidden")),
+}
+
+
 #: The guarded platform's limits: every guardrail IAM has a key for.
 ALL_GUARDRAILS = Guardrails(
     instance_types=["ml.m5.*", "ml.g4dn.*"],
@@ -676,11 +762,68 @@ def guarded_world() -> tuple[World, dict[str, Any]]:
             enable_inter_container_traffic_encryption=True,
         ),
     )
+    rendered = _rendered_jobs(stack, platform, vpc)
     templates = synth_templates(app)
     model = PolicyModel.from_templates(templates)
     roles = {name: model.arn(role) for name, role in exec_roles.items()}
     roles.update(_people_and_exec_roles(model, platform))
-    return World(model, platform, roles, _guarded_keys), {"templates": templates, "gpu_job": gpu_job, "stack": stack}
+    extra = {"templates": templates, "gpu_job": gpu_job, "stack": stack, "rendered": rendered}
+    return World(model, platform, roles, _guarded_keys), extra
+
+
+def _rendered_jobs(stack: cdk.Stack, platform: HpoPlatform, vpc: ec2.IVpc) -> dict[str, TuningJob]:
+    """Jobs of the vision team with instance fallback, the single form and several definitions: compliant ones
+    through the team's provider (checked at synth), and their non-compliant twins through a provider without
+    guardrails (``RENDERED_CASES`` sends them with the team's handler: IAM must deny them on its own)."""
+    vision = platform.teams["vision"]
+    unguarded = TuningJobProvider(stack, "UnguardedProvider", name_prefix="unguarded")
+
+    def train(**changes: Any) -> Any:
+        props: dict[str, Any] = {
+            "image": TrainingImage.builtin_algorithm("xgboost", "1.7-1"),
+            "inputs": {"train": vision.data_input("train/", content_type="text/csv")},
+            "output_path": vision.output_location("xgb/"),
+            "output_kms_key": vision.key,
+            "role": vision.training_role,
+            "instance_type": None,
+            "max_runtime": cdk.Duration.hours(4),
+            "vpc": vpc,
+            "enable_network_isolation": True,
+            "enable_inter_container_traffic_encryption": True,
+        }
+        return training(**{**props, **changes})
+
+    def fallback(*types: str, role: Any = vision.training_role) -> Any:
+        configs = [InstanceConfig(t) for t in types]
+        return train(instance_configs=configs, volume_kms_key=vision.volume_key, role=role)
+
+    def forbidden(*types: str) -> Any:
+        """``fallback`` for the unguarded provider: the team's training role is for the team's provider only
+        (HPO-JOB-017), so these get a role of their own (the role is not a condition key)."""
+        return fallback(*types, role=None)
+
+    def several(*trainings: Any) -> dict[str, Any]:
+        definitions = [
+            TuningDefinition(
+                f"xgb-{i}", training=t, objective=Objective.maximize("validation:auc"), parameter_ranges=XGB_RANGES
+            )
+            for i, t in enumerate(trainings)
+        ]
+        return {"training": None, "objective": None, "parameter_ranges": (), "definitions": definitions}
+
+    common = {"max_parallel_jobs": 2, "tags": {"cost-center": "cc-1"}}
+    jobs = {
+        "Fallback": {"training": fallback("ml.m5.xlarge", "ml.m5.2xlarge")},
+        "Single": {"training": train(instance_configs=[InstanceConfig("ml.g4dn.xlarge")])},
+        "Several": several(fallback("ml.m5.xlarge", "ml.m5.2xlarge"), fallback("ml.m5.4xlarge")),
+        "FallbackForbidden": {"training": forbidden("ml.m5.xlarge", "ml.c5.xlarge"), "provider": unguarded},
+        "SingleForbidden": {"training": forbidden("ml.c5.xlarge"), "provider": unguarded},
+        "SeveralForbidden": {**several(forbidden("ml.m5.xlarge"), forbidden("ml.c5.2xlarge")), "provider": unguarded},
+    }
+    return {
+        name: job(stack, name, **{"provider": vision.provider, "strategy": Bayesian(), **common, **props})
+        for name, props in jobs.items()
+    }
 
 
 def _decide(world: World, cases: dict[str, Case]) -> dict[str, Decision]:
@@ -696,7 +839,7 @@ def default_decisions() -> dict[str, Decision]:
 
 @cache
 def guarded_decisions() -> dict[str, Decision]:
-    return _decide(guarded_world()[0], {**COMMON_CASES, **GUARDED_CASES})
+    return _decide(guarded_world()[0], {**COMMON_CASES, **GUARDED_CASES, **RENDERED_CASES})
 
 
 @pytest.mark.parametrize("case", [*COMMON_CASES, *DEFAULT_APP_CASES])
@@ -706,9 +849,9 @@ def test_default_app(case: str) -> None:
     assert actual is expected, f"{case}: expected {expected.value}, the evaluator says {actual.value}"
 
 
-@pytest.mark.parametrize("case", [*COMMON_CASES, *GUARDED_CASES])
+@pytest.mark.parametrize("case", [*COMMON_CASES, *GUARDED_CASES, *RENDERED_CASES])
 def test_platform_with_every_guardrail(case: str) -> None:
-    expected = {**COMMON_CASES, **GUARDED_CASES}[case][0]
+    expected = {**COMMON_CASES, **GUARDED_CASES, **RENDERED_CASES}[case][0]
     actual = guarded_decisions()[case]
     assert actual is expected, f"{case}: expected {expected.value}, the evaluator says {actual.value}"
 
@@ -729,6 +872,34 @@ def test_a_compliant_g4dn_job_without_volume_key_synthesizes_under_require_kms()
     resources = request["TrainingJobDefinition"]["ResourceConfig"]
     assert resources["InstanceType"] == "ml.g4dn.xlarge"
     assert "VolumeKmsKeyId" not in resources
+
+
+def test_the_rendered_cases_carry_every_instance_type_and_differ_from_their_twins_only_there() -> None:
+    world, _ = guarded_world()
+    context = {name: _rendered(name)(world).context for name in guarded_world()[1]["rendered"]}
+    types = {name: c["sagemaker:InstanceTypes"] for name, c in context.items()}
+    assert types == {
+        "Fallback": ["ml.m5.xlarge", "ml.m5.2xlarge"],
+        "Single": ["ml.g4dn.xlarge"],
+        "Several": ["ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge"],
+        "FallbackForbidden": ["ml.m5.xlarge", "ml.c5.xlarge"],
+        "SingleForbidden": ["ml.c5.xlarge"],
+        "SeveralForbidden": ["ml.m5.xlarge", "ml.c5.2xlarge"],
+    }
+    assert "sagemaker:VolumeKmsKeyArn" not in context["Single"]  # local NVMe storage: no volume key
+    assert context["Single"]["aws:RequestTag/cost-center"] == "cc-1"  # the job's own tag, from its request
+    for bad in ("FallbackForbidden", "SingleForbidden", "SeveralForbidden"):
+        twin = {k: v for k, v in context["Fallback"].items() if k != "sagemaker:InstanceTypes"}
+        assert {k: v for k, v in context[bad].items() if k != "sagemaker:InstanceTypes"} == twin, bad
+        assert context[bad]["sagemaker:VpcSubnets"] and context[bad]["sagemaker:OutputKmsKeyArn"] == world.key
+
+
+def test_request_keys_refuses_definitions_that_disagree_on_a_single_valued_key() -> None:
+    _, extra = guarded_world()
+    several = extra["stack"].resolve(extra["rendered"]["Several"].request)
+    several["TrainingJobDefinitions"][1]["EnableNetworkIsolation"] = False
+    with pytest.raises(ValueError, match="disagree on EnableNetworkIsolation"):
+        request_keys(several)
 
 
 def test_the_evaluator_refuses_a_context_key_the_action_does_not_have() -> None:

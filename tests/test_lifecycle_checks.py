@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 import pytest
 
-from sagemaker_hpo import TrainingDefinition
+from sagemaker_hpo import Objective
 from sagemaker_hpo._validation import ValidationError
 from sagemaker_hpo.rules.lifecycle import estimated_json_bytes
-from tests.construct_support import job, new_stack, training
+from tests.construct_support import custom_training, job, new_stack
 
 RULE_DUPLICATE_FIXED_NAME = "HPO-NAME-010"
 RULE_WAITER_EVENT_SIZE = "HPO-EVENT-010"
@@ -36,9 +38,14 @@ def test_the_same_fixed_name_in_two_apps_is_fine() -> None:
     job(new_stack("Two"), "Job", tuning_job_name="shared-name")
 
 
-def _big_training(values: int, length: int) -> TrainingDefinition:
+def _big_job(stack: cdk.Stack, values: int, length: int) -> dict[str, Any]:
+    """A job on a custom image (built-in XGBoost refuses hyperparameters it does not know, HPO-ALGO-001) with
+    ``values`` static hyperparameters of ``length`` characters."""
     static = {f"long_value_{index:02d}": "x" * length for index in range(values)}
-    return training(static_hyperparameters=static)
+    return {
+        "objective": Objective.maximize("validation:accuracy"),
+        "training": custom_training(stack, static_hyperparameters=static),
+    }
 
 
 def test_a_job_whose_update_event_would_pass_the_waiter_limit_is_a_synth_error() -> None:
@@ -48,7 +55,7 @@ def test_a_job_whose_update_event_would_pass_the_waiter_limit_is_a_synth_error()
         job(
             stack,
             "Big",
-            training=_big_training(52, 2500),
+            **_big_job(stack, 52, 2500),
             wait_for_completion=True,
             max_runtime=cdk.Duration.minutes(30),
         )
@@ -58,10 +65,11 @@ def test_a_job_whose_update_event_would_pass_the_waiter_limit_is_a_synth_error()
 
 
 def test_a_large_job_below_the_waiter_limit_synthesizes() -> None:
+    stack = new_stack("Team")
     job(
-        new_stack("Team"),
+        stack,
         "Large",
-        training=_big_training(40, 2500),
+        **_big_job(stack, 40, 2500),
         wait_for_completion=True,
         max_runtime=cdk.Duration.minutes(30),
     )

@@ -25,6 +25,7 @@ from sagemaker_hpo import (
     GridSearch,
     Hyperband,
     IntegerRange,
+    Objective,
     RandomSearch,
     S3Input,
     S3Location,
@@ -453,7 +454,10 @@ def test_optional_job_settings_render() -> None:
         ),
         random_seed=42,
         tags={"team": "ml"},
-        training=training(
+        # A custom image: Hyperband infers its resource from `epochs`, which built-in XGBoost refuses (HPO-ALGO-001).
+        objective=Objective.maximize("validation:accuracy"),
+        training=custom_training(
+            stack,
             static_hyperparameters={"num_round": 100, "epochs": 50, "verbosity": True, "subsample": 0.8},
             use_spot_instances=True,
             max_runtime=cdk.Duration.hours(1),

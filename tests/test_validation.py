@@ -413,7 +413,7 @@ FAILING: list[tuple[str, Overrides, str]] = [
     ),
     (
         "HPO-EVENT-010",
-        lambda s: {"training": training(static_hyperparameters={f"v{i:02d}": "x" * 2500 for i in range(52)})},
+        lambda s: _custom(s, static_hyperparameters={f"v{i:02d}": "x" * 2500 for i in range(52)}),
         r"invalid request size: '1[0-9]{5} bytes of properties'.*at most 262144 bytes",
     ),
     ("HPO-JOB-013:length", lambda s: {"tags": {"k": "v" * 257}}, r"tags\['k'\].*0 to 256"),
@@ -707,34 +707,48 @@ PASSING: list[tuple[str, Overrides]] = [
     ),
     (
         "HPO-HP-001",
-        lambda s: {
-            "training": training(
-                static_hyperparameters={"a": "x", "b": 1, "c": 0.5, "d": True, "e": Json({"units": [64, 32]})}
-            )
-        },
+        lambda s: _custom(
+            s, static_hyperparameters={"a": "x", "b": 1, "c": 0.5, "d": True, "e": Json({"units": [64, 32]})}
+        ),
     ),
-    ("HPO-HP-002", lambda s: {"training": training(static_hyperparameters={"n" * 256: 1})}),
-    ("HPO-HP-003", lambda s: {"training": training(static_hyperparameters={"x": "v" * 2500})}),
-    ("HPO-HP-004", lambda s: {"training": training(static_hyperparameters=_static(95))}),
-    ("HPO-RANGE-001", lambda s: {"parameter_ranges": [ContinuousRange(f"p{i}", 0, 1) for i in range(30)]}),
-    ("HPO-RANGE-002", lambda s: {"parameter_ranges": [ContinuousRange("n" * 256, 0, 1)]}),
-    ("HPO-RANGE-003", lambda s: {"parameter_ranges": [ContinuousRange("eta", 0, 1), IntegerRange("depth", 1, 3)]}),
-    ("HPO-RANGE-004", lambda s: {"parameter_ranges": [ETA, IntegerRange("rounds", 1, 3)]}),
+    ("HPO-HP-002", lambda s: _custom(s, static_hyperparameters={"n" * 256: 1})),
+    ("HPO-HP-003", lambda s: _custom(s, static_hyperparameters={"x": "v" * 2500})),
+    ("HPO-HP-004", lambda s: _custom(s, static_hyperparameters=_static(95))),
+    (
+        "HPO-RANGE-001",
+        lambda s: {**_custom(s), "parameter_ranges": [ContinuousRange(f"p{i}", 0, 1) for i in range(30)]},
+    ),
+    ("HPO-RANGE-002", lambda s: {**_custom(s), "parameter_ranges": [ContinuousRange("n" * 256, 0, 1)]}),
+    (
+        "HPO-RANGE-003",
+        lambda s: {**_custom(s), "parameter_ranges": [ContinuousRange("eta", 0, 1), IntegerRange("depth", 1, 3)]},
+    ),
+    ("HPO-RANGE-004", lambda s: {**_custom(s), "parameter_ranges": [ETA, IntegerRange("rounds", 1, 3)]}),
     ("HPO-RANGE-005", lambda s: {"parameter_ranges": [ContinuousRange("eta", -1e300, 1e300)]}),
-    ("HPO-RANGE-006", lambda s: {"parameter_ranges": [IntegerRange("n", -(2**63), 2**63 - 1)]}),
+    ("HPO-RANGE-006", lambda s: {**_custom(s), "parameter_ranges": [IntegerRange("n", -(2**63), 2**63 - 1)]}),
     ("HPO-RANGE-007", lambda s: {"parameter_ranges": [ContinuousRange("eta", 0.1, 0.2)]}),
-    ("HPO-RANGE-008", lambda s: {"parameter_ranges": [ContinuousRange("lr", 1e-6, 0.1, ScalingType.LOGARITHMIC)]}),
-    ("HPO-RANGE-009", lambda s: {"parameter_ranges": [IntegerRange("b", 4, 512, ScalingType.LOGARITHMIC)]}),
-    ("HPO-RANGE-010", lambda s: {"parameter_ranges": [ContinuousRange("m", 0, 0.99, ScalingType.REVERSE_LOGARITHMIC)]}),
+    (
+        "HPO-RANGE-008",
+        lambda s: {**_custom(s), "parameter_ranges": [ContinuousRange("lr", 1e-6, 0.1, ScalingType.LOGARITHMIC)]},
+    ),
+    (
+        "HPO-RANGE-009",
+        lambda s: {**_custom(s), "parameter_ranges": [IntegerRange("b", 4, 512, ScalingType.LOGARITHMIC)]},
+    ),
+    (
+        "HPO-RANGE-010",
+        lambda s: {**_custom(s), "parameter_ranges": [ContinuousRange("m", 0, 0.99, ScalingType.REVERSE_LOGARITHMIC)]},
+    ),
     ("HPO-RANGE-011", lambda s: {"parameter_ranges": [ETA, CategoricalRange("booster", ["dart"])]}),
-    ("HPO-RANGE-012", lambda s: {"parameter_ranges": [ETA, CategoricalRange("c", ["x", 1, 0.5, True])]}),
-    ("HPO-RANGE-013", lambda s: {"parameter_ranges": [CategoricalRange("c", list(range(30)))]}),
-    ("HPO-RANGE-014", lambda s: {"parameter_ranges": [ETA, CategoricalRange("c", [1, 2, "3"])]}),
-    ("HPO-RANGE-015", lambda s: {"parameter_ranges": [ETA, CategoricalRange("c", ["v" * 256])]}),
+    ("HPO-RANGE-012", lambda s: {**_custom(s), "parameter_ranges": [ETA, CategoricalRange("c", ["x", 1, 0.5, True])]}),
+    ("HPO-RANGE-013", lambda s: {**_custom(s), "parameter_ranges": [CategoricalRange("c", list(range(30)))]}),
+    ("HPO-RANGE-014", lambda s: {**_custom(s), "parameter_ranges": [ETA, CategoricalRange("c", [1, 2, "3"])]}),
+    ("HPO-RANGE-015", lambda s: {**_custom(s), "parameter_ranges": [ETA, CategoricalRange("c", ["v" * 256])]}),
     ("HPO-JOB-001", lambda s: {"tuning_job_name": "My-Job-1" + "a" * 24}),
     (
         "HPO-JOB-002",
         lambda s: {
+            **_custom(s),
             "strategy": GridSearch(),
             "max_jobs": None,
             "parameter_ranges": [CategoricalRange("a", [1, 2, 3, 4, 5])],
@@ -757,7 +771,7 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-NAME-010", lambda s: {"tuning_job_name": _claimed_name(s, "first-name", "second-name")}),
     (
         "HPO-EVENT-010",
-        lambda s: {"training": training(static_hyperparameters={f"v{i:02d}": "x" * 2500 for i in range(40)})},
+        lambda s: _custom(s, static_hyperparameters={f"v{i:02d}": "x" * 2500 for i in range(40)}),
     ),
     ("HPO-JOB-012", lambda s: {"tags": {"team name:a_b/c=d+e-f@g é1": "v"}}),
     ("HPO-JOB-013", lambda s: {"tags": {"k": "v" * 256, "j": "a b:c/d=e+f-g@h_i.j"}}),
@@ -775,20 +789,21 @@ PASSING: list[tuple[str, Overrides]] = [
     ("HPO-STRATEGY-003", lambda s: {"strategy": Hyperband(min_resource=10, max_resource=10)}),
     (
         "HPO-STRATEGY-004",
-        lambda s: {"strategy": Hyperband(), "training": training(static_hyperparameters={"num_epochs": 20})},
+        lambda s: {**_custom(s, static_hyperparameters={"num_epochs": 20}), "strategy": Hyperband()},
     ),
     (
         "HPO-STRATEGY-005",
-        lambda s: {"strategy": Hyperband(), "training": training(static_hyperparameters={"epochs": 20})},
+        lambda s: {**_custom(s, static_hyperparameters={"epochs": 20}), "strategy": Hyperband()},
     ),
     (
         "HPO-STRATEGY-006",
-        lambda s: {"strategy": Hyperband(min_resource=10), "training": training(static_hyperparameters={"epochs": 10})},
+        lambda s: {**_custom(s, static_hyperparameters={"epochs": 10}), "strategy": Hyperband(min_resource=10)},
     ),
     ("HPO-STRATEGY-007", lambda s: {"max_jobs": 750}),
     (
         "HPO-STRATEGY-008",
         lambda s: {
+            **_custom(s),
             "strategy": GridSearch(),
             "max_jobs": None,
             "parameter_ranges": [CategoricalRange("a", [1, 2]), CategoricalRange("b", ["x", "y", "z"])],
@@ -797,6 +812,7 @@ PASSING: list[tuple[str, Overrides]] = [
     (
         "HPO-STRATEGY-009",
         lambda s: {
+            **_custom(s),
             "strategy": GridSearch(),
             "max_jobs": 6,
             "max_parallel_jobs": 2,
@@ -1188,8 +1204,8 @@ PASSING += [
         "HPO-GUARD-013",
         lambda s: _guarded(s, Guardrails(required_tags=["cost-center"]), {"tags": {"cost-center": "cv"}}),
     ),
-    ("HPO-HP-005", lambda s: {"training": training(static_hyperparameters={"tuning_objective_metric": "x"})}),
-    ("HPO-HP-006", lambda s: {"training": training(static_hyperparameters={"sagemaker_program": "train.py"})}),
+    ("HPO-HP-005", lambda s: _custom(s, static_hyperparameters={"tuning_objective_metric": "x"})),
+    ("HPO-HP-006", lambda s: _custom(s, static_hyperparameters={"sagemaker_program": "train.py"})),
     (
         "HPO-METRIC-012",
         lambda s: _custom(
@@ -1422,7 +1438,7 @@ def test_gpu_training_image_checks_its_prop_types() -> None:
 
 def test_json_hyperparameters_are_sent_as_json_text() -> None:
     stack = new_stack("Json")
-    tuning = job(stack, training=training(static_hyperparameters={"net": Json({"units": [64, 32]}), "on": True}))
+    tuning = job(stack, **_custom(stack, static_hyperparameters={"net": Json({"units": [64, 32]}), "on": True}))
     static = tuning.request["TrainingJobDefinition"]["StaticHyperParameters"]
     assert static["net"] == '{"units":[64,32]}'
     assert static["on"] == "true"

@@ -105,6 +105,9 @@ TYPED: dict[str, str] = {
     f"{_T}.ResourceConfig.VolumeSizeInGB": "`TrainingDefinition(volume_size=...)`",
     f"{_T}.ResourceConfig.VolumeKmsKeyId": "`TrainingDefinition(volume_kms_key=...)`",
     f"{_T}.ResourceConfig.TrainingPlanArn": "`TrainingDefinition(training_plan_arn=...)`",
+    f"{_T}.HyperParameterTuningResourceConfig.InstanceType": "`TrainingDefinition(instance_configs=[one InstanceConfig])`",
+    f"{_T}.HyperParameterTuningResourceConfig.InstanceCount": "`InstanceConfig(count=...)` (one config: single form)",
+    f"{_T}.HyperParameterTuningResourceConfig.VolumeSizeInGB": "`InstanceConfig(volume_size=...)` (single form)",
     f"{_T}.HyperParameterTuningResourceConfig.VolumeKmsKeyId": "`TrainingDefinition(volume_kms_key=...)`",
     f"{_T}.HyperParameterTuningResourceConfig.AllocationStrategy": "`TrainingDefinition(instance_configs=[...])`",
     f"{_T}.HyperParameterTuningResourceConfig.InstanceConfigs.InstanceType": "`InstanceConfig(instance_type)`",
@@ -134,11 +137,25 @@ LEFT_TO_OVERRIDE: dict[str, str] = {
     f"{_T}.InputDataConfig.DataSource.S3DataSource.InstanceGroupNames": "heterogeneous clusters: training jobs only",
 }
 
-#: Where the ACK/SDK columns come from.
+#: Paths the service returns but refuses in requests (read-only), so ``add_request_override`` refuses them too.
+#: Source: the API reference of ``ResourceConfig`` ("Returned by DescribeTrainingJob after an instance type is
+#: selected. This field is read-only and isn't accepted in CreateTrainingJob requests"); the shape is the one a
+#: tuning job's training jobs are created from.
+READ_ONLY: dict[str, str] = {
+    f"{_T}.ResourceConfig.SelectedInstanceType": "read-only: DescribeTrainingJob returns it, requests may not set it",
+    f"{_T}.ResourceConfig.SelectedInstanceCount": "read-only: DescribeTrainingJob returns it, requests may not set it",
+}
+
+#: Where the ACK/SDK/Terraform columns come from.
 ANCHORS_SOURCE = (
     "ACK: aws-controllers-k8s/sagemaker-controller HyperParameterTuningJob CRD (generator.yaml at dc49707); SDK: "
-    "SageMaker Python SDK 2.257.7 HyperparameterTuner (tuner.py/session.py); read 2026-12-06"
+    "SageMaker Python SDK 2.257.7 HyperparameterTuner (tuner.py/session.py); read 2026-12-06; Terraform: "
+    "hashicorp/terraform-provider-aws `aws_sagemaker_hyper_parameter_tuning_job` schema "
+    "(internal/service/sagemaker/hyper_parameter_tuning_job.go at 5236d41); read 2026-12-07"
 )
+
+#: The anchors' columns in ``docs/api-coverage-anchors.tsv``, in the order the page shows them.
+ANCHOR_COLUMNS = ("ACK", "SDK", "TF")
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,8 @@ def coverage_of(path: str) -> tuple[str, str]:
         return "prop", TYPED[folded]
     if any(typed.startswith(folded + ".") for typed in TYPED):
         return "prop", "(its members)"
+    if folded in READ_ONLY:
+        return "read-only", READ_ONLY[folded]
     if folded in LEFT_TO_OVERRIDE:
         return "override", LEFT_TO_OVERRIDE[folded]
     return "override", ""
@@ -173,16 +192,16 @@ def rows() -> list[Coverage]:
     return [Coverage(p, *coverage_of(p.path)) for p in member_paths() if not p.path.startswith(f"{_T}s")]
 
 
-def _anchors(anchors: Path) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
+def _anchors(anchors: Path) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
     with anchors.open(encoding="utf-8") as handle:
         lines = [line for line in handle if not line.startswith("#")]
     for row in csv.DictReader(lines, delimiter="\t"):
-        found[row["path"].replace("[]", "")] = (row["ACK"], row["SDK"])
+        found[row["path"].replace("[]", "")] = tuple(row[column] for column in ANCHOR_COLUMNS)
     return found
 
 
-#: The checked-in copy of the anchors (the ACK and SDK columns; read 2026-12-06, see ``ANCHORS_SOURCE``).
+#: The checked-in copy of the anchors (the ACK, SDK and Terraform columns; see ``ANCHORS_SOURCE``).
 ANCHORS_FILE = Path("docs") / "api-coverage-anchors.tsv"
 
 
@@ -192,8 +211,11 @@ def render(root: Path) -> str:
     table = rows()
     leaves = [row for row in table if row.path.leaf]
     typed = [row for row in leaves if row.how == "prop"]
-    ack = [row for row in leaves if anchors.get(row.path.path, ("-", "-"))[0] == "Y"]
-    sdk = [row for row in leaves if anchors.get(row.path.path, ("-", "-"))[1] == "Y"]
+    read_only = [row for row in leaves if row.how == "read-only"]
+    none = ("-",) * len(ANCHOR_COLUMNS)
+    ack, sdk, terraform = (
+        [row for row in leaves if anchors.get(row.path.path, none)[index] == "Y"] for index in range(3)
+    )
     lines = [
         "# API coverage: `CreateHyperParameterTuningJob`",
         "",
@@ -202,21 +224,21 @@ def render(root: Path) -> str:
         f"Every member path of the request in botocore's model ({shipped()['source']}), walked recursively, with the "
         "members of `TrainingJobDefinitions[]` folded into `TrainingJobDefinition` (they share one shape). "
         "**prop**: a typed prop expresses it, checked by the rule registry; **override**: `job.add_request_override(path, value)`, checked against botocore's model at synth "
-        "(rules HPO-OVR) and listed in the template's `Metadata`.",
+        "(rules HPO-OVR) and listed in the template's `Metadata`; **read-only**: returned by the service, refused in "
+        "requests (and by `add_request_override`).",
         "",
         f"Leaves (scalars, maps and lists of scalars): **{len(leaves)}**; typed props: **{len(typed)}**, override: "
-        f"{len(leaves) - len(typed)}. ACK exposes {len(ack)} of them, "
-        f"the SageMaker Python SDK {len(sdk)} ({ANCHORS_SOURCE}). Terraform's `aws_sagemaker_hyper_parameter_tuning_job`"
-        " was not checked against a provider schema here: its column is left out rather than guessed.",
+        f"{len(leaves) - len(typed) - len(read_only)}, read-only: {len(read_only)}. ACK exposes {len(ack)} of them, "
+        f"the SageMaker Python SDK {len(sdk)}, Terraform exposes {len(terraform)} ({ANCHORS_SOURCE}).",
         "",
-        "| Member path | Type | Here | How | ACK | SDK |",
-        "|---|---|---|---|---|---|",
+        "| Member path | Type | Here | How | ACK | SDK | TF |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in table:
-        ack_mark, sdk_mark = anchors.get(row.path.path, ("?", "?"))
+        marks = " | ".join(anchors.get(row.path.path, ("?",) * len(ANCHOR_COLUMNS)))
         name = f"**{row.path.path}**" if row.path.leaf else row.path.path
         detail = row.detail.replace("|", "\\|")
-        lines.append(f"| {name} | {row.path.type} | {row.how} | {detail} | {ack_mark} | {sdk_mark} |")
+        lines.append(f"| {name} | {row.path.type} | {row.how} | {detail} | {marks} |")
     return "\n".join(lines) + "\n"
 
 

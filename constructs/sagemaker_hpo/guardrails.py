@@ -248,14 +248,14 @@ class Guardrails:
         :param key_arn: the key model output must use (``require_kms``). Default: any key.
         :param volume_key_arn: the key storage volumes must use (a team's own). Default: ``key_arn``.
         """
+        from .instance_choices import instance_choices
         from .rules import run_rules
         from .rules.guardrails import GuardedRequest
 
         # Several training definitions: each is checked; instance fallback: every instance type a job may fall back
         # to must be allowed.
         for definition in request.get("TrainingJobDefinitions") or [request.get("TrainingJobDefinition", {})]:
-            fallback = definition.get("HyperParameterTuningResourceConfig", {}).get("InstanceConfigs")
-            for choice in fallback or [definition.get("ResourceConfig", {})]:
+            for choice in instance_choices(definition) or [{}]:
                 subject = GuardedRequest(
                     request,
                     self,

@@ -17,6 +17,7 @@ from .channels import FileSystemInput
 from .grants import RoleBinding
 from .hyperparameters import HyperparameterValue, hyperparameter_text
 from .image import TrainingImage, TrainingImageSource, as_training_image
+from .instance_choices import resource_structure
 from .instances import InstanceConfig, OutputCompression
 from .locations import InputMode, S3Input, S3Location, as_input, as_location
 from .objective import MetricDefinition
@@ -52,8 +53,10 @@ class TrainingDefinition:
         ``instance_configs`` is required. Default: none.
     :param instance_configs: instance fallback: 1 to 6 ``InstanceConfig`` of different instance types, first
         choice first; SageMaker uses the next when one has no capacity (``HyperParameterTuningResourceConfig``,
-        allocation strategy ``Prioritized``). Instead of ``instance_type``, ``instance_count`` and ``volume_size``;
-        ``volume_kms_key`` applies to every one. Default: none.
+        allocation strategy ``Prioritized``). One config renders the structure's single form (``InstanceType``,
+        ``InstanceCount``, ``VolumeSizeInGB``, without ``InstanceConfigs``), as the API asks. Instead of
+        ``instance_type``, ``instance_count`` and ``volume_size``; ``volume_kms_key`` applies to every one (so none
+        may have local NVMe storage, HPO-TRAIN-015). Default: none.
     :param allow_unlisted_instance_type: accept an ``instance_type`` newer than that list (it must still look like
         ``ml.<family>.<size>``) with a warning, HPO-TRAIN-002, instead of an error. Default: False.
     :param role: the role SageMaker assumes. Default: a ``TrainingRole`` created for exactly this job's inputs,
@@ -124,6 +127,14 @@ class TrainingDefinition:
     output_compression: OutputCompression | None = None
     checkpoint_local_path: str | None = None
     training_plan_arn: str | None = None
+
+    @property
+    def instance_types(self) -> tuple[str, ...]:
+        """Every instance type the training jobs may run on, first choice first: those of ``instance_configs``, else
+        ``instance_type`` (empty when neither is set)."""
+        if self.instance_configs:
+            return tuple(config.instance_type for config in self.instance_configs)
+        return () if self.instance_type is None else (self.instance_type,)
 
 
 @dataclass(frozen=True)
@@ -207,7 +218,7 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     if output_key is not None:
         definition["OutputDataConfig"]["KmsKeyId"] = output_key.key_arn
     if training.volume_kms_key is not None:
-        next(iter(_resources_of(definition).values()))["VolumeKmsKeyId"] = training.volume_kms_key.key_arn
+        resource_structure(definition)["VolumeKmsKeyId"] = training.volume_kms_key.key_arn
     if training.output_compression is not None:
         definition["OutputDataConfig"]["CompressionType"] = training.output_compression.value
     if training.retry_attempts is not None:
@@ -240,14 +251,16 @@ def channel_inputs(training: TrainingDefinition) -> dict[str, S3Input | FileSyst
 
 
 def _resources(training: TrainingDefinition, volume_gib: float) -> dict[str, Any]:
-    """``ResourceConfig`` for one instance type, ``HyperParameterTuningResourceConfig`` for instance fallback."""
+    """``ResourceConfig`` for ``instance_type``; for ``instance_configs``, ``HyperParameterTuningResourceConfig``: its
+    single form (``InstanceType``, ``InstanceCount``, ``VolumeSizeInGB``) for one config, ``InstanceConfigs`` with
+    the ``Prioritized`` allocation strategy for several (the API takes the one or the other, never both)."""
     if training.instance_configs:
-        return {
-            "HyperParameterTuningResourceConfig": {
-                "AllocationStrategy": "Prioritized",
-                "InstanceConfigs": [config._render() for config in training.instance_configs],
-            }
-        }
+        configs = [config._render() for config in training.instance_configs]
+        if len(configs) == 1:
+            # One configuration: the API's single form, without InstanceConfigs (and so without the allocation
+            # strategy, which orders InstanceConfigs).
+            return {"HyperParameterTuningResourceConfig": configs[0]}
+        return {"HyperParameterTuningResourceConfig": {"AllocationStrategy": "Prioritized", "InstanceConfigs": configs}}
     resources: dict[str, Any] = {
         "InstanceType": training.instance_type,
         "InstanceCount": training.instance_count,
@@ -256,13 +269,6 @@ def _resources(training: TrainingDefinition, volume_gib: float) -> dict[str, Any
     if training.training_plan_arn is not None:
         resources["TrainingPlanArn"] = training.training_plan_arn
     return {"ResourceConfig": resources}
-
-
-def _resources_of(definition: dict[str, Any]) -> dict[str, Any]:
-    """The definition's resource structure by its member name (one of the two)."""
-    return {
-        key: definition[key] for key in ("ResourceConfig", "HyperParameterTuningResourceConfig") if key in definition
-    }
 
 
 def merged_metric_definitions(training: TrainingDefinition) -> list[MetricDefinition]:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..instance_choices import instance_choices
+
 #: Static hyperparameters from which SageMaker infers Hyperband's ``MaxResource`` (as ``sagemaker_hpo.strategy``;
 #: repeated here so the dry run does not import the construct library).
 EPOCH_HYPERPARAMETERS = ("epochs", "numepochs", "n-epochs", "n_epochs", "num_epochs")
@@ -200,7 +202,9 @@ def job_spec_from_request(path: str, request: Mapping[str, Any]) -> JobSpec:
     if strategy == "Hyperband" and min_resource is None:
         min_resource = 1
     limits = config.get("ResourceLimits") or {}
-    resources = definition.get("ResourceConfig") or {}
+    # The first instance choice: ResourceConfig, the single form of HyperParameterTuningResourceConfig, or the
+    # first of its InstanceConfigs (the one SageMaker uses while it has capacity).
+    resources = next(iter(instance_choices(definition)), {})
     stopping = definition.get("StoppingCondition") or {}
     criteria = config.get("TuningJobCompletionCriteria") or {}
     return JobSpec(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._validation import is_unresolved
+from ..instance_choices import instance_choices, resource_structure
 from ..instance_storage import has_local_storage
 from ._registry import Finding, Source, rule
 
@@ -32,8 +33,9 @@ class GuardedRequest:
     :param volume_key_arn: the key storage volumes must use (a team's own volume key). Default: ``key_arn``.
     :param definition: the training job definition checked (one of ``TrainingJobDefinitions``). Default: the
         request's ``TrainingJobDefinition``.
-    :param choice: the instance choice checked (one of the fallback ``InstanceConfigs``). Default: the definition's
-        ``ResourceConfig``.
+    :param choice: the instance choice checked (one of ``instances.instance_choices(definition)``: a fallback
+        ``InstanceConfig``, the single form of ``HyperParameterTuningResourceConfig`` or the ``ResourceConfig``).
+        Default: the definition's first choice.
     """
 
     request: dict[str, Any]
@@ -42,7 +44,7 @@ class GuardedRequest:
     key_arn: str | None = None
     volume_key_arn: str | None = None
     definition: dict[str, Any] = field(default_factory=dict, repr=False)
-    choice: dict[str, Any] = field(default_factory=dict, repr=False)
+    choice: Mapping[str, Any] = field(default_factory=dict, repr=False)
     resources: dict[str, Any] = field(init=False, repr=False)
     limits: dict[str, Any] = field(init=False, repr=False)
 
@@ -50,9 +52,10 @@ class GuardedRequest:
         definition = self.definition or self.request.get("TrainingJobDefinition", {})
         object.__setattr__(self, "definition", definition)
         # The storage settings: the definition's ResourceConfig, or its instance-fallback config.
-        resources = definition.get("ResourceConfig") or definition.get("HyperParameterTuningResourceConfig", {})
+        resources = resource_structure(definition)
         object.__setattr__(self, "resources", resources)
-        object.__setattr__(self, "choice", self.choice or resources)
+        choices = instance_choices(definition)
+        object.__setattr__(self, "choice", self.choice or (choices[0] if choices else {}))
         config = self.request.get("HyperParameterTuningJobConfig", {})
         object.__setattr__(self, "limits", config.get("ResourceLimits", {}))
 

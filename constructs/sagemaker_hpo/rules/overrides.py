@@ -100,18 +100,22 @@ def _known_path(override: RequestOverride, finding: Finding) -> None:
 
 @rule(
     "HPO-OVR-002",
-    statement="An override never sets a field a typed prop expresses (use the prop) nor one the library owns (job "
-    "name, tags, role), nor a structure holding one.",
+    statement="An override never sets a field a typed prop expresses (use the prop), one the library owns (job "
+    "name, tags, role), nor a structure holding one; nor a read-only field the service returns but refuses in "
+    "requests (ResourceConfig.SelectedInstanceType/Count).",
     field="(any member path)",
     source=Source.LIBRARY,
-    reference="sagemaker_hpo.api_coverage: TYPED, OWNED",
+    reference="sagemaker_hpo.api_coverage: TYPED, OWNED, READ_ONLY",
     subjects=RequestOverride,
 )
 def _not_typed(override: RequestOverride, finding: Finding) -> None:
-    from ..api_coverage import OWNED, TYPED, fold
+    from ..api_coverage import OWNED, READ_ONLY, TYPED, fold
 
     path = fold(override.member_path)
     where = f"{_FIELD}({override.path!r})"
+    for read_only, reason in READ_ONLY.items():
+        if path == read_only or read_only.startswith(path + "."):
+            finding.fail(where, override.value, f"{read_only} is {reason}")
     for owned, reason in OWNED.items():
         if path == owned or path.startswith(owned + ".") or owned.startswith(path + "."):
             finding.fail(where, override.value, f"the library owns {owned}: {reason}")

@@ -286,13 +286,16 @@ def _security_groups(job: JobSpec, finding: Finding) -> None:
 def _volume_key_on_local_storage(job: JobSpec, finding: Finding) -> None:
     from ..instance_storage import has_local_storage
 
-    value = _instance_type(job)
-    if value is not None and job.training.volume_kms_key is not None and has_local_storage(value):
+    if job.training.volume_kms_key is None:
+        return
+    # instance_type, or every type of instance_configs: the one key applies to each of them.
+    local = [t for t in job.training.instance_types if not is_unresolved(t) and has_local_storage(t)]
+    if local:
         finding.fail(
             "training.volume_kms_key",
             job.training.volume_kms_key.node.path,
-            f"{value} has local NVMe storage, which SageMaker encrypts in hardware and refuses a volume key for: "
-            "leave volume_kms_key out (output_kms_key still applies)",
+            f"{', '.join(local)} {'has' if len(local) == 1 else 'have'} local NVMe storage, which SageMaker encrypts "
+            "in hardware and refuses a volume key for: leave volume_kms_key out (output_kms_key still applies)",
         )
 
 
