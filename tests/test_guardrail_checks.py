@@ -14,13 +14,13 @@ from aws_cdk.assertions import Annotations, Match
 
 from sagemaker_hpo import (
     Guardrails,
-    GuardrailsAspect,
     HpoPlatform,
     S3Input,
     S3Location,
     ValidationError,
 )
 from sagemaker_hpo.guardrail_checks import GUARDRAILS_DIGEST_KEY, NO_GUARDRAILS, guardrails_digest
+from sagemaker_hpo.guardrails import GuardrailsAspect
 from sagemaker_hpo.instance_storage import LOCAL_STORAGE_FAMILIES, LOCAL_STORAGE_INSTANCE_PATTERNS, has_local_storage
 from sagemaker_hpo.locations import bucket_name_problem
 from sagemaker_hpo.rules import service_model

@@ -178,3 +178,25 @@ def test_the_platform_satisfies_the_interface_a_team_uses() -> None:
     assert members and all(hasattr(platform, name) for name in members), members
     team = platform.add_team("vision")
     assert team.namespace == f"{platform.namespace}teams/vision/"
+
+
+def test_the_public_names_are_listed_once_and_each_resolves_to_its_module() -> None:
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    literal_lists = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.List, ast.Dict)) and len(getattr(n, "elts", getattr(n, "keys", []))) > 5
+    ]
+    assert literal_lists == [], "the public names are listed only in the TYPE_CHECKING block"
+    names = sagemaker_hpo.__all__
+    assert len(names) == len(set(names)) > 40
+    assert names[0] == "__version__"
+    for name in names[1:]:
+        assert getattr(sagemaker_hpo, name) is not None, name  # the lazy import finds it in its module
+
+
+def test_internals_are_not_public() -> None:
+    for internal in ("RoleBinding", "GuardrailsAspect"):
+        assert internal not in sagemaker_hpo.__all__
+        with pytest.raises(ImportError):
+            exec(f"from sagemaker_hpo import {internal}")  # noqa: S102 - the import statement users would write
