@@ -192,9 +192,9 @@ def test_team_role_reads_only_its_data_prefix_writes_only_its_output_and_pulls_o
         for s in statements
         if _actions(s) == ["s3:ListBucket"]
     )
+    # One ListBucket statement per bucket, its s3:prefix condition listing every prefix of the bucket (#20).
     assert listing == [
-        (artifacts, ("checkpoints/teams/vision/*",)), (artifacts, ("output/teams/vision/*",)),
-        (data, ("teams/vision/*",))]  # fmt: skip
+        (artifacts, ("output/teams/vision/*", "checkpoints/teams/vision/*")), (data, ("teams/vision/*",))]  # fmt: skip
     pulls = [s for s in statements if "ecr:BatchGetImage" in _actions(s)]
     assert [_resources(s) for s in pulls] == [[f"<{_id(stack, stack.image_repository)}.Arn>"]]
     assert "container-assets" not in json.dumps(template)
