@@ -188,16 +188,22 @@ class RoleBinding:
     every kind (no CDK assets for a team's role, image URIs that name no repository) are here.
     """
 
-    def __init__(self, scope: Construct, role: iam.IRole, profile: RoleProfile) -> None:
+    def __new__(cls, scope: Construct, role: iam.IRole, *_: object) -> RoleBinding:
+        # ``RoleBinding(scope, role)`` (the form before strategies) still gives the strategy for the role's kind.
+        if cls is RoleBinding:
+            return RoleBinding.of(scope, role)
+        return super().__new__(cls)
+
+    def __init__(self, scope: Construct, role: iam.IRole, profile: RoleProfile | None = None) -> None:
         """Bind ``role`` for the job at ``scope``.
 
         :param scope: the construct the binding is for (errors and warnings name its path).
         :param role: the role SageMaker assumes for the job.
-        :param profile: what is known about ``role`` (``role_profile``).
+        :param profile: what is known about ``role``. Default: ``role_profile(role)``.
         """
         self.scope = scope
         self.role = role
-        self.profile = profile
+        self.profile = role_profile(role) if profile is None else profile
 
     @staticmethod
     def of(scope: Construct, role: iam.IRole) -> RoleBinding:
@@ -319,11 +325,11 @@ class OwnedRoleGrants(RoleBinding):
     """Any other role this app may change: the same statements as a ``TrainingRole``'s, through
     ``add_to_principal_policy``, merged across every job of the role (one statement per bucket and action set)."""
 
-    def __init__(self, scope: Construct, role: iam.IRole, profile: RoleProfile) -> None:
+    def __init__(self, scope: Construct, role: iam.IRole, profile: RoleProfile | None = None) -> None:
         super().__init__(scope, role, profile)
-        if profile.merged is None:
-            profile.merged = MergedStatements(role.add_to_principal_policy)
-        self._merged = profile.merged
+        if self.profile.merged is None:
+            self.profile.merged = MergedStatements(role.add_to_principal_policy)
+        self._merged = self.profile.merged
 
     def read(self, location: S3Location, field_name: str) -> None:
         grant_read_data(self._merged, location)
@@ -379,8 +385,15 @@ class DeclaredRoleGrants(RoleBinding):
     """A role the platform published: immutable, with known grants (``RoleGrants``). What it has is fine; anything
     else is a ``ValidationError`` naming the permission that is missing and the fix."""
 
-    def __init__(self, scope: Construct, role: iam.IRole, profile: RoleProfile, declared: RoleGrants) -> None:
+    def __init__(
+        self, scope: Construct, role: iam.IRole, profile: RoleProfile | None = None, declared: RoleGrants | None = None
+    ) -> None:
         super().__init__(scope, role, profile)
+        declared = declared or self.profile.declared
+        if declared is None:
+            raise TypeError(
+                "DeclaredRoleGrants is for a role whose grants a platform declared (register_imported_role)"
+            )
         #: What the platform granted the role.
         self.declared = declared
 
