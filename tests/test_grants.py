@@ -13,6 +13,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 import tomllib
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from packaging.specifiers import SpecifierSet
@@ -215,3 +216,18 @@ def test_a_grant_after_the_policy_was_rendered_starts_a_new_statement() -> None:
     role.grant_read_data(S3Location.from_uri("s3://my-data/two/"))
     text = json.dumps(stack.resolve(document))
     assert "my-data/one/*" in text and "my-data/two/*" in text
+
+
+def test_an_app_role_used_by_two_jobs_in_one_vpc_gets_each_vpc_statement_once() -> None:
+    stack = _stack()
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[
+        ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])  # fmt: skip
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    for name in ("One", "Two"):
+        job(stack, name, training=training(role=role, vpc=vpc))
+    document = role.node.find_child("DefaultPolicy").document
+    texts = [json.dumps(s, sort_keys=True) for s in stack.resolve(document)["Statement"]]
+    # The CDK drops identical statements when it renders; none was added twice in the first place.
+    assert document.statement_count == len(texts) == len(set(texts))
+    assert sum("ec2:CreateNetworkInterface" in t for t in texts) == 1
+    assert sum("ec2:DescribeSubnets" in t for t in texts) == 1

@@ -83,6 +83,15 @@ class MergedStatements:
 
         return self._merge(key, prefix, create, extend)
 
+    def once(self, statement_key: str, statement: Callable[[], iam.PolicyStatement]) -> bool:
+        """Add the statement ``statement()`` the first time ``statement_key`` is seen; ``False`` after that."""
+        key = ("once", statement_key)
+        if key in self._granted:
+            return False
+        self._granted[key] = set()
+        self._add(statement())
+        return True
+
     def _merge(
         self,
         key: Hashable,

@@ -347,8 +347,9 @@ class OwnedRoleGrants(RoleBinding):
         grant_volume_key(self._merged, key)
 
     def vpc(self, vpc: ec2.IVpc, subnet_ids: Sequence[str], field_name: str) -> None:
-        for statement in vpc_statements(vpc, subnet_ids):
-            self.role.add_to_principal_policy(statement)
+        interfaces, describe = vpc_statements(vpc, subnet_ids)
+        self._merged.once(f"vpc:{vpc.node.path}:{','.join(subnet_ids)}", lambda: interfaces)
+        self._merged.once("vpc:describe", lambda: describe)
 
 
 class ImmutableRoleGrants(RoleBinding):
