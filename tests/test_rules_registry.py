@@ -22,6 +22,7 @@ from tests import (
     test_organization,
     test_platform,
     test_provider,
+    test_team,
     test_tuning_job,
     test_validation,
 )
@@ -69,12 +70,12 @@ def test_every_rule_has_a_failing_and_a_passing_case() -> None:
     failing = {case.split(":")[0] for case, _, _ in test_validation.FAILING} | test_organization.FAILING_RULE_IDS
     failing |= test_provider.FAILING_RULE_IDS
     failing |= test_gpu_image.FAILING_RULE_IDS | test_tuning_job.FAILING_RULE_IDS
-    failing |= test_platform.FAILING_RULE_IDS | test_error_kinds.FAILING_RULE_IDS
+    failing |= test_platform.FAILING_RULE_IDS | test_error_kinds.FAILING_RULE_IDS | test_team.FAILING_RULE_IDS
     warning = {case.split(":")[0] for case, _, _ in test_validation.WARNS}
     passing = {case.split(":")[0] for case, _ in test_validation.PASSING} | test_organization.PASSING_RULE_IDS
     passing |= test_provider.PASSING_RULE_IDS
     passing |= test_gpu_image.PASSING_RULE_IDS | test_tuning_job.PASSING_RULE_IDS
-    passing |= test_platform.PASSING_RULE_IDS | test_error_kinds.PASSING_RULE_IDS
+    passing |= test_platform.PASSING_RULE_IDS | test_error_kinds.PASSING_RULE_IDS | test_team.PASSING_RULE_IDS
     ids = {r.id for r in all_rules()}
     errors = {r.id for r in all_rules() if r.level is Level.ERROR}
     warnings = ids - errors

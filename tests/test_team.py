@@ -192,9 +192,9 @@ def test_team_role_reads_only_its_data_prefix_writes_only_its_output_and_pulls_o
         for s in statements
         if _actions(s) == ["s3:ListBucket"]
     )
+    # One ListBucket statement per bucket, its s3:prefix condition listing every prefix of the bucket (#20).
     assert listing == [
-        (artifacts, ("checkpoints/teams/vision/*",)), (artifacts, ("output/teams/vision/*",)),
-        (data, ("teams/vision/*",))]  # fmt: skip
+        (artifacts, ("output/teams/vision/*", "checkpoints/teams/vision/*")), (data, ("teams/vision/*",))]  # fmt: skip
     pulls = [s for s in statements if "ecr:BatchGetImage" in _actions(s)]
     assert [_resources(s) for s in pulls] == [[f"<{_id(stack, stack.image_repository)}.Arn>"]]
     assert "container-assets" not in json.dumps(template)
@@ -656,6 +656,25 @@ def test_each_silent_gap_of_an_imported_team_role_is_a_synth_error(
     with pytest.raises(ValidationError, match=rf"^Consumer/Job: invalid {re.escape(field)}: .*{message}") as raised:
         job(stack, "Job", provider=platform.provider, training=_team_training(platform, **change(stack, platform)))
     assert "imported and cannot be changed" in str(raised.value) or case == "image asset"
+    assert raised.value.rule_id == ("HPO-GRANT-001" if case == "image asset" else "HPO-GRANT-002")
+
+
+#: The grant rules with a failing case above and a passing one (the consumer's job within its grants, and the
+#: platform's own image asset on its platform role): tests/test_rules_registry.py.
+FAILING_RULE_IDS = {"HPO-GRANT-001", "HPO-GRANT-002"}
+PASSING_RULE_IDS = set(FAILING_RULE_IDS)
+
+
+def test_a_job_within_the_imported_roles_grants_passes_the_grant_rules() -> None:
+    _, stack, platform = _consumer()
+    made = job(stack, "Job", provider=platform.provider, training=_team_training(platform))
+    assert made.request["TrainingJobDefinition"]["RoleArn"]
+    # An image asset on a role that belongs to no team (the job's own role) is pulled as usual (HPO-GRANT-001).
+    own = cdk.Stack(cdk.App(), "OwnRole", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    image = TrainingImage.from_asset(
+        str(__import__("sagemaker_hpo.gpu_image").gpu_image.PACKAGED_DIRECTORY), metric_definitions=AUC
+    )
+    job(own, "Job", training=training(image=image))
 
 
 def test_a_vpc_declared_as_the_platforms_is_covered() -> None:

@@ -11,6 +11,7 @@ reason under ``suppressedViolations`` in the cloud assembly's ``validation-repor
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
 
 import jsii
@@ -59,25 +60,43 @@ def acknowledge_wildcard_resource(scope: IConstruct, resource: str, reason: str)
     ``*``. The finding's name depends on how the resource resolves in ``scope``'s stack, which is final only once CDK
     has resolved cross-stack references (a bucket of another stack is then named by its ``Fn::ImportValue``
     export): so the acknowledgement is recorded by a construct validation, which runs after that and before any
-    validation plugin.
+    validation plugin. One validation per scope holds all of its wildcard resources (a role granted many prefixes
+    has as many) and resolves them together.
     """
-    scope.node.add_validation(_WildcardAcknowledgement(scope, resource, reason))
+    acknowledgements = _WILDCARDS.get(scope)
+    if acknowledgements is None:
+        acknowledgements = _WILDCARDS[scope] = _WildcardAcknowledgements(scope)
+        scope.node.add_validation(acknowledgements)
+    acknowledgements.add(resource, reason)
 
 
 @jsii.implements(IValidation)
-class _WildcardAcknowledgement:
-    """Acknowledges one wildcard resource under its final name; validation runs after references are resolved."""
+class _WildcardAcknowledgements:
+    """Acknowledges the wildcard resources of one scope under their final names; validation runs after references
+    are resolved."""
 
-    def __init__(self, scope: IConstruct, resource: str, reason: str) -> None:
+    def __init__(self, scope: IConstruct) -> None:
         self._scope = scope
-        self._resource = resource
-        self._reason = reason
-        self._done: set[str] = set()
+        self._pending: list[tuple[str, str]] = []
+        self._done: set[tuple[str, str]] = set()
+
+    def add(self, resource: str, reason: str) -> None:
+        """Acknowledge ``resource`` (as granted) with ``reason`` when the scope is validated."""
+        self._pending.append((resource, reason))
 
     def validate(self) -> list[str]:
-        flat = flatten_reference(Stack.of(self._scope).resolve(self._resource))
-        rule = f"{AWS_SOLUTIONS}-IAM5[Resource::{flat}]"
-        if "*" in flat and rule not in self._done:
-            self._done.add(rule)
-            acknowledge(self._scope, rule, self._reason)
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        resolved = Stack.of(self._scope).resolve([resource for resource, _ in pending])  # one round trip for all
+        for value, (_, reason) in zip(resolved, pending, strict=True):
+            flat = flatten_reference(value)
+            rule = f"{AWS_SOLUTIONS}-IAM5[Resource::{flat}]"
+            if "*" in flat and (rule, reason) not in self._done:
+                self._done.add((rule, reason))
+                acknowledge(self._scope, rule, reason)
         return []
+
+
+#: The wildcard acknowledgements of each scope, held as long as the scope is.
+_WILDCARDS: weakref.WeakKeyDictionary[IConstruct, _WildcardAcknowledgements] = weakref.WeakKeyDictionary()

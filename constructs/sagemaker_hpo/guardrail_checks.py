@@ -26,6 +26,7 @@ from aws_cdk import CfnRule, CfnRuleAssertion, Fn
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
+from ._tree import root_of
 from .parameter_schema import GUARDRAILS_DIGEST
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,7 +113,7 @@ def check_tuning_job(job: TuningJob) -> None:
     :raises ValidationError: when the job breaks a guardrail (the message names the job's path, the field and the
         rule id).
     """
-    root = job.node.root
+    root = root_of(job)
     _JOBS_SEEN[root] = _JOBS_SEEN.get(root, 0) + 1
     token = job.provider.service_token
     for binding in _GUARDED.get(root, {}).get(token, []):

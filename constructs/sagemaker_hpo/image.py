@@ -17,6 +17,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from ._tree import path_of, region_of, stack_of
 from .algorithms import load_builtin_data
 from .grants import RoleBinding
 from .objective import MetricDefinition
@@ -107,10 +108,11 @@ class _BuiltinImage(_ImageKind):
     builtin = True
 
     def bind(self, scope: Construct, binding: RoleBinding | None) -> BoundImage:
-        run_rules(BuiltinAlgorithmChoice(self.name, self.version, Stack.of(scope).region), path=scope.node.path)
+        stack = stack_of(scope)
+        run_rules(BuiltinAlgorithmChoice(self.name, self.version, region_of(stack)), path=path_of(scope))
         algorithm = _builtin_algorithms()[self.name]
         # Every job of a stack gets the same URI token: look it up once per stack (each jsii call costs ~1 ms).
-        uris = _BUILTIN_IMAGE_URIS.setdefault(Stack.of(scope), {})
+        uris = _BUILTIN_IMAGE_URIS.setdefault(stack, {})
         key = (self.name, self.version)
         if key not in uris:
             image = algorithm.image(self.version)

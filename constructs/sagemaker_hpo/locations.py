@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from aws_cdk import Aws
@@ -77,6 +78,12 @@ def parse_s3_uri(uri: str, where: str) -> tuple[str, str]:
     return bucket, match.group(2)
 
 
+@cache
+def _partition() -> str:
+    """``Aws.PARTITION``: the same token every time, read once (each read is a jsii round trip)."""
+    return Aws.PARTITION
+
+
 @dataclass(frozen=True)
 class S3Location:
     """A bucket and key prefix. Build it with ``S3Location.from_bucket`` or ``S3Location.from_uri``.
@@ -123,7 +130,7 @@ class S3Location:
         """The bucket's ARN."""
         if self.bucket is not None:
             return self.bucket.bucket_arn
-        return f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
+        return f"arn:{_partition()}:s3:::{self.bucket_name}"
 
     def objects_arn(self) -> str:
         """The ARN pattern of every object under the prefix."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
@@ -16,6 +17,7 @@ from constructs import Construct
 
 from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
 from ._contract import contract, handler_asset_dir
+from ._tree import node_of, stack_of
 from .limits import StackLimits
 from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings, consolidate_settings
 from .rules import run_rules
@@ -336,11 +338,11 @@ class TuningJobProvider(Construct):
     @staticmethod
     def of(scope: Construct) -> TuningJobProvider:
         """The provider of ``scope``'s stack, created on first use."""
-        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)  # the stack's tree is the only record: no process cache
+        stack = stack_of(scope)
+        existing = node_of(stack).try_find_child(PROVIDER_ID)  # the stack's tree is the only record: no process cache
         return existing if isinstance(existing, TuningJobProvider) else TuningJobProvider(stack, PROVIDER_ID)
 
-    @property
+    @cached_property  # read once: every tuning job of the stack asks for it (each read is a jsii round trip)
     def service_token(self) -> str:
         """The service token of the ``Custom::SageMakerHyperParameterTuningJob`` resources."""
         return self.provider.service_token

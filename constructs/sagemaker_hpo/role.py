@@ -1,7 +1,8 @@
 """The least-privilege IAM role SageMaker assumes to run training jobs, and the statements its grants consist of.
 
-The statement builders (``read_data_statements`` and friends) are shared with ``grants.RoleBinding``, which grants the
-same permissions to any mutable role a training definition uses.
+The grants (``grant_read_data`` and friends) add to a ``MergedStatements``: a role's grants of the same actions share
+one statement (per bucket for S3). They are shared with ``grants.RoleBinding``, which grants the same permissions to
+any mutable role a training definition uses.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IValidation
 
 from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
+from ._merged_statements import MergedStatements
 from .locations import S3Location
 
 #: The CloudWatch namespace SageMaker publishes training metrics to.
@@ -59,62 +61,51 @@ def training_log_streams_arn(job_name_prefix: str) -> str:
     return f"{training_log_group_arn()}:log-stream:{job_name_prefix}*"
 
 
-def list_statement(location: S3Location) -> iam.PolicyStatement:
-    """``s3:ListBucket`` on the location's bucket, limited to its prefix by ``s3:prefix``."""
-    statement = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[location.bucket_arn])
-    if location.key_prefix:
-        statement.add_condition("StringLike", {"s3:prefix": [f"{location.key_prefix}*"]})
-    return statement
+#: What reading a prefix allows on its objects.
+READ_OBJECT_ACTIONS = ["s3:GetObject"]
+#: What writing a prefix allows on its objects (checkpoints are read back).
+WRITE_OBJECT_ACTIONS = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
+#: KMS actions through S3 to read, and to write, objects encrypted with a key.
+DECRYPT_VIA_S3_ACTIONS = ["kms:Decrypt"]
+ENCRYPT_VIA_S3_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+#: KMS actions to encrypt the training instances' storage volumes with a key.
+VOLUME_KEY_ACTIONS = ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"]
 
 
-def kms_via_s3_statement(key: kms.IKey, actions: list[str]) -> iam.PolicyStatement:
-    """Use of ``key`` through S3 only (``kms:ViaService``)."""
-    return iam.PolicyStatement(
-        actions=actions,
-        resources=[key.key_arn],
-        conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
-    )
+def grant_objects(
+    merged: MergedStatements, location: S3Location, actions: Sequence[str], key_actions: Sequence[str]
+) -> None:
+    """``actions`` on the objects under ``location``'s prefix, ``s3:ListBucket`` limited to the prefix (``s3:prefix``)
+    and ``key_actions`` on its KMS key through S3 only (``kms:ViaService``): merged with the role's other grants of the
+    same actions on the same bucket (one statement per bucket and action set)."""
+    bucket_arn = location.bucket_arn
+    merged.allow(actions, location.objects_arn(), group=bucket_arn)
+    merged.allow_list(bucket_arn, location.key_prefix)
+    if location.kms_key is not None:
+        via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.{Aws.URL_SUFFIX}"}}
+        merged.allow(key_actions, location.kms_key.key_arn, group="kms:ViaService=s3", conditions=via_s3)
 
 
-def read_data_statements(location: S3Location) -> list[iam.PolicyStatement]:
+def grant_read_data(merged: MergedStatements, location: S3Location) -> None:
     """Read (list and get) the objects under ``location``'s prefix, and decrypt them through S3."""
-    found = [
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=[location.objects_arn()]),
-        list_statement(location),
-    ]
-    if location.kms_key is not None:
-        found.append(kms_via_s3_statement(location.kms_key, ["kms:Decrypt"]))
-    return found
+    grant_objects(merged, location, READ_OBJECT_ACTIONS, DECRYPT_VIA_S3_ACTIONS)
 
 
-def write_artifacts_statements(location: S3Location) -> list[iam.PolicyStatement]:
+def grant_write_artifacts(merged: MergedStatements, location: S3Location) -> None:
     """Write (and read back) objects under ``location``'s prefix, encrypting through S3."""
-    found = [
-        iam.PolicyStatement(
-            actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"], resources=[location.objects_arn()]
-        ),
-        list_statement(location),
-    ]
-    if location.kms_key is not None:
-        found.append(kms_via_s3_statement(location.kms_key, ["kms:Decrypt", "kms:GenerateDataKey"]))
-    return found
+    grant_objects(merged, location, WRITE_OBJECT_ACTIONS, ENCRYPT_VIA_S3_ACTIONS)
 
 
-def pull_image_statement(repository_arn: str) -> iam.PolicyStatement:
-    """Pull images from the repository ``repository_arn``."""
-    return iam.PolicyStatement(actions=ECR_PULL_ACTIONS, resources=[repository_arn])
+def grant_pull(merged: MergedStatements, repository_arn: str) -> bool:
+    """Pull images from the repository ``repository_arn`` (and ``ecr:GetAuthorizationToken``, account-wide by API
+    design); ``True`` when the authorization token was granted now."""
+    merged.allow(ECR_PULL_ACTIONS, repository_arn)
+    return merged.allow(["ecr:GetAuthorizationToken"], "*", group="EcrAuthorizationToken", sid="EcrAuthorizationToken")
 
 
-def authorization_token_statement() -> iam.PolicyStatement:
-    """``ecr:GetAuthorizationToken``: account-wide by API design."""
-    return iam.PolicyStatement(sid="EcrAuthorizationToken", actions=["ecr:GetAuthorizationToken"], resources=["*"])
-
-
-def volume_key_statement(key: kms.IKey) -> iam.PolicyStatement:
+def grant_volume_key(merged: MergedStatements, key: kms.IKey) -> None:
     """Use of ``key`` for the training instances' storage volumes."""
-    return iam.PolicyStatement(
-        actions=["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
-    )
+    merged.allow(VOLUME_KEY_ACTIONS, key.key_arn)
 
 
 def vpc_statements(vpc: ec2.IVpc | None, subnet_ids: Sequence[str] = ()) -> list[iam.PolicyStatement]:
@@ -190,6 +181,8 @@ class TrainingRole(iam.Role):
             description=description or "Assumed by SageMaker training jobs started by sagemaker-hpo tuning jobs",
         )
         self._granted: set[str] = set()
+        #: The grants of data, artifacts, images and keys, merged into one statement per action set (and bucket).
+        self._merged = MergedStatements(self.add_to_policy)
         self._vpc_access = False
         self._unscoped_vpc_access = False
         self._vpcs: list[ec2.IVpc] = []
@@ -274,10 +267,7 @@ class TrainingRole(iam.Role):
         """Read (list and get) the objects under ``location``'s prefix, and decrypt them through S3."""
         if not self._once(f"read:{location.uri}"):
             return
-        statements = read_data_statements(location)
-        for statement in statements[:2]:
-            self.add_to_policy(statement)
-        self._grant_kms(location.kms_key, statements[2:])
+        grant_read_data(self._merged, location)
         acknowledge_wildcard_resource(
             self,
             location.objects_arn(),
@@ -289,10 +279,7 @@ class TrainingRole(iam.Role):
         """Write (and read back, for checkpoints) objects under ``location``'s prefix, encrypting through S3."""
         if not self._once(f"write:{location.uri}"):
             return
-        statements = write_artifacts_statements(location)
-        for statement in statements[:2]:
-            self.add_to_policy(statement)
-        self._grant_kms(location.kms_key, statements[2:])
+        grant_write_artifacts(self._merged, location)
         acknowledge_wildcard_resource(
             self,
             location.objects_arn(),
@@ -310,15 +297,14 @@ class TrainingRole(iam.Role):
         """Pull images from the repository ``repository_arn``."""
         if not self._once(f"ecr-arn:{repository_arn}"):
             return
-        self.add_to_policy(pull_image_statement(repository_arn))
-        if self._once("ecr:auth"):
-            self.add_to_policy(authorization_token_statement())
+        grant_pull(self._merged, repository_arn)
+        self._granted.add("ecr:auth")
 
     def grant_kms_volume(self, key: kms.IKey) -> None:
         """Use ``key`` for the training instances' storage volumes."""
         if not self._once(f"volume:{key.node.path}"):
             return
-        self.add_to_policy(volume_key_statement(key))
+        grant_volume_key(self._merged, key)
 
     def allow_vpc_access(self, vpc: ec2.IVpc | None = None, subnet_ids: Sequence[str] = ()) -> None:
         """The EC2 network-interface permissions SageMaker needs to place training containers in ``vpc``.
@@ -367,13 +353,6 @@ class TrainingRole(iam.Role):
     def has_unscoped_vpc_access(self) -> bool:
         """Whether network-interface permissions were granted on every VPC."""
         return self._unscoped_vpc_access
-
-    def _grant_kms(self, key: kms.IKey | None, statements: list[iam.PolicyStatement]) -> None:
-        if key is None or not statements:
-            return
-        actions = ",".join(statements[0].actions)
-        if self._once(f"kms:{key.node.path}:{actions}"):
-            self.add_to_policy(statements[0])
 
 
 @jsii.implements(IValidation)

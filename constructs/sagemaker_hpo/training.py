@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from aws_cdk import Duration, Size, Token
@@ -12,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ._tree import role_arn_of, seconds_of
 from ._validation import is_unresolved
 from .channels import FileSystemInput
 from .grants import RoleBinding
@@ -34,6 +36,18 @@ __all__ = [
 ]
 
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
+
+
+@cache
+def _default_volume_size() -> Size:
+    """30 GiB: one ``Size`` for every definition (making one is a jsii round trip, and a ``Size`` never changes)."""
+    return Size.gibibytes(30)
+
+
+@cache
+def _default_max_runtime() -> Duration:
+    """One day: one ``Duration`` for every definition (a ``Duration`` never changes)."""
+    return Duration.days(1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,8 +121,8 @@ class TrainingDefinition:
     allow_unlisted_instance_type: bool = False
     role: iam.IRole | None = None
     instance_count: int = 1
-    volume_size: Size = field(default_factory=lambda: Size.gibibytes(30))
-    max_runtime: Duration = field(default_factory=lambda: Duration.days(1))
+    volume_size: Size = field(default_factory=lambda: _default_volume_size())
+    max_runtime: Duration = field(default_factory=lambda: _default_max_runtime())
     use_spot_instances: bool = False
     max_wait: Duration | None = None
     checkpoint_path: str | S3Location | None = None
@@ -162,12 +176,14 @@ def bind_training(scope: Construct, training: TrainingDefinition, *, volume_gib:
     output = as_location(training.output_path)
     checkpoint = None if training.checkpoint_path is None else as_location(training.checkpoint_path)
     static = {str(k): hyperparameter_text(v) for k, v in training.static_hyperparameters.items()}
-    runtime_seconds = training.max_runtime.to_seconds()
+    seconds = seconds_of(training.max_runtime)
+    # A whole number of seconds comes back as an int; anything else (a token) is rendered as the CDK renders it.
+    runtime_seconds = seconds if isinstance(seconds, int) else training.max_runtime.to_seconds()
 
     role = training.role
     if role is None:
         role = TrainingRole(scope, "TrainingRole")
-    role_arn = role.role_arn  # read once: each read is a jsii round trip
+    role_arn = role_arn_of(role)  # read once per role: each read is a jsii round trip
     # Every input, output, key, image and VPC binds itself to the role (grants, or says why it cannot).
     binding = RoleBinding.of(scope, role)
     for name, channel in inputs.items():

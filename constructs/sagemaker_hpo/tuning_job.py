@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._contract import contract
+from ._tree import path_of, remember_child, remember_stack, stack_of
 from ._validation import is_unresolved
 from .definitions import AutoParameter, TuningDefinition, render_ranges
 from .guardrail_checks import check_tuning_job
@@ -148,6 +149,10 @@ class TuningJob(Construct, TuningJobGrants):
         :raises ValidationError: when a prop breaks a rule (the message names the path, the prop and the rule id).
         """
         super().__init__(scope, construct_id)
+        # Known from the scope, not asked (each is a jsii round trip): the rules, the binding and the guardrails use them.
+        remember_stack(self, stack_of(scope))
+        remember_child(self, scope, construct_id)
+        path = path_of(self)
         own_provider: TuningJobProvider | None = None
         if provider is None:
             provider_given = False
@@ -166,10 +171,10 @@ class TuningJob(Construct, TuningJobGrants):
         #: The warm start, if any (its parents and type).
         self.warm_start = warm_start
 
-        run_rules(JobShape(spec), path=self.node.path, scope=self)  # HPO-DEF: which of the props are given
+        run_rules(JobShape(spec), path=path, scope=self)  # HPO-DEF: which of the props are given
         views = spec.definition_views()
         for index, view in enumerate(views):
-            where = self.node.path if view.definition is None else f"{self.node.path}: definitions[{index}]"
+            where = path if view.definition is None else f"{path}: definitions[{index}]"
             validate_tuning_job(view, path=where)
         bound = [
             bind_training(
@@ -220,7 +225,7 @@ class TuningJob(Construct, TuningJobGrants):
         if spec.tuning_job_name is not None:
             properties[contract.PROP_TUNING_JOB_NAME] = spec.tuning_job_name
             self.provider.allow_job_name(spec.tuning_job_name)
-        run_rules(RenderedJob(self, properties, spec.tuning_job_name), path=self.node.path, scope=self)
+        run_rules(RenderedJob(self, properties, spec.tuning_job_name), path=path_of(self), scope=self)
         service_token = self.provider.service_token
         self.resource = CustomResource(
             self,

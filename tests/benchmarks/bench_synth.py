@@ -41,7 +41,8 @@ CLI_CONTEXT = {
     "aws:cdk:enable-asset-metadata": True,
     "aws:cdk:version-reporting": True,
 }
-TIME_RATIO_TARGET = 1.5
+#: Issue #20: 100 jobs synthesize within 1.3x of one job (was 1.5x).
+TIME_RATIO_TARGET = 1.3
 STACK_NAME = "SynthBench"
 DATA = "s3://bench-data"
 

@@ -52,6 +52,7 @@ RULE_MODULES = (
     "sagemaker_hpo.rules.attributes",
     "sagemaker_hpo.rules.platform",
     "sagemaker_hpo.rules.buckets",
+    "sagemaker_hpo.rules.grants",
 )
 
 

@@ -232,9 +232,9 @@ def _compression_needs_pipe(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _bucket_region(job: JobSpec, finding: Finding) -> None:
-    from aws_cdk import Stack
+    from .._tree import region_of
 
-    region = Stack.of(job.job).region
+    region = region_of(job.job)
     if is_unresolved(region):
         return
     for field, location, _raw in _locations(job):

@@ -37,6 +37,7 @@ FAMILIES = {
     "ATTR": "Defined and imported tuning jobs: connections, the best training job, imported names",
     "PLATFORM": "Platforms and teams: names, namespaces, image names",
     "BUCKET": "Training buckets: key prefixes, checkpoint expiration, encryption and access logs",
+    "GRANT": "Training roles a job cannot change: what a platform's imported role was granted",
 }
 
 

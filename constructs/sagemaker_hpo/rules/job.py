@@ -323,13 +323,12 @@ def _imported_provider_name(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _platform_provider_given(job: JobSpec, finding: Finding) -> None:
-    from aws_cdk import Stack
-
     from .._imported import platform_imports
+    from .._tree import stack_of
 
     if job.provider_given:
         return
-    imported = platform_imports(Stack.of(job.job))
+    imported = platform_imports(stack_of(job.job))
     if imported:
         finding.fail(
             "provider",

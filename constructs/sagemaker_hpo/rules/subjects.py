@@ -9,7 +9,9 @@ from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, SizeRoundingBehavior
+from aws_cdk import Duration
+
+from .._tree import gibibytes_of, seconds_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..definitions import AutoParameter, TuningDefinition
@@ -107,17 +109,17 @@ class JobSpec:
     @cached_property
     def runtime_seconds(self) -> float | None:
         """The tuning job's ``max_runtime`` in seconds (``None`` when not set)."""
-        return None if self.max_runtime is None else self.max_runtime.to_seconds(integral=False)
+        return None if self.max_runtime is None else seconds_of(self.max_runtime)
 
     @cached_property
     def volume_gib(self) -> float:
         """The training volume in GiB, not rounded (a whole number once HPO-TYPE-003 has passed)."""
-        return self.training.volume_size.to_gibibytes(rounding=SizeRoundingBehavior.NONE)
+        return gibibytes_of(self.training.volume_size)
 
     @cached_property
     def training_runtime_seconds(self) -> float:
         """The training jobs' ``max_runtime`` in seconds."""
-        return self.training.max_runtime.to_seconds(integral=False)
+        return seconds_of(self.training.max_runtime)
 
 
 @cache

@@ -227,10 +227,12 @@ def _environment_values(job: JobSpec, finding: Finding) -> None:
     subjects=JobSpec,
 )
 def _role_arn(job: JobSpec, finding: Finding) -> None:
+    from .._tree import role_arn_of
+
     role = job.training.role
     if role is None:
         return
-    arn = role.role_arn
+    arn = role_arn_of(role)
     if not is_unresolved(arn):
         finding.require(
             bool(model.pattern("RoleArn").match(arn)) and len(arn) <= model.maximum("RoleArn"),

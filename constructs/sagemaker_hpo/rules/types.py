@@ -50,7 +50,8 @@ def _instance(*types: type) -> Callable[[Any], bool]:
 
 
 def _has(attribute: str) -> Callable[[Any], bool]:
-    return lambda value: not isinstance(value, type) and hasattr(value, attribute)
+    # The class first: a jsii class declares its properties there, and reading one from the object is a round trip.
+    return lambda value: not isinstance(value, type) and (hasattr(type(value), attribute) or hasattr(value, attribute))
 
 
 def _integer(value: Any) -> bool:
