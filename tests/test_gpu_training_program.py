@@ -438,9 +438,12 @@ def test_bad_hyperparameter_exits_non_zero_as_a_process(tmp_path: Path) -> None:
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:
-    proc = run_process(tmp_path, {"workload": "mlp"}, "serve")
+    # main's return value is the process's exit code (`sys.exit(main())`, run as a process by the tests around this).
+    proc = run_program(tmp_path, {"workload": "mlp"}, "serve")
     assert proc.returncode == 2
     assert "usage: train.py train" in (tmp_path / "output" / "failure").read_text()
+    assert "FAILED: usage: train.py train (got serve)" in proc.stderr
+    assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "model").exists()
 
 
 def test_quoted_values_and_sagemaker_hyperparameters_are_accepted(tmp_path: Path) -> None:
