@@ -73,21 +73,6 @@ def test_the_xgboost_job_is_a_builtin_checked_without_running(assembly: Assembly
     )
 
 
-@pytest.mark.slow
-def test_the_mlp_job_rehearses_with_the_real_program(assembly: Assembly, tmp_path: Path) -> None:
-    # The packaged train.py under the contract: checks (regexes once per epoch, every range end trains), then a
-    # one-trial search. Each trial is mostly the start of a Python process importing PyTorch.
-    args = ["--job", "MlpHyperband/MlpTuning", "--max-jobs", "1", "--max-epochs", "2", "--parallel", "2"]
-    code = main(
-        ["dry-run", "--app", str(assembly.directory), *args, "--out", str(tmp_path), "--quiet", "--runner", "python"]
-    )
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert [f for f in report["checks"]["findings"] if f["severity"] == "error"] == []
-    assert code == 0
-    assert len(report["checks"]["trials"]) == 9 and all(t["state"] == "completed" for t in report["checks"]["trials"])
-    assert report["search"]["trials_run"] == 1 and (tmp_path / "plot.png").exists()
-
-
 def test_the_platform_gpu_image_convention_is_the_platforms() -> None:
     from sagemaker_hpo.dryrun.assembly import PACKAGED_GPU_IMAGE_DIRECTORY, PLATFORM_GPU_IMAGE_PARAMETER_SUFFIX
     from sagemaker_hpo.parameter_schema import IMAGE_URI

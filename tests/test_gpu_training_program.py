@@ -1,14 +1,21 @@
 """The packaged GPU training program (images/gpu_training/train.py) run on the CPU as SageMaker would run it.
 
-Each run is a subprocess ``python train.py train`` with ``OPT_ML_DIR`` pointing at a temporary /opt/ml, on tiny
-data for 2 to 3 epochs. The metric regexes come from the construct side (``load_metric_definitions``).
+Each run calls the program's entry point ``main(["train"])`` (what ``python train.py train`` runs) with
+``OPT_ML_DIR`` pointing at a temporary /opt/ml and ``TRAINING_JOB_NAME`` set as SageMaker sets it, on tiny data for 2
+to 3 epochs, in this process: a fresh interpreter importing PyTorch costs seconds, the training itself well under one.
+``main`` reads both variables when it is called and seeds PyTorch at the start of each run, so runs in one process are
+as independent as separate processes. What only a process shows (the exit codes of ``python train.py``, the
+``FAILED`` line on stderr, the script started from its folder) is checked by a few real subprocess runs. The metric
+regexes come from the construct side (``load_metric_definitions``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import pickle
@@ -17,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -58,17 +66,56 @@ train_module = load_module(TRAIN)
 converter = load_module(CONVERTER)
 
 
-def run_program(
-    root: Path, hyperparameters: dict[str, Any] | None, *args: str, job: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Write hyperparameters.json under ``root`` (values as strings, like SageMaker) and run the program.
-
-    :param job: the ``TRAINING_JOB_NAME`` SageMaker would set; ``None`` for a local run without it.
-    """
+def write_hyperparameters(root: Path, hyperparameters: dict[str, Any] | None) -> None:
+    """Write hyperparameters.json under ``root`` (values as strings, like SageMaker); ``None`` writes nothing."""
     if hyperparameters is not None:
         config = root / "input" / "config"
         config.mkdir(parents=True, exist_ok=True)
         (config / "hyperparameters.json").write_text(json.dumps({k: str(v) for k, v in hyperparameters.items()}))
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a run of the program left: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_program(root: Path, hyperparameters: dict[str, Any] | None, *args: str, job: str | None = None) -> Run:
+    """Write hyperparameters.json under ``root`` and run the program's ``main`` in this process.
+
+    The environment SageMaker sets is set for the call only (``OPT_ML_DIR``; ``TRAINING_JOB_NAME``, or none for a
+    local run), on one PyTorch thread like the subprocess runs; the global RNG state and the thread count are put back
+    afterwards.
+
+    :param job: the ``TRAINING_JOB_NAME`` SageMaker would set; ``None`` for a local run without it.
+    """
+    write_hyperparameters(root, hyperparameters)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    threads, rng = torch.get_num_threads(), torch.get_rng_state()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OPT_ML_DIR", str(root))
+        if job is None:
+            env.delenv("TRAINING_JOB_NAME", raising=False)
+        else:
+            env.setenv("TRAINING_JOB_NAME", job)
+        torch.set_num_threads(1)
+        try:
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                code = train_module.main(list(args or ("train",)))
+        finally:
+            torch.set_num_threads(threads)
+            torch.set_rng_state(rng)
+    return Run(code, stdout.getvalue(), stderr.getvalue())
+
+
+def run_process(
+    root: Path, hyperparameters: dict[str, Any] | None, *args: str, job: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Like :func:`run_program`, but as SageMaker starts it: a subprocess ``python train.py train``."""
+    write_hyperparameters(root, hyperparameters)
     job_env = {} if job is None else {"TRAINING_JOB_NAME": job}
     return subprocess.run(
         [sys.executable, str(TRAIN), *(args or ("train",))],
@@ -382,7 +429,7 @@ def test_bad_hyperparameter_fails_before_training(
 
 
 def test_bad_hyperparameter_exits_non_zero_as_a_process(tmp_path: Path) -> None:
-    proc = run_program(tmp_path, {"workload": "mlp", "learning_rate": "abc"})
+    proc = run_process(tmp_path, {"workload": "mlp", "learning_rate": "abc"})
     assert proc.returncode == 1
     assert (tmp_path / "output" / "failure").read_text() == (
         "invalid hyperparameter learning_rate='abc': not a number; allowed range (0, 1]\n"
@@ -391,9 +438,12 @@ def test_bad_hyperparameter_exits_non_zero_as_a_process(tmp_path: Path) -> None:
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:
+    # main's return value is the process's exit code (`sys.exit(main())`, run as a process by the tests around this).
     proc = run_program(tmp_path, {"workload": "mlp"}, "serve")
     assert proc.returncode == 2
     assert "usage: train.py train" in (tmp_path / "output" / "failure").read_text()
+    assert "FAILED: usage: train.py train (got serve)" in proc.stderr
+    assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "model").exists()
 
 
 def test_quoted_values_and_sagemaker_hyperparameters_are_accepted(tmp_path: Path) -> None:
@@ -409,7 +459,7 @@ def test_quoted_values_and_sagemaker_hyperparameters_are_accepted(tmp_path: Path
         "sagemaker_program": "train.py",
     }
     (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    proc = run_program(tmp_path, None)
+    proc = run_process(tmp_path, None)  # the one successful run as a process: `python train.py train` exits 0
     assert proc.returncode == 0, proc.stderr
     assert epochs_run(proc.stdout) == [1]
     assert json.loads((tmp_path / "model" / "model.json").read_text())["hyperparameters"]["learning_rate"] == 0.01
