@@ -15,10 +15,7 @@ from aws_cdk.assertions import Template
 from botocore.stub import Stubber
 
 from tests.construct_support import job, new_stack
-from tests.handlers.job_waiter.support import (
-    Recorder,
-    waiter,
-)
+from tests.handlers.job_waiter.support import Recorder, waiter
 
 
 @pytest.fixture(scope="session")

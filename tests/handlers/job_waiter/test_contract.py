@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.handlers.job_waiter.support import (
-    contract,
-    handle_url,
-    rule_input,
-    sample_event,
-)
+from tests.handlers.job_waiter.support import contract, handle_url, rule_input, sample_event
 
 
 def test_the_rule_input_carries_the_handle_url_and_the_event_detail(server: str, transformer: dict[str, Any]) -> None:

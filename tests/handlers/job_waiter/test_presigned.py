@@ -9,14 +9,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from tests.handlers.job_waiter.support import (
-    Recorder,
-    handle_url,
-    rule_input,
-    sample_event,
-    signals,
-    waiter,
-)
+from tests.handlers.job_waiter.support import Recorder, handle_url, rule_input, sample_event, signals, waiter
 
 
 @pytest.mark.parametrize("status", [403, 404])

@@ -1,7 +1,8 @@
 """Fixtures of the tuning-job handler tests: the handler (reset after each test) and its stubbed SageMaker client.
 
 The helpers these tests share (requests, events, the :class:`~tests.handler_support.SageMakerScript` ledger) are in
-``tests/handler_support.py``.
+``tests/handler_support.py``. ``test_over_http.py`` overrides :func:`handler` with one whose client talks to a local
+moto server.
 """
 
 from __future__ import annotations

@@ -5,9 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.handler_support import (
-    LOADER_CODE,
-)
+from tests.handler_support import LOADER_CODE
 
 
 def test_cold_import_loads_no_aws_sdk() -> None:

@@ -8,12 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.handler_support import (
-    SECRET,
-    SageMakerScript,
-    event,
-    generated,
-)
+from tests.handler_support import SECRET, SageMakerScript, event, generated
 
 
 def test_logs_are_json_and_never_contain_the_request(

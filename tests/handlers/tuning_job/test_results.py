@@ -5,13 +5,7 @@ from __future__ import annotations
 import json
 from types import ModuleType
 
-from tests.handler_support import (
-    SageMakerScript,
-    best_training_job,
-    created_event,
-    handler_module,
-    job_arn,
-)
+from tests.handler_support import SageMakerScript, best_training_job, created_event, handler_module, job_arn
 
 RESULTS = handler_module("results")
 

@@ -7,12 +7,7 @@ from types import ModuleType
 import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-from tests.handler_support import (
-    SageMakerScript,
-    event,
-    generated,
-    handler_module,
-)
+from tests.handler_support import SageMakerScript, event, generated, handler_module
 
 SAGEMAKER = handler_module("sagemaker")
 
