@@ -1,13 +1,11 @@
-"""Tests of ``job_waiter.outcome``: what a job's end means for the wait (the signal for each state-change event), and
-its best training job as the ``BestTrainingJob`` resource's Data.
+"""Tests of ``job_waiter.outcome``: the best training job of a completed tuning job, as the ``BestTrainingJob``
+resource's Data within the response limit.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
 from botocore.stub import Stubber
@@ -16,86 +14,13 @@ from tests.handlers.job_waiter.support import (
     BEST,
     JOB,
     REASON,
-    Recorder,
     best_summary,
     cfn_event,
     cfn_response,
     contract,
     describe_response,
-    handle_url,
-    rule_input,
-    sample_event,
-    signals,
     waiter,
 )
-
-
-def test_completed_event_signals_success_once_without_calling_sagemaker(
-    server: str, transformer: dict[str, Any], sagemaker: Stubber
-) -> None:
-    result = waiter.handler(rule_input(transformer, sample_event("Completed"), handle_url(server)))
-    assert result == {"signalled": True}
-    ((path, content_type, body),) = Recorder.puts
-    assert path.startswith("/handle?X-Amz-Algorithm=")  # the pre-signed query string is kept
-    assert content_type == ""  # the handle's URL is signed for an empty Content-Type
-    assert body == {
-        "Status": "SUCCESS",
-        "UniqueId": contract.SIGNAL_UNIQUE_ID,
-        "Reason": f"Tuning job '{JOB}' completed",
-        "Data": JOB,
-    }
-
-
-@pytest.mark.parametrize("status", ["Failed", "Stopped"])
-def test_failed_or_stopped_event_signals_failure_with_sagemakers_reason(
-    server: str, transformer: dict[str, Any], sagemaker: Stubber, status: str
-) -> None:
-    reason = REASON if status == "Failed" else "Stopped by the user"
-    sagemaker.add_response(
-        "describe_hyper_parameter_tuning_job",
-        describe_response(status, FailureReason=reason),
-        {"HyperParameterTuningJobName": JOB},
-    )
-    waiter.handler(rule_input(transformer, sample_event(status), handle_url(server)))
-    (body,) = signals()
-    assert body["Status"] == "FAILURE" and body["UniqueId"] == contract.SIGNAL_UNIQUE_ID
-    assert body["Reason"].startswith(f"Tuning job '{JOB}' ended with status {status}: {reason}")
-
-
-def test_stopped_job_without_a_reason_still_says_why_the_wait_failed(
-    server: str, transformer: dict[str, Any], sagemaker: Stubber
-) -> None:
-    sagemaker.add_response("describe_hyper_parameter_tuning_job", describe_response("Stopped"))
-    waiter.handler(rule_input(transformer, sample_event("Stopped"), handle_url(server)))
-    (body,) = signals()
-    assert body["Status"] == "FAILURE" and "StopHyperParameterTuningJob" in body["Reason"]
-
-
-def test_failure_is_signalled_even_when_the_reason_cannot_be_read(
-    server: str, transformer: dict[str, Any], sagemaker: Stubber
-) -> None:
-    sagemaker.add_client_error("describe_hyper_parameter_tuning_job", "ThrottlingException", http_status_code=400)
-    waiter.handler(rule_input(transformer, sample_event("Failed"), handle_url(server)))
-    (body,) = signals()
-    assert body["Status"] == "FAILURE" and "could not be read: ClientError" in body["Reason"]
-
-
-@pytest.mark.parametrize("status", ["InProgress", "Stopping"])
-def test_events_of_a_running_job_signal_nothing(
-    server: str, transformer: dict[str, Any], sagemaker: Stubber, status: str
-) -> None:
-    assert waiter.handler(rule_input(transformer, sample_event(status), handle_url(server))) == {"signalled": False}
-    assert Recorder.puts == []
-
-
-def test_duplicate_events_send_the_same_signal_with_one_unique_id(
-    server: str, transformer: dict[str, Any], sagemaker: Stubber
-) -> None:
-    event = rule_input(transformer, sample_event("Completed"), handle_url(server))
-    waiter.handler(copy.deepcopy(event))
-    waiter.handler(copy.deepcopy(event))
-    first, second = signals()
-    assert first == second and first["UniqueId"] == contract.SIGNAL_UNIQUE_ID
 
 
 def test_best_training_job_returns_name_objective_artifacts_and_hyperparameters(
