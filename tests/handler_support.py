@@ -6,6 +6,9 @@
   CloudFormation sends (every leaf a string).
 * :class:`SageMakerScript` plans the SageMaker calls a scenario expects on a :class:`FaultStubber` and keeps a ledger
   of the simulated service state, so a test can assert that no job it did not mean to keep is left running.
+* What several test modules of ``tests/handlers/tuning_job/`` share: :func:`generated` names, :func:`created_event`,
+  SageMaker's IAM refusals (:data:`PASS_ROLE_DENIED`, :data:`COULD_NOT_ASSUME`) and ``ONE_CALL`` (the Lambda time one
+  call needs). Their fixtures (``handler``, ``sm``) are in ``tests/handlers/tuning_job/conftest.py``.
 """
 
 from __future__ import annotations
@@ -90,8 +93,14 @@ def handler_module(name: str) -> ModuleType:
     return importlib.import_module(f"{HANDLER_PACKAGE}.{name}")
 
 
-#: Seconds of Lambda time at which one call (at its slowest) just fits before the deadline's margin.
-ONE_CALL = handler_module("runtime").DEADLINE_MARGIN_SECONDS + handler_module("sagemaker").CALL_WORST_CASE_SECONDS
+def __getattr__(name: str) -> Any:
+    """``ONE_CALL``: seconds of Lambda time at which one call (at its slowest) just fits before the deadline's margin.
+
+    Computed on first use from the handler's own constants, so that importing this module loads no handler module.
+    """
+    if name == "ONE_CALL":
+        return handler_module("runtime").DEADLINE_MARGIN_SECONDS + handler_module("sagemaker").CALL_WORST_CASE_SECONDS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sagemaker_client() -> Any:
