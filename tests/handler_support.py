@@ -6,6 +6,9 @@
   CloudFormation sends (every leaf a string).
 * :class:`SageMakerScript` plans the SageMaker calls a scenario expects on a :class:`FaultStubber` and keeps a ledger
   of the simulated service state, so a test can assert that no job it did not mean to keep is left running.
+* What several test modules of ``tests/handlers/tuning_job/`` share: :func:`generated` names, :func:`created_event`,
+  SageMaker's IAM refusals (:data:`PASS_ROLE_DENIED`, :data:`COULD_NOT_ASSUME`) and ``ONE_CALL`` (the Lambda time one
+  call needs). Their fixtures (``handler``, ``sm``) are in ``tests/handlers/tuning_job/conftest.py``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,20 @@ CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
+#: Tuned hyperparameters of a best training job (as SageMaker reports them: strings).
+TUNED = {"alpha": "0.31", "eta": "0.2174", "max_depth": "6", "min_child_weight": "3.5"}
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/hpo-demo-sagemaker"
+#: SageMaker's refusals of a create while IAM changes of the same deployment propagate.
+PASS_ROLE_DENIED = (
+    f"User: arn:aws:sts::{ACCOUNT}:assumed-role/hpo-demo-handler/hpo-demo-onEvent is not authorized to perform: "
+    f"iam:PassRole on resource: {ROLE_ARN} because no identity-based policy allows the iam:PassRole action"
+)
+COULD_NOT_ASSUME = (
+    f"Could not assume role {ROLE_ARN}. Please ensure that the role exists and allows principal "
+    "'sagemaker.amazonaws.com' to assume the role."
+)
+
+
 def load_handler() -> ModuleType:
     """Load the handler package by path once per process; return its entry module (``tuning_job.index``)."""
     if HANDLER_PACKAGE not in sys.modules:
@@ -74,6 +91,16 @@ def handler_module(name: str) -> ModuleType:
     """One module of the handler package (e.g. ``properties``, ``sagemaker``), loading the package if needed."""
     load_handler()
     return importlib.import_module(f"{HANDLER_PACKAGE}.{name}")
+
+
+def __getattr__(name: str) -> Any:
+    """``ONE_CALL``: seconds of Lambda time at which one call (at its slowest) just fits before the deadline's margin.
+
+    Computed on first use from the handler's own constants, so that importing this module loads no handler module.
+    """
+    if name == "ONE_CALL":
+        return handler_module("runtime").DEADLINE_MARGIN_SECONDS + handler_module("sagemaker").CALL_WORST_CASE_SECONDS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sagemaker_client() -> Any:
@@ -230,6 +257,22 @@ def after_on_event(evt: Mapping[str, Any], result: Mapping[str, Any]) -> dict[st
 
 def job_arn(name: str) -> str:
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{name.lower()}"
+
+
+def generated(handler: ModuleType, request: dict[str, Any] | None = None, logical_id: str = LOGICAL_ID) -> str:
+    """The generated job name of this stack's resource ``logical_id`` for ``request`` (default: the XGBoost one)."""
+    return str(
+        handler_module("properties").generated_job_name(PREFIX, STACK_ID, logical_id, request or xgboost_request())
+    )
+
+
+def created_event(handler: ModuleType, *, wait: bool = True, timeout: int | None = None) -> dict[str, Any]:
+    """The event ``is_complete`` receives after a Create that started the generated job."""
+    name = generated(handler)
+    evt = event("Create", properties(wait=wait, timeout=timeout))
+    return after_on_event(
+        evt, {"PhysicalResourceId": name, "Data": {"TuningJobName": name, "TuningJobArn": job_arn(name)}}
+    )
 
 
 def assert_same_types(expected: Any, actual: Any, path: str = "Request") -> None:

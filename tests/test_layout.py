@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,38 @@ def test_lambda_handlers_use_only_stdlib_and_boto3() -> None:
                     continue
                 top = words[1].split(".")[0]
                 assert top in allowed, f"{source.name} imports {top}, which the Lambda runtime does not provide"
+
+
+#: Test modules under ``tests/handlers/<package>/`` that span a handler's modules instead of mirroring one (named in
+#: the package's docstring): the fault-injection matrix that docs/reliability.md cites row by row, and the handler
+#: over real HTTP against a local moto server.
+CROSS_MODULE_HANDLER_TESTS = {"tuning_job": {"test_fault_matrix.py", "test_over_http.py"}}
+
+
+def test_handler_tests_mirror_the_handler_modules() -> None:
+    """``tests/handlers/<package>/test_<module>.py`` tests ``lambda/<package>/<module>.py``, and nothing else is there."""
+    tests_root = ROOT / "tests" / "handlers"
+    found = sorted(path.relative_to(tests_root) for path in tests_root.rglob("test_*.py"))
+    assert found
+    for path in found:
+        assert len(path.parts) == 2, f"tests/handlers/{path}: test modules live in tests/handlers/<package>/"
+        package, name = path.parts
+        assert (ROOT / "lambda" / package / "__init__.py").exists(), f"tests/handlers/{path}: no lambda/{package}"
+        if name in CROSS_MODULE_HANDLER_TESTS.get(package, set()):
+            continue
+        module = ROOT / "lambda" / package / name.removeprefix("test_")
+        assert module.exists(), f"tests/handlers/{path} is not named after a module of lambda/{package}/"
+    for package, names in CROSS_MODULE_HANDLER_TESTS.items():
+        for name in names:
+            assert Path(package, name) in found, (
+                f"tests/handlers/{package}/{name} is listed as an exception but missing"
+            )
+    for folder in {tests_root, *(tests_root / path.parts[0] for path in found)}:
+        assert (folder / "__init__.py").exists(), f"{folder.relative_to(ROOT)} must be a package (tests/ is one)"
+
+
+def test_handler_tests_live_under_tests_handlers() -> None:
+    """No test module outside ``tests/handlers/`` uses the handler test helpers: handler tests mirror ``lambda/``."""
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        imports = re.search(r"^(from|import) tests\.(handler_support|handlers)\b", path.read_text(), re.MULTILINE)
+        assert imports is None, f"{path.name} tests a handler: move it under tests/handlers/"

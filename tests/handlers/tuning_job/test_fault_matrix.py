@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,10 +21,14 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from tests.handler_support import (
+    COULD_NOT_ASSUME,
     CREATE_FAILED_MARKER,
     LOGICAL_ID,
     NOW,
+    ONE_CALL,
+    PASS_ROLE_DENIED,
     PREFIX,
+    ROOT,
     STACK_ID,
     SageMakerScript,
     after_on_event,
@@ -55,15 +58,6 @@ ATTEMPTS = SAGEMAKER.CLIENT_MAX_ATTEMPTS
 URL = "https://api.sagemaker.us-east-1.amazonaws.com/"
 THROTTLE = ("ThrottlingException", 400)
 REASON = "ClientError: No training job succeeded after 5 attempts. AlgorithmError: see the training job logs"
-ROLE_ARN = A_REQUEST["TrainingJobDefinition"]["RoleArn"]
-PASS_ROLE_DENIED = (
-    "User: arn:aws:sts::123456789012:assumed-role/hpo-demo-handler/hpo-demo-onEvent is not authorized to perform: "
-    f"iam:PassRole on resource: {ROLE_ARN} because no identity-based policy allows the iam:PassRole action"
-)
-COULD_NOT_ASSUME = (
-    f"Could not assume role {ROLE_ARN}. Please ensure that the role exists and allows principal "
-    "'sagemaker.amazonaws.com' to assume the role."
-)
 
 # Issue 10: ownership and orphans.
 OTHER_STACK = STACK_ID.replace("stack/hpo-demo/", "stack/hpo-other-team/")
@@ -96,8 +90,6 @@ SHARED_PROPS = properties(A_REQUEST, name=SHARED)
 B_LOST_TAGS = owner_tags(B_REQUEST, request_id="the-update-whose-answer-was-lost")
 # Describes until the describe lag wait gives up (1 + 2 + 4 + 8 + 8 = 23 s; the next 8 s would pass 30 s).
 LAG_SLEEPS = 5
-# Seconds of Lambda time at which one call (at its slowest) no longer fits before the deadline's margin.
-ONE_CALL = RUNTIME.DEADLINE_MARGIN_SECONDS + SAGEMAKER.CALL_WORST_CASE_SECONDS
 UNCONFIRMED = "exists, but whose it is could not be confirmed"
 
 A_PROPS = properties(A_REQUEST)
@@ -1285,19 +1277,18 @@ def test_matrix_ids_are_unique() -> None:
 
 def test_reliability_doc_matches_the_matrix() -> None:
     """docs/reliability.md lists exactly the rows of this matrix, by pytest node id."""
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
-    listed = re.findall(r"`tests/test_handler_faults\.py::test_fault_matrix\[([a-z0-9-]+)\]`", doc)
+    doc = (ROOT / "docs" / "reliability.md").read_text()
+    listed = re.findall(r"`tests/handlers/tuning_job/test_fault_matrix\.py::test_fault_matrix\[([a-z0-9-]+)\]`", doc)
     assert listed == [row.id for row in ROWS]
 
 
 def test_reliability_doc_cites_existing_tests() -> None:
     """Every test docs/reliability.md names exists, and the retry numbers it states are the handler's."""
-    root = Path(__file__).resolve().parents[1]
-    doc = (root / "docs" / "reliability.md").read_text()
+    doc = (ROOT / "docs" / "reliability.md").read_text()
     cited = set(re.findall(r"`(tests/[a-z_/]+\.py)::([A-Za-z_][A-Za-z0-9_]*)", doc))
     assert len(cited) > 30
     for path, name in sorted(cited):
-        source = (root / path).read_text()
+        source = (ROOT / path).read_text()
         assert re.search(rf"^(def|class) {name}\b", source, re.MULTILINE), f"{path}::{name} is cited but missing"
     assert f"at most {SAGEMAKER.CLIENT_MAX_ATTEMPTS} HTTP requests per" in doc
     assert f"sleeps at most {SAGEMAKER.MAX_BACKOFF_SECONDS:.0f} s" in doc
