@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,3 +82,26 @@ def test_handler_tests_live_under_tests_handlers() -> None:
     for path in sorted((ROOT / "tests").glob("test_*.py")):
         imports = re.search(r"^(from|import) tests\.(handler_support|handlers)\b", path.read_text(), re.MULTILINE)
         assert imports is None, f"{path.name} tests a handler: move it under tests/handlers/"
+
+
+def _aws_cdk_modules_imported_by_the_package() -> set[str]:
+    """Every ``aws_cdk`` module the library's source imports (``from aws_cdk import aws_s3`` counts as aws_s3)."""
+    found: set[str] = set()
+    for path in (ROOT / "constructs" / "sagemaker_hpo").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("aws_cdk"):
+                found.add(node.module or "")
+                if node.module == "aws_cdk":
+                    found.update(f"aws_cdk.{a.name}" for a in node.names if a.name.islower())
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("aws_cdk"))
+    return found
+
+
+def test_mypy_reads_exactly_the_aws_cdk_modules_the_package_imports() -> None:
+    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    skipped = [o for o in overrides if o.get("follow_imports") == "skip"]
+    followed = [o for o in overrides if o.get("follow_imports") == "normal"]
+    assert [o["module"] for o in skipped] == [["aws_cdk.*"]]
+    assert len(followed) == 1
+    assert set(followed[0]["module"]) == _aws_cdk_modules_imported_by_the_package()
