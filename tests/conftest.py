@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(ROOT / ".cache" / "jsii"))
@@ -25,3 +27,13 @@ if str(ROOT) not in sys.path:
 # Tests synthesize environment-agnostic stacks, whatever the shell that runs them has set.
 for _variable in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION", "CDK_DEPLOY_ACCOUNT", "CDK_DEPLOY_REGION"):
     os.environ.pop(_variable, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``slow`` tests first (a stable sort: the order within each kind stays the collection's).
+
+    ``make test`` hands whole files to the pytest-xdist workers in the order of their first test. The longest files
+    (the wheel installs, the dry run's rehearsal, the training program's runs) came last alphabetically, so one
+    worker ran them alone at the end while the other was idle; started first, they run beside the short ones.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
