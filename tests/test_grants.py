@@ -94,7 +94,6 @@ def test_role_binding_of_picks_one_strategy_per_kind_of_role() -> None:
     }
     for strategy, role in kinds.items():
         assert type(RoleBinding.of(stack, role)) is strategy
-        assert type(RoleBinding(stack, role)) is strategy  # the constructor, as before strategies
     mutable_import = iam.Role.from_role_arn(stack, "MutableImport", ROLE_ARN, mutable=True)
     assert type(RoleBinding.of(stack, mutable_import)) is OwnedRoleGrants
 

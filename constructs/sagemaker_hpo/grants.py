@@ -35,6 +35,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from ._merged_statements import MergedStatements
+from ._tree import path_of
 from .locations import S3Location
 from .role import (
     TrainingRole,
@@ -179,7 +180,7 @@ def _write_permission(location: S3Location) -> str:
 
 
 def _volume_key_permission(key: kms.IKey) -> str:
-    return f"kms:CreateGrant on the key {key.node.path}"
+    return f"kms:CreateGrant on the key {path_of(key)}"
 
 
 class RoleBinding:
@@ -188,12 +189,6 @@ class RoleBinding:
     Get one with ``RoleBinding.of(scope, role)``, which picks the strategy for the kind of role; the rules common to
     every kind (no CDK assets for a team's role, image URIs that name no repository) are here.
     """
-
-    def __new__(cls, scope: Construct, role: iam.IRole, *_: object) -> RoleBinding:
-        # ``RoleBinding(scope, role)`` (the form before strategies) still gives the strategy for the role's kind.
-        if cls is RoleBinding:
-            return RoleBinding.of(scope, role)
-        return super().__new__(cls)
 
     def __init__(self, scope: Construct, role: iam.IRole, profile: RoleProfile | None = None) -> None:
         """Bind ``role`` for the job at ``scope``.
@@ -262,7 +257,7 @@ class RoleBinding:
             if declared is not None and declared.team
             else None
         )
-        run_rules(AssetPull(field_name, owner), path=self.scope.node.path)  # HPO-GRANT-001
+        run_rules(AssetPull(field_name, owner), path=path_of(self.scope))  # HPO-GRANT-001
         if self.profile.shared:
             Annotations.of(self.scope).add_warning_v2(
                 ASSETS_REPOSITORY_WARNING,
@@ -390,17 +385,18 @@ class DeclaredRoleGrants(RoleBinding):
         self.declared = declared
 
     def read(self, location: S3Location, field_name: str) -> None:
-        if not _prefix_covers(self.declared.reads, location):
-            self._missing(field_name, location.uri, _read_permission(location))
+        covered = _prefix_covers(self.declared.reads, location)
+        self._require(covered, field_name, location.uri, _read_permission(location))
         self._key_covered(location.kms_key, field_name)
 
     def write(self, location: S3Location, field_name: str) -> None:
-        if not _prefix_covers(self.declared.writes, location):
-            self._missing(field_name, location.uri, _write_permission(location))
+        covered = _prefix_covers(self.declared.writes, location)
+        self._require(covered, field_name, location.uri, _write_permission(location))
         self._key_covered(location.kms_key, field_name)
 
     def pull(self, repository: ecr.IRepository, field_name: str) -> None:
-        self._missing(
+        self._require(
+            False,
             field_name,
             repository.repository_name,
             f"ecr:BatchGetImage on the repository {repository.node.path} (a platform role pulls only from the "
@@ -408,27 +404,33 @@ class DeclaredRoleGrants(RoleBinding):
         )
 
     def pull_repository_arn(self, repository_arn: str, image_uri: str, field_name: str) -> None:
-        self._missing(field_name, image_uri, f"ecr:BatchGetImage on {repository_arn}")
+        self._require(False, field_name, image_uri, f"ecr:BatchGetImage on {repository_arn}")
 
     def volume_key(self, key: kms.IKey, field_name: str) -> None:
         granted = self.declared.volume_key_arns
-        if not any(key.key_arn == arn for arn in (granted() if callable(granted) else granted)):
-            self._missing(field_name, key.node.path, _volume_key_permission(key))
+        covered = any(key.key_arn == arn for arn in (granted() if callable(granted) else granted))
+        self._require(covered, field_name, path_of(key), _volume_key_permission(key))
 
     def vpc(self, vpc: ec2.IVpc, subnet_ids: Sequence[str], field_name: str) -> None:
-        if not any(granted is None or granted is vpc or granted.vpc_id == vpc.vpc_id for granted in self.declared.vpcs):
-            self._missing(
-                field_name,
-                vpc.node.path,
-                "ec2:CreateNetworkInterface (and the other network-interface permissions) in this VPC; the platform "
-                "grants them for its own VPC only (HpoPlatform(vpc=...)): declare it with "
-                "HpoPlatform.from_parameters(..., vpc=<the platform's VPC>) when the jobs run in it",
-            )
+        covered = any(
+            granted is None or granted is vpc or granted.vpc_id == vpc.vpc_id for granted in self.declared.vpcs
+        )
+        self._require(
+            covered,
+            field_name,
+            path_of(vpc),
+            "ec2:CreateNetworkInterface (and the other network-interface permissions) in this VPC; the platform "
+            "grants them for its own VPC only (HpoPlatform(vpc=...)): declare it with "
+            "HpoPlatform.from_parameters(..., vpc=<the platform's VPC>) when the jobs run in it",
+        )
 
     def _key_covered(self, key: kms.IKey | None, field_name: str) -> None:
-        if key is not None and not any(key.key_arn == arn for arn in self.declared.key_arns):
-            self._missing(field_name, key.node.path, f"kms:Decrypt and kms:GenerateDataKey on the key {key.node.path}")
+        if key is not None:
+            covered = any(key.key_arn == arn for arn in self.declared.key_arns)
+            permission = f"kms:Decrypt and kms:GenerateDataKey on the key {path_of(key)}"
+            self._require(covered, field_name, path_of(key), permission)
 
-    def _missing(self, field_name: str, value: object, permission: str) -> None:
-        gap = DeclaredGrant(field_name, value, permission, False, self.declared.owner, self.declared.fix)
-        run_rules(gap, path=self.scope.node.path)  # HPO-GRANT-002
+    def _require(self, granted: bool, field_name: str, value: object, permission: str) -> None:
+        """HPO-GRANT-002 decides: a permission the platform did not grant the role is an error naming the fix."""
+        need = DeclaredGrant(field_name, value, permission, granted, self.declared.owner, self.declared.fix)
+        run_rules(need, path=path_of(self.scope))
