@@ -1,16 +1,17 @@
 """Facts that never change once an object exists, read from the CDK once per object.
 
 A construct's path, its stack, its app (the tree's root), a stack's region, a role's ARN, a ``Duration`` in seconds
-and a ``Size`` in GiB are each a jsii round trip to read (about 0.3 ms, several times that on a loaded machine). A tuning job asked
-for them several times over (its rules, its binding, its guardrails), so a stack of 100 jobs paid hundreds of round
-trips for the same answers. Each memo holds its answer by a weak reference to the object it is about: the answer
+and a ``Size`` in GiB are each a jsii round trip to read (about 0.3 ms, several times that on a loaded machine). A
+tuning job asked for them several times over (its rules, its binding, its guardrails), so a stack of 100 jobs paid
+hundreds of round trips for the same answers. Each memo holds its answer by a weak reference to the object it is about: the answer
 lives as long as the object, and no other object can find it.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_cdk import Duration, Size, SizeRoundingBehavior, Stack
 from constructs import IConstruct, Node
@@ -24,21 +25,25 @@ _SECONDS: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 _ROLE_ARNS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _GIBIBYTES: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
+_T = TypeVar("_T")
+
+
+def _remembered(memo: weakref.WeakKeyDictionary[Any, _T], about: Any, read: Callable[[], _T]) -> _T:
+    """The answer ``memo`` holds for ``about``, read (and remembered) the first time."""
+    answer = memo.get(about)
+    if answer is None:
+        answer = memo[about] = read()
+    return answer
+
 
 def node_of(construct: IConstruct) -> Node:
     """``construct.node``, read once."""
-    node = _NODES.get(construct)
-    if node is None:
-        node = _NODES[construct] = construct.node
-    return node
+    return _remembered(_NODES, construct, lambda: construct.node)
 
 
 def path_of(construct: IConstruct) -> str:
     """``construct.node.path``, read once."""
-    path = _PATHS.get(construct)
-    if path is None:
-        path = _PATHS[construct] = node_of(construct).path
-    return path
+    return _remembered(_PATHS, construct, lambda: node_of(construct).path)
 
 
 def remember_child(child: IConstruct, scope: IConstruct, construct_id: str) -> None:
@@ -56,10 +61,7 @@ def stack_of(construct: IConstruct) -> Stack:
     """``Stack.of(construct)``, read once (a stack is its own)."""
     if isinstance(construct, Stack):
         return construct
-    stack = _STACKS.get(construct)
-    if stack is None:
-        stack = _STACKS[construct] = Stack.of(construct)
-    return stack
+    return _remembered(_STACKS, construct, lambda: Stack.of(construct))
 
 
 def remember_stack(construct: IConstruct, stack: Stack) -> None:
@@ -70,40 +72,25 @@ def remember_stack(construct: IConstruct, stack: Stack) -> None:
 def root_of(construct: IConstruct) -> IConstruct:
     """``construct.node.root`` (the app), read once per stack."""
     stack = stack_of(construct)
-    root = _ROOTS.get(stack)
-    if root is None:
-        root = _ROOTS[stack] = stack.node.root
-    return root
+    return _remembered(_ROOTS, stack, lambda: stack.node.root)
 
 
 def region_of(construct: IConstruct) -> str:
     """The region of ``construct``'s stack (a token in an environment-agnostic stack), read once per stack."""
     stack = stack_of(construct)
-    region = _REGIONS.get(stack)
-    if region is None:
-        region = _REGIONS[stack] = stack.region
-    return region
+    return _remembered(_REGIONS, stack, lambda: stack.region)
 
 
 def role_arn_of(role: Any) -> str:
     """``role.role_arn``, read once per role object (a role shared by many jobs is asked once)."""
-    arn = _ROLE_ARNS.get(role)
-    if arn is None:
-        arn = _ROLE_ARNS[role] = role.role_arn
-    return arn
+    return _remembered(_ROLE_ARNS, role, lambda: role.role_arn)
 
 
 def seconds_of(duration: Duration) -> float:
     """``duration.to_seconds(integral=False)``, converted once per ``Duration`` object."""
-    seconds = _SECONDS.get(duration)
-    if seconds is None:
-        seconds = _SECONDS[duration] = duration.to_seconds(integral=False)
-    return seconds
+    return _remembered(_SECONDS, duration, lambda: duration.to_seconds(integral=False))
 
 
 def gibibytes_of(size: Size) -> float:
     """``size.to_gibibytes(rounding=NONE)``, converted once per ``Size`` object."""
-    gibibytes = _GIBIBYTES.get(size)
-    if gibibytes is None:
-        gibibytes = _GIBIBYTES[size] = size.to_gibibytes(rounding=SizeRoundingBehavior.NONE)
-    return gibibytes
+    return _remembered(_GIBIBYTES, size, lambda: size.to_gibibytes(rounding=SizeRoundingBehavior.NONE))
