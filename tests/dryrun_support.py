@@ -108,7 +108,7 @@ def write_assembly(
             f"{job}ABCD1234": {
                 "Type": "Custom::SageMakerHyperParameterTuningJob",
                 "Properties": {"ServiceToken": "arn", "Request": job_request},
-                "Metadata": {"aws:cdk:path": f"{stack}/{job}/Resource/Default"},
+                "Metadata": {"aws:cdk:path": f"{stack}/{job}/Resource"},
             }
         }
     }

@@ -162,7 +162,10 @@ def test_a_regex_that_also_matches_another_line_is_an_error_showing_that_line() 
 
 
 def test_job_paths_drop_the_inner_ids() -> None:
-    assert job_path("MlpHyperband/MlpTuning/Resource/Default") == "MlpHyperband/MlpTuning"
+    assert job_path("MlpHyperband/MlpTuning/Resource") == "MlpHyperband/MlpTuning"  # the job's L1 resource
+    assert (
+        job_path("MlpHyperband/MlpTuning/Resource/Default") == "MlpHyperband/MlpTuning"
+    )  # 0.1: an L2 resource's child
     assert job_path("Stage/Stack/Job/Default") == "Stage/Stack/Job"
 
 

@@ -45,7 +45,6 @@ PROGRAMMING_ERRORS: dict[tuple[str, str, str], str] = {
     ("grants.py", "DeclaredRoleGrants.__init__", "TypeError"): "RoleBinding.of picks it for declared roles only",
     ("provider.py", "TuningJobProvider._acknowledge_by_design", "assert"): "the Provider framework's own children",
     ("secure_defaults.py", "SecureBucket.__init__", "assert"): "an s3.Bucket's default child is a CfnBucket",
-    ("tuning_job.py", "TuningJob._attach", "assert"): "a CustomResource's default child is a CfnResource",
     ("tuning_job.py", "_render_request", "assert"): "HPO-DEF-001 requires an objective without definitions",
     ("rules/_registry.py", "Finding.warn", "RuntimeError"): "warning rules are registered for constructs only",
     ("rules/_registry.py", "register", "ValueError"): "a rule's id, checked when the library registers it",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -81,3 +82,30 @@ def test_tokens_are_counted_with_an_allowance() -> None:
     assert estimated_json_bytes({"a": token}) == len('{"a":}') + 256
     assert estimated_json_bytes({"a": [1, "b"]}) == len('{"a":[1,"b"]}')
     assert stack  # the token belongs to an app
+
+
+def _reference_json_bytes(value: object) -> int:
+    """The size by definition: compact JSON, leaf by leaf, a token counted as 256 bytes."""
+    if isinstance(value, dict):
+        items = [_reference_json_bytes(str(k)) + 1 + _reference_json_bytes(v) for k, v in value.items()]
+        return 2 + sum(items) + max(len(items) - 1, 0)
+    if isinstance(value, (list, tuple)):
+        return 2 + sum(_reference_json_bytes(v) for v in value) + max(len(value) - 1, 0)
+    if cdk.Token.is_unresolved(value):
+        return 256
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def test_the_estimate_is_compact_json_with_token_allowances() -> None:
+    stack = new_stack()
+    region_key = "k-" + cdk.Aws.REGION
+    values = [
+        {},
+        [],
+        {"ä": "ünïcode €", "n": [1, 2.5, -3, True, None], "deep": {"x": [{"y": "z"}]}},
+        {region_key: cdk.Aws.ACCOUNT_ID, "num": cdk.Token.as_number(cdk.Aws.ACCOUNT_ID), "s": "a {brace} b"},
+        ["s3://b/" + cdk.Aws.REGION + "/x", cdk.Token.as_list(cdk.Aws.ACCOUNT_ID)],
+    ]
+    values.append(job(stack, "Job").request)  # a rendered request: role ARN and image URI are tokens
+    for value in values:
+        assert estimated_json_bytes(value) == _reference_json_bytes(value), value

@@ -233,6 +233,54 @@ def test_is_unresolved_asks_the_cdk_once_per_distinct_literal(monkeypatch: pytes
         return bool(real(value))
 
     monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
-    values = ["a literal seen once per process 7f3a", 12345.25, "a literal seen once per process 7f3a", 12345.25]
+    values = ["a {literal} seen once per process 7f3a", 12345.25, "a {literal} seen once per process 7f3a", 12345.25]
     assert [is_unresolved(value) for value in values] == [False] * 4
-    assert calls == ["a literal seen once per process 7f3a", 12345.25]
+    assert calls == ["a {literal} seen once per process 7f3a", 12345.25]
+
+
+def test_is_unresolved_knows_integers_without_asking_the_cdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The premise: a number token reaches Python as a float, so an int a JavaScript number holds exactly is a literal.
+    assert isinstance(cdk.Token.as_number(cdk.Aws.ACCOUNT_ID), float)
+    calls: list[object] = []
+    real = cdk.Token.is_unresolved
+
+    def counted(value: object) -> bool:
+        calls.append(value)
+        return bool(real(value))
+
+    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
+    integers = [0, 101, -7, 2**53 - 1]
+    assert [is_unresolved(value) for value in integers] == [False] * 4
+    assert calls == []
+    assert is_unresolved(2**60 + 13) is False  # outside the exact range: asked
+    assert calls == [2**60 + 13]
+
+
+def test_is_unresolved_knows_strings_without_braces_without_asking_the_cdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The premise, pinned to the installed aws-cdk-lib: every string form of a token holds "{".
+    stack = cdk.Stack()
+    parameter = cdk.CfnParameter(stack, "P")
+    listed = cdk.CfnParameter(stack, "L", type="CommaDelimitedList")
+    encodings = [
+        cdk.Aws.REGION,
+        parameter.value_as_string,
+        cdk.Token.as_string(cdk.Aws.ACCOUNT_ID),
+        cdk.Fn.join("", ["a", cdk.Aws.REGION]),
+        *cdk.Token.as_list(cdk.Aws.ACCOUNT_ID),
+        *listed.value_as_list,
+    ]
+    # (a list token's one string is unresolved as the list it encodes)
+    assert all("{" in text and (cdk.Token.is_unresolved(text) or cdk.Token.is_unresolved([text])) for text in encodings)
+    calls: list[object] = []
+    real = cdk.Token.is_unresolved
+
+    def counted(value: object) -> bool:
+        calls.append(value)
+        return bool(real(value))
+
+    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
+    literals = ["107", "binary:logistic", "s3://bucket/prefix/", "a $ and # but no brace", ["one literal e9"]]
+    assert [is_unresolved(value) for value in literals] == [False] * 5
+    assert calls == []
+    assert is_unresolved("{not a token} 51c2") is False  # a brace: asked
+    assert calls == ["{not a token} 51c2"]

@@ -33,7 +33,7 @@ def only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, A
 
 
 def logical_id(stack: cdk.Stack, construct: Any) -> str:
-    child = construct.node.default_child
+    child = construct if isinstance(construct, cdk.CfnElement) else construct.node.default_child
     assert isinstance(child, cdk.CfnElement)
     return stack.get_logical_id(child)
 

@@ -150,8 +150,35 @@ def test_a_rule_registered_by_another_module_runs_for_its_subject() -> None:
             sagemaker_hpo.ValidationError, match=r"^Here: invalid value: 3; must be below 3 \[HPO-TEST-001\]$"
         ):
             run_rules(Subject(3), path="Here")
+
+        class Special(Subject):
+            pass
+
+        # A rule registered after a run (the rules of each subject type are remembered) still runs, and the rules
+        # of a base class run for its subclasses.
+        @rule("HPO-TEST-002", statement="Another.", field="Value", source=Source.LIBRARY, subjects=Subject)
+        def _not_two(subject: Subject, finding: Finding) -> None:
+            finding.require(subject.value != 2, "value", subject.value, "must not be 2")
+
+        with pytest.raises(sagemaker_hpo.ValidationError, match=r"\[HPO-TEST-002\]$"):
+            run_rules(Subject(2), path="Here")
+        with pytest.raises(sagemaker_hpo.ValidationError, match=r"\[HPO-TEST-002\]$"):
+            run_rules(Special(2), path="Here")
+        assert [r.id for r in _registry.rules_for(Special)] == ["HPO-TEST-001", "HPO-TEST-002"]
     finally:
-        _registry._RULES.pop("HPO-TEST-001", None)  # keep the registry (and docs/rules.md) as shipped
+        for rule_id in ("HPO-TEST-001", "HPO-TEST-002"):
+            _registry._RULES.pop(rule_id, None)  # keep the registry (and docs/rules.md) as shipped
+        _registry._RULES_BY_SUBJECT_TYPE.clear()
+
+
+def test_the_rules_of_a_subject_type_are_those_registered_for_it_or_its_bases() -> None:
+    from sagemaker_hpo.rules import JobSpec, _registry
+
+    every = all_rules()
+    for subject_type in {t for r in every for t in r.subjects}:
+        expected = [r.id for r in every if issubclass(subject_type, r.subjects)]
+        assert [r.id for r in _registry.rules_for(subject_type)] == expected
+    assert _registry.rules_for(JobSpec) and not _registry.rules_for(int)
 
 
 # -- the default app passes a strict synth ---------------------------------------------------------------------

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from sagemaker_hpo import _tree
 from sagemaker_hpo._tree import (
+    find_child,
     gibibytes_of,
     path_of,
     region_of,
@@ -66,3 +69,21 @@ def test_memos_hold_their_objects_weakly() -> None:
     del role
     gc.collect()
     assert len(_tree._ROLE_ARNS) == count - 1
+
+
+def test_a_found_child_is_remembered_and_a_missing_one_asked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = cdk.Stack(cdk.App(), "Stack")
+    asked: list[str] = []
+    node = _tree.node_of(stack)
+    real = type(node).try_find_child
+
+    def counted(self: Any, construct_id: str) -> Any:
+        asked.append(construct_id)
+        return real(self, construct_id)
+
+    monkeypatch.setattr(type(node), "try_find_child", counted)
+    assert find_child(stack, "Later") is None
+    later = Construct(stack, "Later")
+    assert find_child(stack, "Later") is later  # not found before: asked again
+    assert find_child(stack, "Later") is later
+    assert asked == ["Later", "Later"]

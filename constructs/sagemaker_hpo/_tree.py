@@ -24,6 +24,7 @@ _REGIONS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _SECONDS: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 _ROLE_ARNS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 _GIBIBYTES: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+_CHILDREN: weakref.WeakKeyDictionary[Any, dict[str, IConstruct]] = weakref.WeakKeyDictionary()
 
 _T = TypeVar("_T")
 
@@ -44,6 +45,18 @@ def node_of(construct: IConstruct) -> Node:
 def path_of(construct: IConstruct) -> str:
     """``construct.node.path``, read once."""
     return _remembered(_PATHS, construct, lambda: node_of(construct).path)
+
+
+def find_child(scope: IConstruct, construct_id: str) -> IConstruct | None:
+    """``scope.node.try_find_child(construct_id)``, remembered once found (a child keeps its id); not found is
+    asked again, since the child may be added later."""
+    children = _CHILDREN.setdefault(scope, {})
+    child = children.get(construct_id)
+    if child is None:
+        child = node_of(scope).try_find_child(construct_id)
+        if child is not None:
+            children[construct_id] = child
+    return child
 
 
 def remember_child(child: IConstruct, scope: IConstruct, construct_id: str) -> None:

@@ -50,6 +50,20 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+#: Integers a JavaScript number holds exactly. A number token is a float far outside this range (about -1.9e289),
+#: so an ``int`` inside it is a literal, known without asking the CDK (a job's static hyperparameters differ per job).
+_EXACT_INTEGERS = 2**53
+
+#: A character every string form of a token holds (a string token, and the one string of a list token): a string
+#: without it is a literal, known without asking the CDK. tests/test_limits.py pins this to the CDK's encodings.
+_TOKEN_ENCODING_CHARACTER = "{"
+
+
+def _may_be_token(text: str) -> bool:
+    """Whether ``text`` could be a token's encoding (then the CDK is asked)."""
+    return _TOKEN_ENCODING_CHARACTER in text
+
+
 #: How many distinct literals ``is_unresolved`` remembers (a stack of 100 tuning jobs checks about 200).
 _REMEMBERED_LITERALS = 4096
 
@@ -69,13 +83,22 @@ def is_unresolved(value: Any) -> bool:
     Asks the CDK (``Token.is_unresolved``), once per distinct string or number: the answers are remembered.
     """
     if isinstance(value, (list, tuple)):
-        if len(value) == 1 and isinstance(value[0], str) and _literal_is_unresolved((value[0],)):
+        if (
+            len(value) == 1
+            and isinstance(value[0], str)
+            and _may_be_token(value[0])
+            and _literal_is_unresolved((value[0],))
+        ):
             return True  # an encoded list token: a list of one string
         return any(is_unresolved(item) for item in value)
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, float) and not math.isfinite(value):
         return False  # NaN and infinities are never tokens (and cannot cross to jsii)
+    if isinstance(value, int) and -_EXACT_INTEGERS < value < _EXACT_INTEGERS:
+        return False  # a number token reaches Python as a float (``Token.as_number``): a small int is a plain number
+    if isinstance(value, str) and not _may_be_token(value):
+        return False
     if isinstance(value, (str, int, float)):
         return _literal_is_unresolved(value)
     return not isinstance(value, dict) and bool(Token.is_unresolved(value))

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from ._acknowledgements import acknowledge, acknowledge_wildcard_resource
 from ._contract import contract, handler_asset_dir
-from ._tree import node_of, stack_of
+from ._tree import find_child, stack_of
 from .limits import StackLimits
 from .provider_settings import DEFAULT_PROVIDER_SETTINGS, ProviderSettings, consolidate_settings
 from .rules import run_rules
@@ -339,7 +339,7 @@ class TuningJobProvider(Construct):
     def of(scope: Construct) -> TuningJobProvider:
         """The provider of ``scope``'s stack, created on first use."""
         stack = stack_of(scope)
-        existing = node_of(stack).try_find_child(PROVIDER_ID)  # the stack's tree is the only record: no process cache
+        existing = find_child(stack, PROVIDER_ID)  # the stack's tree is the record (read once found): no process cache
         return existing if isinstance(existing, TuningJobProvider) else TuningJobProvider(stack, PROVIDER_ID)
 
     @cached_property  # read once: every tuning job of the stack asks for it (each read is a jsii round trip)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, CfnResource, CustomResource, Duration, Stack
+from aws_cdk import Annotations, CfnResource, Duration, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -226,28 +226,23 @@ class TuningJob(Construct, TuningJobGrants):
             properties[contract.PROP_TUNING_JOB_NAME] = spec.tuning_job_name
             self.provider.allow_job_name(spec.tuning_job_name)
         run_rules(RenderedJob(self, properties, spec.tuning_job_name), path=path_of(self), scope=self)
-        service_token = self.provider.service_token
-        self.resource = CustomResource(
+        # An L1 resource, not the L2 ``CustomResource``: the same template (``ServiceToken`` first, no removal
+        # policies, which default to Delete), in one jsii call instead of the L2's six (its constructor, its
+        # default child and two removal policies to clear again), which a stack of hundreds of jobs pays per job.
+        #: The ``Custom::SageMakerHyperParameterTuningJob`` resource (``ref``, ``get_att``, ``add_property_override``).
+        self.resource = CfnResource(
             self,
             "Resource",
-            service_token=service_token,
-            resource_type=contract.RESOURCE_TYPE,
-            properties=properties,
+            type=contract.RESOURCE_TYPE,
+            properties={contract.PROP_SERVICE_TOKEN: self.provider.service_token, **properties},
         )
+        self._cfn_resource = self.resource
         node = self.resource.node
         for each in bound:
             node.add_dependency(each.role)
         for parent in spec.warm_start.parents if spec.warm_start is not None else ():
             if isinstance(parent, TuningJob) and parent.long_wait is not None:  # a parent must have finished
                 node.add_dependency(parent.long_wait.condition)
-        cfn_resource = node.default_child
-        assert isinstance(cfn_resource, CfnResource)  # a programming error: a CustomResource's default child
-        self._cfn_resource = cfn_resource
-        # Delete is CloudFormation's default for both policies: leave them out rather than repeat them on every job
-        # (``apply_removal_policy`` still sets them).
-        options = cfn_resource.cfn_options
-        options.deletion_policy = None
-        options.update_replace_policy = None
         # The stack's own provider holds the stack's limits check; an explicit provider may live in another stack.
         if own_provider is None:
             StackLimits.of(self)
@@ -353,12 +348,12 @@ class TuningJob(Construct, TuningJobGrants):
     @property
     def tuning_job_name(self) -> str:
         """The tuning job's name (a deploy-time token)."""
-        return self.resource.get_att_string(contract.ATTR_TUNING_JOB_NAME)
+        return self._attribute(contract.ATTR_TUNING_JOB_NAME)
 
     @property
     def tuning_job_arn(self) -> str:
         """The tuning job's ARN (a deploy-time token)."""
-        return self.resource.get_att_string(contract.ATTR_TUNING_JOB_ARN)
+        return self._attribute(contract.ATTR_TUNING_JOB_ARN)
 
     @property
     def best_training_job_name(self) -> str:
@@ -407,7 +402,11 @@ class TuningJob(Construct, TuningJobGrants):
         self._check_attribute(name, waited=True)  # HPO-ATTR-003
         if self.long_wait is not None:
             return self.long_wait.best.attribute(name)
-        return self.resource.get_att_string(name)
+        return self._attribute(name)
+
+    def _attribute(self, name: str) -> str:
+        """The job resource's attribute ``name`` (``Fn::GetAtt``), as a string token."""
+        return Token.as_string(self.resource.get_att(name))
 
 
 def _digest(resolved_properties: Any) -> str:

@@ -26,7 +26,10 @@ LIBRARY_VERSION = "0.2.0"
 
 RESOURCE_TYPE = "Custom::SageMakerHyperParameterTuningJob"
 
-# Property keys.
+# Property keys. CloudFormation's own: the provider function's ARN, and the optional per-resource timeout (not used).
+PROP_SERVICE_TOKEN = "ServiceToken"
+PROP_SERVICE_TIMEOUT = "ServiceTimeout"
+# The handler's.
 PROP_REQUEST = "Request"
 PROP_TUNING_JOB_NAME = "TuningJobName"
 PROP_NAME_PREFIX = "NamePrefix"

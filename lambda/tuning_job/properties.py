@@ -24,7 +24,7 @@ from .sagemaker import JOB_NAME_KEY, OPERATION_CREATE, client
 
 JOB_NAME_PATTERN = re.compile(contract.JOB_NAME_PATTERN)
 NAME_PREFIX_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
-PROPERTIES_IGNORED = frozenset({"ServiceToken", "ServiceTimeout"})
+PROPERTIES_IGNORED = frozenset({contract.PROP_SERVICE_TOKEN, contract.PROP_SERVICE_TIMEOUT})
 KNOWN_PROPERTIES = frozenset(
     {
         contract.PROP_REQUEST,

@@ -185,7 +185,8 @@ def _render(value: Any) -> str:
 
 
 def job_path(metadata_path: str) -> str:
-    """The construct path a user names: ``MlpHyperband/MlpTuning/Resource/Default`` -> ``MlpHyperband/MlpTuning``."""
+    """The construct path a user names: ``MlpHyperband/MlpTuning/Resource`` -> ``MlpHyperband/MlpTuning`` (and
+    ``.../Resource/Default``, the path of an L2 resource's child)."""
     parts = metadata_path.strip("/").split("/")
     while len(parts) > 1 and parts[-1] in _INNER_IDS:
         parts.pop()

@@ -120,6 +120,9 @@ class Finding:
 
 #: Every rule, by id, in registration order (the order checks run in).
 _RULES: dict[str, Rule] = {}
+#: The rules of each subject type, in registration order: found once per type, not by testing every rule on every
+#: subject (a tuning job runs the rules on several subjects; a stack of hundreds of jobs would test each rule each time).
+_RULES_BY_SUBJECT_TYPE: dict[type, tuple[Rule, ...]] = {}
 
 
 def register(rule: Rule) -> Rule:
@@ -135,6 +138,7 @@ def register(rule: Rule) -> Rule:
     if rule.id in _RULES:
         raise ValueError(f"rule id {rule.id} is registered twice")
     _RULES[rule.id] = rule
+    _RULES_BY_SUBJECT_TYPE.clear()
     return rule
 
 
@@ -185,6 +189,14 @@ def get_rule(rule_id: str) -> Rule:
 
 def run_rules(subject: Any, *, path: str, scope: IConstruct | None = None) -> None:
     """Run every rule registered for ``subject``'s type, in registration order; the first error raises."""
-    for registered in _RULES.values():
-        if isinstance(subject, registered.subjects):
-            registered.check(subject, Finding(registered, path, scope))
+    for registered in rules_for(type(subject)):
+        registered.check(subject, Finding(registered, path, scope))
+
+
+def rules_for(subject_type: type) -> tuple[Rule, ...]:
+    """The rules whose subjects include ``subject_type`` (or a base of it), in registration order."""
+    found = _RULES_BY_SUBJECT_TYPE.get(subject_type)
+    if found is None:
+        found = tuple(r for r in _RULES.values() if issubclass(subject_type, r.subjects))
+        _RULES_BY_SUBJECT_TYPE[subject_type] = found
+    return found

@@ -55,18 +55,28 @@ def _one_owner_per_fixed_name(rendered: RenderedJob, finding: Finding) -> None:
 
 
 def estimated_json_bytes(value: Any) -> int:
-    """Compact-JSON size of ``value`` with every deploy-time token counted as TOKEN_ALLOWANCE_BYTES."""
-    if isinstance(value, Mapping):
-        return (
-            2
-            + sum(estimated_json_bytes(str(key)) + 1 + estimated_json_bytes(item) for key, item in value.items())
-            + max(len(value) - 1, 0)
-        )
-    if isinstance(value, (list, tuple)):
-        return 2 + sum(estimated_json_bytes(item) for item in value) + max(len(value) - 1, 0)
-    if is_unresolved(value):
-        return TOKEN_ALLOWANCE_BYTES
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    """Compact-JSON size of ``value`` with every deploy-time token counted as TOKEN_ALLOWANCE_BYTES.
+
+    The whole value is serialized once; then each token found among the keys and leaves trades its encoding's
+    length for the allowance.
+    """
+    size = _json_bytes(value)
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            pending.extend(str(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif is_unresolved(item):
+            size += TOKEN_ALLOWANCE_BYTES - _json_bytes(item)
+    return size
+
+
+def _json_bytes(value: Any) -> int:
+    """The UTF-8 length of ``value`` as compact JSON (an object that is no JSON value as its string form)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
 
 
 @rule(
