@@ -1,5 +1,7 @@
 """Failing, passing and warning cases of the rules of issue 18 (request overrides, instance fallback, retries,
-several definitions, Autotune, channels), keyed by rule id like ``tests/test_validation.py``'s, which runs them."""
+several definitions, Autotune, channels), keyed by rule id like those of ``tests/rules/``. Each
+``tests/rules/test_<module>.py`` runs the cases of its module's rules; tests/test_sagemaker_core_shapes.py renders
+every passing one."""
 
 from __future__ import annotations
 

@@ -338,3 +338,9 @@ def test_a_hyperparameter_the_algorithms_page_does_not_list_is_flagged(image: An
         training=training(image=image(), static_hyperparameters=static))  # fmt: skip
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("HPO-ALGO-002"))
     assert [w.entry.data.split(": ", 1)[1].split(" (")[0] for w in warnings] == [expected]
+
+
+def test_a_built_in_algorithm_outside_its_regions_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match=r"^Elsewhere/Tuning: invalid training.image: 'xx-nowhere-1'; the built"):
+        job(new_stack("Elsewhere", env=cdk.Environment(region="xx-nowhere-1")), "Tuning")
+    job(new_stack("Home", env=cdk.Environment(region="eu-west-1")), "Tuning")  # published there: no error

@@ -14,7 +14,6 @@ from aws_cdk.assertions import Annotations, Match
 
 import sagemaker_hpo
 from sagemaker_hpo import ImportedTuningJobProvider, Objective, TrainingRole
-from sagemaker_hpo._validation import is_unresolved
 from sagemaker_hpo.limits import (
     LIMITS_ID,
     MAX_RESOURCES,
@@ -199,88 +198,3 @@ def test_thresholds(resources: int, size: int | None, errors: int, warnings: int
     assert (len(report.errors), len(report.warnings)) == (errors, warnings)
     for text in report.errors + report.warnings:
         assert text.startswith("Stack 'S' ") and "10 tuning job(s)" in text
-
-
-def test_is_unresolved_recognizes_literals_in_python_and_agrees_with_the_cdk() -> None:
-    # The remembered answers (one jsii call per distinct literal) that keep a tuning job cheap must be the CDK's.
-    values = [
-        "plain",
-        "s3://bucket/" + cdk.Aws.REGION,
-        cdk.Aws.ACCOUNT_ID,
-        3,
-        -1.5e300,
-        2.5,
-        cdk.Token.as_number(cdk.Aws.ACCOUNT_ID),
-        cdk.Token.as_list(cdk.Aws.ACCOUNT_ID),
-        ["a", cdk.Aws.REGION],
-        [cdk.Aws.REGION],
-        ["a", "b"],
-        True,
-        None,
-    ]
-    expected = [False, True, True, False, False, False, True, True, True, True, False, False, False]
-    assert [is_unresolved(value) for value in values] == expected
-    for value, answer in zip(values[:8], expected[:8], strict=True):
-        assert bool(cdk.Token.is_unresolved(value)) == answer
-
-
-def test_is_unresolved_asks_the_cdk_once_per_distinct_literal(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[object] = []
-    real = cdk.Token.is_unresolved
-
-    def counted(value: object) -> bool:
-        calls.append(value)
-        return bool(real(value))
-
-    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
-    values = ["a {literal} seen once per process 7f3a", 12345.25, "a {literal} seen once per process 7f3a", 12345.25]
-    assert [is_unresolved(value) for value in values] == [False] * 4
-    assert calls == ["a {literal} seen once per process 7f3a", 12345.25]
-
-
-def test_is_unresolved_knows_integers_without_asking_the_cdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The premise: a number token reaches Python as a float, so an int a JavaScript number holds exactly is a literal.
-    assert isinstance(cdk.Token.as_number(cdk.Aws.ACCOUNT_ID), float)
-    calls: list[object] = []
-    real = cdk.Token.is_unresolved
-
-    def counted(value: object) -> bool:
-        calls.append(value)
-        return bool(real(value))
-
-    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
-    integers = [0, 101, -7, 2**53 - 1]
-    assert [is_unresolved(value) for value in integers] == [False] * 4
-    assert calls == []
-    assert is_unresolved(2**60 + 13) is False  # outside the exact range: asked
-    assert calls == [2**60 + 13]
-
-
-def test_is_unresolved_knows_strings_without_braces_without_asking_the_cdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The premise, pinned to the installed aws-cdk-lib: every string form of a token holds "{".
-    stack = cdk.Stack()
-    parameter = cdk.CfnParameter(stack, "P")
-    listed = cdk.CfnParameter(stack, "L", type="CommaDelimitedList")
-    encodings = [
-        cdk.Aws.REGION,
-        parameter.value_as_string,
-        cdk.Token.as_string(cdk.Aws.ACCOUNT_ID),
-        cdk.Fn.join("", ["a", cdk.Aws.REGION]),
-        *cdk.Token.as_list(cdk.Aws.ACCOUNT_ID),
-        *listed.value_as_list,
-    ]
-    # (a list token's one string is unresolved as the list it encodes)
-    assert all("{" in text and (cdk.Token.is_unresolved(text) or cdk.Token.is_unresolved([text])) for text in encodings)
-    calls: list[object] = []
-    real = cdk.Token.is_unresolved
-
-    def counted(value: object) -> bool:
-        calls.append(value)
-        return bool(real(value))
-
-    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
-    literals = ["107", "binary:logistic", "s3://bucket/prefix/", "a $ and # but no brace", ["one literal e9"]]
-    assert [is_unresolved(value) for value in literals] == [False] * 5
-    assert calls == []
-    assert is_unresolved("{not a token} 51c2") is False  # a brace: asked
-    assert calls == ["{not a token} 51c2"]

@@ -495,7 +495,7 @@ BAD_PROPS: list[tuple[dict[str, Any], str, str]] = [
     ),
     ({"guardrails": Guardrails(require_vpc=True)}, "HPO-ORG-008", "guardrails.require_vpc"),
 ]
-#: The ORG rules with a failing case here (tests/test_rules_registry.py counts them with tests/test_validation.py's).
+#: The ORG rules with a failing case here (tests/test_rules_registry.py counts them with tests/rules/'s).
 FAILING_RULE_IDS = {rule_id for _, rule_id, _ in BAD_PROPS} | {"HPO-ORG-007", "HPO-ORG-008", "HPO-ORG-009"}
 #: The ORG rules ``test_valid_roll_out_props_pass`` passes (every one: it raises nothing).
 PASSING_RULE_IDS = {f"HPO-ORG-{n:03d}" for n in range(1, 10)}

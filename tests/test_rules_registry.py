@@ -4,11 +4,14 @@ and the default app passing a strict synth."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import pydoc
 import re
 from pathlib import Path
+from types import ModuleType
 
+import aws_cdk as cdk
 import pytest
 
 import sagemaker_hpo
@@ -24,9 +27,10 @@ from tests import (
     test_provider,
     test_team,
     test_tuning_job,
-    test_validation,
 )
+from tests.construct_support import job, new_stack, training
 from tests.platform_apps import default_app
+from tests.rules.cases import home_module_of, rule_of, warnings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,14 +70,34 @@ def test_register_refuses_duplicate_and_malformed_ids() -> None:
         register(dataclasses.replace(existing, id="JOB-1"))
 
 
+def _rule_case_modules() -> list[ModuleType]:
+    """Every ``tests/rules/test_<module>.py``, imported."""
+    return [
+        importlib.import_module(f"tests.rules.{path.stem}")
+        for path in sorted((ROOT / "tests" / "rules").glob("test_*.py"))
+    ]
+
+
+def test_rule_cases_live_in_the_test_module_of_their_rules_module() -> None:
+    modules = _rule_case_modules()
+    assert len(modules) >= 10
+    for module in modules:
+        rules_module = module.__name__.removeprefix("tests.rules.test_")
+        assert (ROOT / "constructs" / "sagemaker_hpo" / "rules" / f"{rules_module}.py").exists(), module.__name__
+        for kind in ("FAILING", "PASSING", "WARNS"):
+            for case in getattr(module, kind, []):
+                assert home_module_of(case[0]) == module.__name__, f"{module.__name__}.{kind}: {case[0]}"
+
+
 def test_every_rule_has_a_failing_and_a_passing_case() -> None:
-    failing = {case.split(":")[0] for case, _, _ in test_validation.FAILING} | test_organization.FAILING_RULE_IDS
-    failing |= test_provider.FAILING_RULE_IDS
+    modules = _rule_case_modules()
+    failing = {rule_of(case[0]) for m in modules for case in getattr(m, "FAILING", [])}
+    failing |= test_organization.FAILING_RULE_IDS | test_provider.FAILING_RULE_IDS
     failing |= test_gpu_image.FAILING_RULE_IDS | test_tuning_job.FAILING_RULE_IDS
     failing |= test_platform.FAILING_RULE_IDS | test_error_kinds.FAILING_RULE_IDS | test_team.FAILING_RULE_IDS
-    warning = {case.split(":")[0] for case, _, _ in test_validation.WARNS}
-    passing = {case.split(":")[0] for case, _ in test_validation.PASSING} | test_organization.PASSING_RULE_IDS
-    passing |= test_provider.PASSING_RULE_IDS
+    warning = {rule_of(case[0]) for m in modules for case in getattr(m, "WARNS", [])}
+    passing = {rule_of(case[0]) for m in modules for case in getattr(m, "PASSING", [])}
+    passing |= test_organization.PASSING_RULE_IDS | test_provider.PASSING_RULE_IDS
     passing |= test_gpu_image.PASSING_RULE_IDS | test_tuning_job.PASSING_RULE_IDS
     passing |= test_platform.PASSING_RULE_IDS | test_error_kinds.PASSING_RULE_IDS | test_team.PASSING_RULE_IDS
     ids = {r.id for r in all_rules()}
@@ -278,3 +302,11 @@ def test_strategy_names_are_the_models() -> None:
     names = {cls.name for cls in (sagemaker_hpo.Hyperband, sagemaker_hpo.Bayesian, sagemaker_hpo.RandomSearch)}
     names.add(sagemaker_hpo.GridSearch.name)
     assert names == set(service_model.enum("HyperParameterTuningJobStrategyType"))
+
+
+def test_a_warning_is_acknowledged_by_its_rule_id_only() -> None:
+    stack = new_stack("Ack")
+    tuning = job(stack, "Tuning", max_jobs=40, max_parallel_jobs=11, training=training(use_spot_instances=True))
+    cdk.Annotations.of(tuning).acknowledge_warning("HPO-JOB-005", "quota raised to 20 in this account")
+    assert not warnings(stack, "HPO-JOB-005")
+    assert warnings(stack, "HPO-TRAIN-008")

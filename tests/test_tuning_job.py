@@ -47,6 +47,8 @@ from tests.construct_support import (
     statements,
     training,
 )
+from tests.rules.builders import custom_image_job, gpu_job
+from tests.rules.cases import warnings
 
 
 def _custom_resources(template: dict[str, Any]) -> dict[str, Any]:
@@ -649,3 +651,16 @@ def test_a_further_job_on_a_shared_role_costs_four_jsii_requests(monkeypatch: py
     job(stack, "Job2", training=training(role=role, static_hyperparameters={"num_round": 102, "gamma": "0.5"}))
     monkeypatch.undo()
     assert sorted(requests) == ["CreateRequest", "CreateRequest", "GetRequest", "InvokeRequest"], requests
+
+
+def test_no_warnings_for_the_published_example() -> None:
+    stack = new_stack("Quiet")
+    job(stack, "Tuning")
+    assert not warnings(stack)
+
+
+def test_no_warnings_for_a_correct_custom_image_hyperband_job() -> None:
+    stack = new_stack("QuietCustom")
+    job(stack, "Tuning", **custom_image_job(stack))
+    job(stack, "Gpu", **gpu_job())
+    assert not warnings(stack)

@@ -17,7 +17,7 @@ Adding a rule, from this package or any other module::
         finding.require(condition, "prop", value, "what is expected")
 
 then add the module to ``RULE_MODULES`` below (so the registry, the docs and the tests see it) and give the id a
-failing and a passing case in ``tests/test_validation.py``. Checks run in registration order; the first error
+failing and a passing case in ``tests/rules/test_<module>.py``. Checks run in registration order; the first error
 raises. Skip values that are tokens (``is_unresolved``).
 """
 

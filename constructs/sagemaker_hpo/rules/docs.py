@@ -88,7 +88,7 @@ def render() -> str:
         "",
         "Decorate a check with `sagemaker_hpo.rules.rule(id, statement=..., field=..., source=..., subjects=JobSpec)`",
         "in a module listed in `RULE_MODULES` (`sagemaker_hpo/rules/__init__.py`), give the id a failing and a",
-        "passing case in `tests/test_validation.py`, and run `make rules-docs`.",
+        "passing case in `tests/rules/test_<module>.py` (the module's name), and run `make rules-docs`.",
     ]
     unknown = sorted({r.family for r in rules} - set(FAMILIES))
     if unknown:
