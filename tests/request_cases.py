@@ -10,7 +10,6 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import Size
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
 from sagemaker_hpo import (
@@ -30,6 +29,7 @@ from sagemaker_hpo import (
     TuningDefinition,
 )
 from tests.construct_support import XGB_RANGES, custom_training, training
+from tests.rules.builders import isolated_vpc
 
 Overrides = Callable[[cdk.Stack], dict[str, Any]]
 
@@ -63,23 +63,13 @@ _ALGORITHM = "arn:aws:sagemaker:us-east-1:123456789012:algorithm/my-xgboost-vari
 _PLAN = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/my-reserved-g5"
 
 
-def _vpc(stack: cdk.Stack) -> ec2.Vpc:
-    return ec2.Vpc(
-        stack,
-        "Vpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
-    )
-
-
 _EFS = FileSystemInput.efs("fs-0123456789abcdef0", "/data/train", content_type="text/csv")
 _FSX = FileSystemInput.fsx_lustre("fs-0123abcd", "/fsx/validation", content_type="text/csv")
 
 
 def _file_systems(stack: cdk.Stack, *, vpc: bool = True, **inputs: Any) -> dict[str, Any]:
     channels = inputs or {"train": _EFS, "validation": _FSX}
-    return {"training": training(inputs=channels, vpc=_vpc(stack) if vpc else None)}
+    return {"training": training(inputs=channels, vpc=isolated_vpc(stack) if vpc else None)}
 
 
 def _s3(**changes: Any) -> Overrides:

@@ -14,6 +14,20 @@ from sagemaker_hpo._validation import is_unresolved
 from tests.construct_support import job, new_stack, training
 
 
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every value the CDK is asked about (``Token.is_unresolved``) while the test runs."""
+    values: list[object] = []
+    real = cdk.Token.is_unresolved
+
+    def counted(value: object) -> bool:
+        values.append(value)
+        return bool(real(value))
+
+    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
+    return values
+
+
 def test_the_error_names_the_path_the_field_the_value_and_the_rule() -> None:
     error = ValidationError("Stack/Job", "max_jobs", 751, "must be <= 750", rule_id="HPO-STRATEGY-007")
     assert str(error) == "Stack/Job: invalid max_jobs: 751; must be <= 750 [HPO-STRATEGY-007]"
@@ -71,39 +85,23 @@ def test_is_unresolved_recognizes_literals_in_python_and_agrees_with_the_cdk() -
         assert bool(cdk.Token.is_unresolved(value)) == answer
 
 
-def test_is_unresolved_asks_the_cdk_once_per_distinct_literal(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[object] = []
-    real = cdk.Token.is_unresolved
-
-    def counted(value: object) -> bool:
-        calls.append(value)
-        return bool(real(value))
-
-    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
+def test_is_unresolved_asks_the_cdk_once_per_distinct_literal(asked: list[object]) -> None:
     values = ["a {literal} seen once per process 7f3a", 12345.25, "a {literal} seen once per process 7f3a", 12345.25]
     assert [is_unresolved(value) for value in values] == [False] * 4
-    assert calls == ["a {literal} seen once per process 7f3a", 12345.25]
+    assert asked == ["a {literal} seen once per process 7f3a", 12345.25]
 
 
-def test_is_unresolved_knows_integers_without_asking_the_cdk(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_is_unresolved_knows_integers_without_asking_the_cdk(asked: list[object]) -> None:
     # The premise: a number token reaches Python as a float, so an int a JavaScript number holds exactly is a literal.
     assert isinstance(cdk.Token.as_number(cdk.Aws.ACCOUNT_ID), float)
-    calls: list[object] = []
-    real = cdk.Token.is_unresolved
-
-    def counted(value: object) -> bool:
-        calls.append(value)
-        return bool(real(value))
-
-    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
     integers = [0, 101, -7, 2**53 - 1]
     assert [is_unresolved(value) for value in integers] == [False] * 4
-    assert calls == []
+    assert asked == []
     assert is_unresolved(2**60 + 13) is False  # outside the exact range: asked
-    assert calls == [2**60 + 13]
+    assert asked == [2**60 + 13]
 
 
-def test_is_unresolved_knows_strings_without_braces_without_asking_the_cdk(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_is_unresolved_knows_strings_without_braces_without_asking_the_cdk(asked: list[object]) -> None:
     # The premise, pinned to the installed aws-cdk-lib: every string form of a token holds "{".
     stack = cdk.Stack()
     parameter = cdk.CfnParameter(stack, "P")
@@ -118,16 +116,9 @@ def test_is_unresolved_knows_strings_without_braces_without_asking_the_cdk(monke
     ]
     # (a list token's one string is unresolved as the list it encodes)
     assert all("{" in text and (cdk.Token.is_unresolved(text) or cdk.Token.is_unresolved([text])) for text in encodings)
-    calls: list[object] = []
-    real = cdk.Token.is_unresolved
-
-    def counted(value: object) -> bool:
-        calls.append(value)
-        return bool(real(value))
-
-    monkeypatch.setattr(cdk.Token, "is_unresolved", staticmethod(counted))
+    asked.clear()
     literals = ["107", "binary:logistic", "s3://bucket/prefix/", "a $ and # but no brace", ["one literal e9"]]
     assert [is_unresolved(value) for value in literals] == [False] * 5
-    assert calls == []
+    assert asked == []
     assert is_unresolved("{not a token} 51c2") is False  # a brace: asked
-    assert calls == ["{not a token} 51c2"]
+    assert asked == ["{not a token} 51c2"]
