@@ -55,7 +55,7 @@ def _shown(value: Any) -> str:
 _EXACT_INTEGERS = 2**53
 
 #: A character every string form of a token holds (a string token, and the one string of a list token): a string
-#: without it is a literal, known without asking the CDK. tests/test_limits.py pins this to the CDK's encodings.
+#: without it is a literal, known without asking the CDK. tests/test_validation.py pins this to the CDK's encodings.
 _TOKEN_ENCODING_CHARACTER = "{"
 
 

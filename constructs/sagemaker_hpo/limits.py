@@ -48,6 +48,7 @@ from aws_cdk import (
 from constructs import Construct, IValidation
 
 from ._contract import contract
+from ._tree import find_child, stack_of
 
 #: CloudFormation's limit on the resources one stack declares.
 MAX_RESOURCES = 500
@@ -181,8 +182,8 @@ class StackLimits(Construct):
     @staticmethod
     def of(scope: Construct) -> StackLimits:
         """The check of ``scope``'s stack, created (and attached to the stack) on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(LIMITS_ID)
+        stack = stack_of(scope)
+        existing = find_child(stack, LIMITS_ID)
         if isinstance(existing, StackLimits):
             return existing
         return StackLimits(stack)
@@ -271,7 +272,7 @@ class _StageTemplates(Construct):
 
     @staticmethod
     def of(stage: Stage) -> _StageTemplates:
-        existing = stage.node.try_find_child(LIMITS_ID)
+        existing = find_child(stage, LIMITS_ID)
         if isinstance(existing, _StageTemplates):
             return existing
         return _StageTemplates(stage)

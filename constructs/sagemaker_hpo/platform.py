@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -31,6 +31,7 @@ from ._namespace import (
     resolve_namespace,
 )
 from ._parameters import publish_parameters
+from ._tree import find_child, stack_of
 from .buckets import CHECKPOINT_PREFIX, DEFAULT_CHECKPOINT_EXPIRATION, OUTPUT_PREFIX, BucketHelpers, TrainingBuckets
 from .grants import mark_shared
 from .guardrail_attachment import attach_guardrails
@@ -233,8 +234,8 @@ class HpoPlatform(Construct, BucketHelpers):
 
     def _define_provider(self, requested: ProviderSettings | None, log_retention: logs.RetentionDays | None) -> None:
         """The stack's provider: found (and allowed to pass the role) or created with :attr:`provider_settings`."""
-        stack = Stack.of(self)
-        existing = stack.node.try_find_child(PROVIDER_ID)
+        stack = stack_of(self)
+        existing = find_child(stack, PROVIDER_ID)
         if isinstance(existing, TuningJobProvider):
             shared = SharedProvider(existing.settings, requested, existing.node.path)
             run_rules(shared, path=self.node.path, scope=self)  # HPO-PROVIDER-006

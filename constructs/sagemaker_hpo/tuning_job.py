@@ -236,7 +236,6 @@ class TuningJob(Construct, TuningJobGrants):
             type=contract.RESOURCE_TYPE,
             properties={contract.PROP_SERVICE_TOKEN: self.provider.service_token, **properties},
         )
-        self._cfn_resource = self.resource
         node = self.resource.node
         for each in bound:
             node.add_dependency(each.role)
@@ -316,8 +315,8 @@ class TuningJob(Construct, TuningJobGrants):
         node[parts[-1]] = value
         self._request_overrides[path] = value
         dotted = ".".join(str(p) for p in parts)
-        self._cfn_resource.add_property_override(f"{contract.PROP_REQUEST}.{dotted}", value)
-        self._cfn_resource.add_metadata(OVERRIDES_METADATA_KEY, dict(self._request_overrides))
+        self.resource.add_property_override(f"{contract.PROP_REQUEST}.{dotted}", value)
+        self.resource.add_metadata(OVERRIDES_METADATA_KEY, dict(self._request_overrides))
         Annotations.of(self).add_info(
             f"request override {path} = {value!r}: checked against botocore's model only (docs/api-coverage.md)"
         )
