@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ._data_files import load_json, write_text
+
 INF = float("inf")
 
 #: XGBoost's hyperparameters: name -> (smallest, largest) valid value; None where the check is not numeric.
@@ -389,7 +391,7 @@ BUILTIN_DATA_FILE = "data/builtin-algorithms.json"
 @cache
 def load_builtin_data() -> dict[str, Any]:
     """The shipped ``data/builtin-algorithms.json``: ``algorithms`` (images, metrics), ``jumpstart``, ``untunable``."""
-    data: dict[str, Any] = json.loads((Path(__file__).resolve().parent / BUILTIN_DATA_FILE).read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_json(BUILTIN_DATA_FILE)
     return data
 
 
@@ -455,9 +457,7 @@ def generate(config_dir: str) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """Write ``data/builtin-algorithms.json`` from the SDK's ``image_uri_config`` folder (``argv[0]``)."""
-    target = Path(__file__).resolve().parent / BUILTIN_DATA_FILE
-    target.write_text(json.dumps(generate(argv[0]), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {target}")
+    write_text(BUILTIN_DATA_FILE, json.dumps(generate(argv[0]), indent=1) + "\n")
     return 0
 
 

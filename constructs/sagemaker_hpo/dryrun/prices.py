@@ -7,10 +7,10 @@ holds common types in one region at one date; ``--price-per-hour`` gives any oth
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
+
+from .._data_files import load_json
 
 #: The package data file of the price table.
 PRICE_TABLE = "sagemaker-training-prices.json"
@@ -37,8 +37,7 @@ class InstancePrice:
 @functools.cache
 def price_table() -> dict[str, Any]:
     """The shipped price table."""
-    text = resources.files("sagemaker_hpo").joinpath("data", PRICE_TABLE).read_text(encoding="utf-8")
-    table: dict[str, Any] = json.loads(text)
+    table: dict[str, Any] = load_json(f"data/{PRICE_TABLE}")
     return table
 
 

@@ -18,13 +18,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
+
+from .._data_files import load_json, write_text
 
 #: The request shape.
 REQUEST = "CreateHyperParameterTuningJobRequest"
-DATA_PACKAGE = "sagemaker_hpo"
 DATA_FILE = "data/tuning-request-model.json"
 _KEYS = ("type", "min", "max", "pattern", "enum", "required")
 
@@ -65,8 +64,7 @@ def render(data: dict[str, Any]) -> str:
 @cache
 def shipped() -> dict[str, Any]:
     """The shipped data file."""
-    text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = load_json(DATA_FILE)
     return data
 
 
@@ -237,9 +235,7 @@ def _bounds(amount: float, found: dict[str, Any], where: str, unit: str) -> Iter
 
 def main(argv: list[str] | None = None) -> int:
     """Write the data file beside this package (in a checkout: ``constructs/sagemaker_hpo/data/``)."""
-    target = Path(__file__).resolve().parent.parent / DATA_FILE
-    target.write_text(render(generate()), encoding="utf-8")
-    print(f"wrote {target}")
+    write_text(DATA_FILE, render(generate()))
     return 0
 
 

@@ -14,9 +14,9 @@ import json
 import re
 import sys
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
+
+from .._data_files import load_json, write_text
 
 #: The shapes of ``CreateHyperParameterTuningJob`` the rules read (enums, min/max, patterns).
 SHAPES = (
@@ -68,7 +68,6 @@ SHAPES = (
     "MaxWaitTimeInSeconds",
 )
 _KEYS = ("type", "min", "max", "pattern", "enum")
-DATA_PACKAGE = "sagemaker_hpo"
 DATA_FILE = "data/sagemaker-service-model.json"
 #: Integers in AWS service models are 32-bit signed (Smithy ``integer``): the maximum of any integer field
 #: without a stated one.
@@ -96,8 +95,7 @@ def render(data: dict[str, Any]) -> str:
 @cache
 def shipped() -> dict[str, Any]:
     """The shipped data file."""
-    text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = load_json(DATA_FILE)
     return data
 
 
@@ -130,9 +128,7 @@ def pattern(name: str) -> re.Pattern[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the data file beside this package (in a checkout: ``constructs/sagemaker_hpo/data/``)."""
-    target = Path(__file__).resolve().parent.parent / DATA_FILE
-    target.write_text(render(generate()), encoding="utf-8")
-    print(f"wrote {target}")
+    write_text(DATA_FILE, render(generate()))
     return 0
 
 
